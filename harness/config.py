@@ -1,0 +1,112 @@
+"""Loading ``boa_config.toml``: protocol settings, actors and campaign profiles."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.units import UnitError, parse_setting, to_wei
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "boa_config.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with the file, the field and the fix in its message."""
+
+
+@dataclass
+class Config:
+    """The parsed configuration.
+
+    ``settings`` maps setting paths to wei / fixed-point / seconds / bool;
+    ``raw`` keeps the merged TOML data, for replay files.
+    """
+
+    settings: dict[str, int | bool]
+    odao_members: int
+    depositors: int
+    node_operators: int
+    eth_per_actor: int
+    source: str
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_config(
+    config: Config | dict | str | Path | None = None,
+    base_path: str | Path | None = None,
+) -> Config:
+    """Build a :class:`Config`.
+
+    ``config`` may be a ready ``Config``; a path to a TOML file; a dict merged
+    over the project's ``boa_config.toml`` (``{"settings": {"deposit.fee": "0.1%"}}``);
+    or ``None`` for the file as it is.
+    """
+    if isinstance(config, Config):
+        return config
+    path = Path(base_path) if base_path else DEFAULT_CONFIG_PATH
+    if isinstance(config, (str, Path)):
+        path = Path(config)
+        config = None
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found; pass an existing boa_config.toml") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from exc
+    source = str(path)
+    if config:
+        data = _merge(data, config)
+        source = f"{path} + overrides"
+    return _parse(data, source)
+
+
+def _parse(data: dict, source: str) -> Config:
+    settings: dict[str, int | bool] = {}
+    for key, value in data.get("settings", {}).items():
+        try:
+            settings[key] = parse_setting(value)
+        except UnitError as exc:
+            raise ConfigError(
+                f'{source}: [settings] {key!r}: {exc}; write e.g. "160 ether", "0.05%" '
+                'or "72 hours"'
+            ) from exc
+    actors = data.get("actors", {})
+
+    def count(name: str, default: int, minimum: int) -> int:
+        value = actors.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ConfigError(
+                f"{source}: [actors] {name} = {value!r}: must be an integer >= {minimum}"
+            )
+        return value
+
+    try:
+        eth_per_actor = to_wei(actors.get("eth_per_actor", "10000 ether"))
+    except UnitError as exc:
+        raise ConfigError(
+            f'{source}: [actors] eth_per_actor: {exc}; write e.g. "10000 ether"'
+        ) from exc
+    return Config(
+        settings=settings,
+        odao_members=count("odao_members", 3, 1),
+        depositors=count("depositors", 4, 0),
+        node_operators=count("node_operators", 4, 0),
+        eth_per_actor=eth_per_actor,
+        source=source,
+        raw=data,
+    )

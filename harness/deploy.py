@@ -1,0 +1,132 @@
+"""Compiling, deploying and wiring the protocol: :func:`deploy_protocol`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import boa
+
+from harness.config import PROJECT_ROOT, Config, ConfigError, load_config
+from harness.errors import revert_reason
+from harness.protocol import Protocol
+
+DEFAULT_CONTRACTS_DIR = PROJECT_ROOT / "contracts"
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    """One deployable of the protocol.
+
+    ``name`` is its name in the directory (RocketStorage); ``attr`` the facade
+    attribute; ``kind`` says how it is built: ``"network"`` takes the
+    directory's address as its only constructor argument, ``"plain"`` takes
+    none, ``"blueprint"`` is deployed as an EIP-5202 blueprint that another
+    contract copies.
+    """
+
+    name: str
+    source: str
+    attr: str
+    kind: str = "network"
+
+
+# Deployment order; every contract looks its peers up lazily, so the order
+# only matters for readability. The directory itself comes first, always.
+NETWORK_CONTRACTS: tuple[ContractSpec, ...] = (
+    ContractSpec("rocketVault", "RocketVault.vy", "vault"),
+    ContractSpec("rocketDAOProtocolSettings", "RocketDAOProtocolSettings.vy", "settings"),
+    ContractSpec("rocketDAONodeTrusted", "RocketDAONodeTrusted.vy", "odao"),
+    ContractSpec("rocketNetworkBalances", "RocketNetworkBalances.vy", "network_balances"),
+    ContractSpec("rocketNetworkPrices", "RocketNetworkPrices.vy", "network_prices"),
+    ContractSpec("rocketTokenRETH", "RocketTokenRETH.vy", "reth"),
+    ContractSpec("rocketDepositPool", "RocketDepositPool.vy", "deposit_pool"),
+    ContractSpec("rocketMinipoolQueue", "RocketMinipoolQueue.vy", "minipool_queue"),
+)
+
+
+def _compile(contracts_dir: Path, source: str):
+    path = contracts_dir / source
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: contract source not found; point contracts_dir at a copy of contracts/ "
+            "that has every file"
+        )
+    # load_partial compiles once and caches the output on disk (titanoboa's
+    # cache is keyed on the source and its imports), so a second process
+    # starts without recompiling.
+    return boa.load_partial(str(path))
+
+
+def deploy_protocol(
+    config: Config | dict | str | Path | None = None,
+    contracts_dir: str | Path | None = None,
+) -> Protocol:
+    """Compile, deploy and wire every contract, fund the actors, return the facade.
+
+    ``config`` is a :class:`~harness.config.Config`, a path to a TOML file, a
+    dict of overrides merged over ``boa_config.toml`` (for example
+    ``{"settings": {"deposit.pool.maximum": "1000 ether"}, "actors": {"odao_members": 5}}``),
+    or ``None``. ``contracts_dir`` points at a (possibly patched) copy of
+    ``contracts/``; the default is the project's own.
+
+    The guardian deploys everything, registers each contract in the
+    directory, applies the configured settings, adds the oDAO members, then
+    locks the directory.
+    """
+    cfg = load_config(config)
+    cdir = Path(contracts_dir) if contracts_dir else DEFAULT_CONTRACTS_DIR
+    if not cdir.is_dir():
+        raise ConfigError(f"{cdir}: not a directory; pass contracts_dir=<a copy of contracts/>")
+
+    env = boa.env
+    guardian = env.generate_address("guardian")
+    odao_members = [env.generate_address(f"odao_member_{i}") for i in range(cfg.odao_members)]
+    depositors = [env.generate_address(f"depositor_{i}") for i in range(cfg.depositors)]
+    node_operators = [env.generate_address(f"node_operator_{i}") for i in range(cfg.node_operators)]
+    for actor in [guardian, *odao_members, *depositors, *node_operators]:
+        env.set_balance(actor, cfg.eth_per_actor)
+
+    contracts = {}
+    with env.prank(guardian):
+        storage = _compile(cdir, "RocketStorage.vy").deploy()
+        for spec in NETWORK_CONTRACTS:
+            deployer = _compile(cdir, spec.source)
+            if spec.kind == "network":
+                contract = deployer.deploy(storage.address)
+            elif spec.kind == "plain":
+                contract = deployer.deploy()
+            elif spec.kind == "blueprint":
+                contract = deployer.deploy_as_blueprint()
+            else:  # pragma: no cover - a programming error in the table above
+                raise ValueError(f"unknown contract kind {spec.kind!r}")
+            storage.setContract(spec.name, contract.address)
+            contracts[spec.attr] = contract
+
+        settings = contracts["settings"]
+        for path, value in cfg.settings.items():
+            try:
+                if isinstance(value, bool):
+                    settings.setSettingBool(path, value)
+                else:
+                    settings.setSettingUint(path, value)
+            except boa.BoaError as exc:
+                raise ConfigError(
+                    f"{cfg.source}: [settings] {path!r} = {value!r} was refused by the "
+                    f"settings contract ({revert_reason(exc)}); use a known path and a value "
+                    "within its bounds"
+                ) from exc
+        for member in odao_members:
+            contracts["odao"].addMember(member)
+        storage.setDeployedStatus()
+
+    return Protocol(
+        storage=storage,
+        contracts=contracts,
+        guardian=guardian,
+        odao_members=odao_members,
+        depositors=depositors,
+        node_operators=node_operators,
+        config=cfg,
+        contracts_dir=cdir,
+    )
