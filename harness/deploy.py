@@ -45,6 +45,21 @@ NETWORK_CONTRACTS: tuple[ContractSpec, ...] = (
 )
 
 
+def _with_replacements(
+    specs: tuple[ContractSpec, ...], replace: dict[str, str | Path]
+) -> list[ContractSpec]:
+    out = []
+    for spec in specs:
+        if spec.name in replace:
+            spec = ContractSpec(spec.name, str(Path(replace[spec.name]).resolve()), spec.attr)
+        out.append(spec)
+    known = {spec.name for spec in specs}
+    for name, source in replace.items():
+        if name not in known:
+            out.append(ContractSpec(name, str(Path(source).resolve()), name))
+    return out
+
+
 def _compile(contracts_dir: Path, source: str):
     path = contracts_dir / source
     if not path.is_file():
@@ -61,6 +76,7 @@ def _compile(contracts_dir: Path, source: str):
 def deploy_protocol(
     config: Config | dict | str | Path | None = None,
     contracts_dir: str | Path | None = None,
+    replace: dict[str, str | Path] | None = None,
 ) -> Protocol:
     """Compile, deploy and wire every contract, fund the actors, return the facade.
 
@@ -69,6 +85,11 @@ def deploy_protocol(
     ``{"settings": {"deposit.pool.maximum": "1000 ether"}, "actors": {"odao_members": 5}}``),
     or ``None``. ``contracts_dir`` points at a (possibly patched) copy of
     ``contracts/``; the default is the project's own.
+
+    ``replace`` maps directory names to test doubles: ``{"rocketMinipoolManager":
+    "contracts/mocks/MockMinipoolManager.vy"}`` deploys the double (constructor
+    taking the directory's address) under that name instead; a name not in the
+    protocol's table is added, as facade attribute of the same name.
 
     The guardian deploys everything, registers each contract in the
     directory, applies the configured settings, adds the oDAO members, then
@@ -87,10 +108,11 @@ def deploy_protocol(
     for actor in [guardian, *odao_members, *depositors, *node_operators]:
         env.set_balance(actor, cfg.eth_per_actor)
 
+    specs = _with_replacements(NETWORK_CONTRACTS, replace or {})
     contracts = {}
     with env.prank(guardian):
         storage = _compile(cdir, "RocketStorage.vy").deploy()
-        for spec in NETWORK_CONTRACTS:
+        for spec in specs:
             deployer = _compile(cdir, spec.source)
             if spec.kind == "network":
                 contract = deployer.deploy(storage.address)

@@ -57,7 +57,7 @@ def to_wei(amount: int | str | Decimal) -> int:
     unit (``"30 gwei"``, ``"5 wei"``, ``"1.5 ether"``). Floats are refused,
     since they cannot hold most ETH amounts exactly.
     """
-    if isinstance(amount, bool) or isinstance(amount, float):
+    if isinstance(amount, (bool, float)):
         raise UnitError(f"{amount!r}: give ETH as a str or Decimal, or wei as an int")
     if isinstance(amount, int):
         if amount < 0:
@@ -83,7 +83,7 @@ def to_fraction(value: int | str | Decimal) -> int:
     ``"0.05%"`` and ``Decimal("0.0005")`` are both ``5 * 10**14``; an ``int``
     is taken as already scaled.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise UnitError(f"{value!r}: give a fraction as a str such as '0.05%'")
     if isinstance(value, int):
         return value
@@ -99,7 +99,7 @@ def to_fraction(value: int | str | Decimal) -> int:
 
 def to_seconds(value: int | str) -> int:
     """Read a duration as seconds: ``"72 hours"``, ``"2 days"``, or an int."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise UnitError(f"{value!r}: give a duration as an int or a str such as '2 days'")
     if isinstance(value, int):
         return value

@@ -1,0 +1,1 @@
+"""Root conftest: makes the project importable when pytest runs from a checkout."""

@@ -1,0 +1,39 @@
+"""Shared fixtures: the protocol is deployed once per test session.
+
+titanoboa's pytest plugin wraps every test (and every Hypothesis example) in
+``boa.env.anchor()``, so each test starts from the freshly deployed state
+whatever the previous one did.
+"""
+
+from __future__ import annotations
+
+import boa
+import pytest
+
+from harness import deploy_protocol
+
+
+@pytest.fixture(scope="session")
+def protocol():
+    """The protocol deployed from the project's ``boa_config.toml``."""
+    return deploy_protocol()
+
+
+@pytest.fixture
+def p(protocol):
+    """Short alias of :func:`protocol` for tests that use the facade heavily."""
+    return protocol
+
+
+@pytest.fixture
+def depositor(protocol):
+    """The first funded depositor."""
+    return protocol.depositors[0]
+
+
+@pytest.fixture
+def stranger():
+    """An address with ETH and no role anywhere in the protocol."""
+    addr = boa.env.generate_address("stranger")
+    boa.env.set_balance(addr, 1_000 * 10**18)
+    return addr
