@@ -42,6 +42,7 @@ NETWORK_CONTRACTS: tuple[ContractSpec, ...] = (
     ContractSpec("rocketTokenRETH", "RocketTokenRETH.vy", "reth"),
     ContractSpec("rocketDepositPool", "RocketDepositPool.vy", "deposit_pool"),
     ContractSpec("rocketMinipoolQueue", "RocketMinipoolQueue.vy", "minipool_queue"),
+    ContractSpec("rocketTokenRPL", "RocketTokenRPL.vy", "rpl"),
 )
 
 

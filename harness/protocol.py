@@ -76,6 +76,13 @@ class Protocol:
         self.reth.burn(wei, sender=holder)
         return self.balance(holder) - before
 
+    def fund_rpl(self, to: str, amount: int | str) -> None:
+        """The guardian, who holds the fixed RPL supply, sends ``amount`` RPL to ``to``.
+
+        RPL amounts follow the same convention as ETH: a str is whole tokens.
+        """
+        self.rpl.transfer(to, to_wei(amount), sender=self.guardian)
+
     def next_report_block(self) -> int:
         """A block after the last accepted report and before the current one.
 
