@@ -27,34 +27,34 @@ _token_balances: HashMap[String[64], HashMap[address, uint256]]
 
 # @dev Events
 event EtherDeposited:
-    by: indexed(String[64])
+    by: String[64]
     amount: uint256
     time: uint256
 
 
 event EtherWithdrawn:
-    by: indexed(String[64])
+    by: String[64]
     amount: uint256
     time: uint256
 
 
 event TokenDeposited:
-    by: indexed(String[64])
+    by: String[64]
     token: indexed(address)
     amount: uint256
     time: uint256
 
 
 event TokenWithdrawn:
-    by: indexed(String[64])
+    by: String[64]
     token: indexed(address)
     amount: uint256
     time: uint256
 
 
 event TokenTransfer:
-    by: indexed(String[64])
-    to: indexed(String[64])
+    by: String[64]
+    to: String[64]
     token: indexed(address)
     amount: uint256
     time: uint256

@@ -99,7 +99,10 @@ def deploy_protocol(
     cfg = load_config(config)
     cdir = Path(contracts_dir) if contracts_dir else DEFAULT_CONTRACTS_DIR
     if not cdir.is_dir():
-        raise ConfigError(f"{cdir}: not a directory; pass contracts_dir=<a copy of contracts/>")
+        raise ConfigError(
+            f"{cdir}: not a directory; point --contracts (or contracts_dir=) "
+            "at a copy of contracts/"
+        )
 
     env = boa.env
     guardian = env.generate_address("guardian")

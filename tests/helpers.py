@@ -1,0 +1,23 @@
+"""Small helpers shared by the tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ETH = 10**18
+
+
+def events(called: Any, name: str) -> list[Any]:
+    """The decoded events called ``name`` emitted during the last call made on ``called``.
+
+    Events of the contracts it called are included, so ask the contract the
+    test called, not the one that emitted the event.
+    """
+    return [log for log in called.get_logs() if type(log).__name__ == name]
+
+
+def only_event(called: Any, name: str) -> Any:
+    """The single event ``name`` of the last call on ``called``; fails if none or several."""
+    found = events(called, name)
+    assert len(found) == 1, f"expected one {name} event, got {len(found)}"
+    return found[0]
