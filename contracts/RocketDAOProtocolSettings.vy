@@ -553,8 +553,10 @@ def _check_bounds(path: String[MAX_PATH], val: uint256):
             val >= self._uints["minipool.scrub.period"] + 3_600
         ), "settings: launch timeout must exceed scrub period by 1 hour"
     elif key == keccak256("minipool.scrub.period"):
+        # Written as a subtraction so that a huge value cannot overflow
+        # before the check; the launch timeout is always >= 1 hour.
         assert (
-            val + 3_600 <= self._uints["minipool.launch.timeout"]
+            val <= self._uints["minipool.launch.timeout"] - 3_600
         ), "settings: scrub period must end 1 hour before launch timeout"
     elif key == keccak256("minipool.scrub.quorum"):
         assert (
@@ -578,13 +580,26 @@ def _check_bounds(path: String[MAX_PATH], val: uint256):
         ), "settings: minimum stake above maximum stake"
     elif key == keccak256("auction.lot.value.minimum"):
         assert val >= ONE, "settings: lot value must be at least 1 ETH"
+        assert (
+            val <= self._uints["auction.lot.value.maximum"]
+        ), "settings: lot minimum above lot maximum"
     elif key == keccak256("auction.lot.value.maximum"):
         assert val >= ONE, "settings: lot value must be at least 1 ETH"
+        assert (
+            val >= self._uints["auction.lot.value.minimum"]
+        ), "settings: lot maximum below lot minimum"
     elif key == keccak256("auction.lot.duration"):
         assert (
             val >= 7_200
         ), "settings: lot duration must be at least 7200 blocks"
     elif key == keccak256("auction.price.start"):
         assert val >= 10**17, "settings: price ratio must be at least 10%"
+        # The Dutch auction falls from the start price to the reserve.
+        assert (
+            val >= self._uints["auction.price.reserve"]
+        ), "settings: start price below reserve price"
     elif key == keccak256("auction.price.reserve"):
         assert val >= 10**17, "settings: price ratio must be at least 10%"
+        assert (
+            val <= self._uints["auction.price.start"]
+        ), "settings: reserve price above start price"

@@ -52,6 +52,10 @@ def _record_vote(
     assert previous == empty(bytes32), concat(
         prefix, ": member already voted for this block"
     )
+    # Only reachable if the guardian churns members within one round.
+    assert len(self._votes[key]) < MAX_VOTERS, concat(
+        prefix, ": too many votes for this report"
+    )
     self._voted[member][nonce][block_number] = key
     self._votes[key].append(Vote(voter=member, nonce=nonce))
 

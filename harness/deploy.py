@@ -52,7 +52,9 @@ def _with_replacements(
     out = []
     for spec in specs:
         if spec.name in replace:
-            spec = ContractSpec(spec.name, str(Path(replace[spec.name]).resolve()), spec.attr)
+            spec = ContractSpec(
+                spec.name, str(Path(replace[spec.name]).resolve()), spec.attr, spec.kind
+            )
         out.append(spec)
     known = {spec.name for spec in specs}
     for name, source in replace.items():

@@ -112,7 +112,12 @@ def to_seconds(value: int | str) -> int:
 
 
 def parse_setting(value: int | str | bool) -> int | bool:
-    """Read a setting value from the config: a bool, an amount, a fraction or a duration."""
+    """Read a setting value from the config: a bool, an amount, a fraction or a duration.
+
+    A string must name its unit ("160 ether", "0.05%", "72 hours", "5 wei"):
+    a bare "1" could mean 1 wei or 1 ETH, so it is refused. Plain integers are
+    taken as they are (wei, seconds, blocks or counts).
+    """
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -127,8 +132,10 @@ def parse_setting(value: int | str | bool) -> int | bool:
     if unit in _UNITS:
         return to_wei(value)
     if unit == "":
-        number, _ = _split(value)
-        return _exact(number, 1, value)
+        raise UnitError(
+            f"{value!r} has no unit: write e.g. '{value} ether', '{value} wei', "
+            f"'{value}%' or '{value} days', or a plain integer"
+        )
     raise UnitError(f"{value!r}: unknown unit {unit!r}")
 
 

@@ -84,6 +84,8 @@ def test_burn_pays_the_reported_rate(p, depositor):
     # the ETH came from the deposit pool's excess
     ev = only_event(p.reth, "ExcessWithdrawn")
     assert (ev.to, ev.amount) == (p.reth.address, 11 * ETH // 10)
+    ev = only_event(p.reth, "EtherDeposited", emitter=p.reth)
+    assert (ev.sender, ev.amount) == (p.deposit_pool.address, 11 * ETH // 10)
     assert p.balance(depositor) - before == 11 * ETH // 10
     assert p.reth.balanceOf(depositor) == 9_995 * ETH // 1000 - ETH
     assert p.reth.totalSupply() == 9_995 * ETH // 1000 - ETH
@@ -144,9 +146,11 @@ def nothing():
     assert p.reth.balanceOf(refuser.address) == ETH // 2
 
 
-def test_received_eth_is_logged(p, stranger):
+def test_received_eth_is_accepted_from_anyone(p, stranger):
+    # Minipool distributions arrive this way; it is value for holders.
     boa.env.raw_call(p.reth.address, sender=stranger, value=2 * ETH)
     assert boa.env.get_balance(p.reth.address) == 2 * ETH
+    assert p.reth.getTotalCollateral() == 2 * ETH
 
 
 def test_deposit_excess_is_for_the_deposit_pool_only(p, stranger):
