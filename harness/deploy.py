@@ -44,6 +44,7 @@ NETWORK_CONTRACTS: tuple[ContractSpec, ...] = (
     ContractSpec("rocketMinipoolQueue", "RocketMinipoolQueue.vy", "minipool_queue"),
     ContractSpec("rocketTokenRPL", "RocketTokenRPL.vy", "rpl"),
     ContractSpec("rocketNodeStaking", "RocketNodeStaking.vy", "node_staking"),
+    ContractSpec("rocketAuctionManager", "RocketAuctionManager.vy", "auction_manager"),
 )
 
 

@@ -29,7 +29,11 @@ def set_setting(p: Protocol, path: str, value: int | bool) -> None:
 
 
 def events(contract: Any, name: str) -> list[Any]:
-    """The decoded ``name`` events of ``contract``'s last call, its sub-calls included."""
+    """The decoded ``name`` events of ``contract``'s last call, its sub-calls included.
+
+    Call it straight after the call: any later call to ``contract``, a view
+    included, becomes its last call.
+    """
     # strict=False: the vault's events index strings, which titanoboa cannot
     # decode back; they come out raw and are skipped here.
     logs = contract.get_logs(strict=False)

@@ -50,6 +50,11 @@ def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
+def test_node_staking_finds_its_peers_through_the_directory(p, staking):
+    assert staking.ROCKET_STORAGE() == p.storage.address
+    assert p.storage.getAddress("rocketNodeStaking") == staking.address
+
+
 # ---------------------------------------------------------------- stakeRPL
 def test_stake_records_stake_time_and_vault_balance(p, staking, node_operator):
     p.stake_rpl(node_operator, "1000")
