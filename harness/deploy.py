@@ -43,6 +43,8 @@ NETWORK_CONTRACTS: tuple[ContractSpec, ...] = (
     ContractSpec("rocketDepositPool", "RocketDepositPool.vy", "deposit_pool"),
     ContractSpec("rocketMinipoolQueue", "RocketMinipoolQueue.vy", "minipool_queue"),
     ContractSpec("rocketTokenRPL", "RocketTokenRPL.vy", "rpl"),
+    ContractSpec("rocketNodeStaking", "RocketNodeStaking.vy", "node_staking"),
+    ContractSpec("rocketAuctionManager", "RocketAuctionManager.vy", "auction_manager"),
 )
 
 

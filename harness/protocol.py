@@ -83,6 +83,33 @@ class Protocol:
         """
         self.rpl.transfer(to, to_wei(amount), sender=self.guardian)
 
+    def stake_rpl(self, node: str, amount: int | str) -> None:
+        """``node`` approves node staking for ``amount`` RPL and stakes it.
+
+        The node must already hold the RPL (see :meth:`fund_rpl`) and be
+        registered. RPL amounts: a str is whole tokens, an int is wei.
+        """
+        wei = to_wei(amount)
+        self.rpl.approve(self.node_staking.address, wei, sender=node)
+        self.node_staking.stakeRPL(wei, sender=node)
+
+    def withdraw_rpl(self, node: str, amount: int | str) -> None:
+        """``node`` withdraws ``amount`` staked RPL to its withdrawal address.
+
+        Only the stake above the node's maximum may leave, and only after the
+        withdrawal cooldown since its last stake; the RPL goes to the address
+        the node manager's ``getNodeWithdrawalAddress`` gives.
+        """
+        self.node_staking.withdrawRPL(to_wei(amount), sender=node)
+
+    def auction_price(self, lot: int) -> int:
+        """The Dutch-auction price of ``lot`` at the current block.
+
+        In wei of ETH per 1e18 RPL: the start price at the lot's first
+        block, falling to the reserve at its end block.
+        """
+        return self.auction_manager.getLotPriceAtCurrentBlock(lot)
+
     def next_report_block(self) -> int:
         """A block after the last accepted report and before the current one.
 
