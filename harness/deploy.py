@@ -43,6 +43,13 @@ NETWORK_CONTRACTS: tuple[ContractSpec, ...] = (
     ContractSpec("rocketDepositPool", "RocketDepositPool.vy", "deposit_pool"),
     ContractSpec("rocketMinipoolQueue", "RocketMinipoolQueue.vy", "minipool_queue"),
     ContractSpec("rocketTokenRPL", "RocketTokenRPL.vy", "rpl"),
+    ContractSpec("casperDeposit", "DepositContract.vy", "deposit_contract", kind="plain"),
+    ContractSpec("rocketNodeManager", "RocketNodeManager.vy", "node_manager"),
+    ContractSpec("rocketNodeDeposit", "RocketNodeDeposit.vy", "node_deposit"),
+    ContractSpec("rocketMinipoolManager", "RocketMinipoolManager.vy", "minipool_manager"),
+    ContractSpec("rocketMinipoolBondReducer", "RocketMinipoolBondReducer.vy", "bond_reducer"),
+    # Every minipool is a copy of this blueprint, made by the minipool manager.
+    ContractSpec("rocketMinipoolBase", "RocketMinipool.vy", "minipool_base", kind="blueprint"),
 )
 
 
