@@ -95,6 +95,67 @@ def staking_minipool(protocol, node: str, bond: int = 8) -> Any:
     return minipool
 
 
-def events(contract: Any, name: str) -> list[Any]:
-    """The events called ``name`` in the last call made through ``contract``."""
-    return [log for log in contract.get_logs() if type(log).__name__ == name]
+def events(contract: Any, name: str, emitter: Any = None) -> list[Any]:
+    """The events called ``name`` in the last call made through ``contract``.
+
+    Child calls' events are included; ``emitter`` keeps only one contract's
+    (several contracts share event names). Logs boa cannot decode (the
+    vault's indexed strings) are skipped.
+    """
+    found = [log for log in contract.get_logs(strict=False) if type(log).__name__ == name]
+    if emitter is not None:
+        address = str(getattr(emitter, "address", emitter))
+        found = [log for log in found if str(log.address) == address]
+    return found
+
+
+# ---------------------------------------------------------------- the split,
+# written from ROCKETPOOL.md ("Rewards, exits and losses"), not from the contract.
+def rewards_node_share(rewards: int, node_capital: int, user_capital: int, fee: int) -> int:
+    """The node's part of ``rewards``: its capital share plus ``fee`` on the rest."""
+    if rewards == 0:
+        return 0
+    node_portion = rewards * node_capital // (user_capital + node_capital)
+    return node_portion + (rewards - node_portion) * fee // ETH
+
+
+def node_share(balance: int, node_capital: int, user_capital: int, fee: int) -> int:
+    """ROCKETPOOL.md's node share of a minipool balance (refund balance excluded)."""
+    if balance < 8 * ETH:
+        return rewards_node_share(balance, node_capital, user_capital, fee)
+    if balance > user_capital + node_capital:
+        rewards = balance - user_capital - node_capital
+        return node_capital + rewards_node_share(rewards, node_capital, user_capital, fee)
+    if balance > user_capital:
+        return balance - user_capital
+    return 0
+
+
+def snapshot(protocol, node: str, *addresses: Any) -> dict[str, Any]:
+    """What a reverted node-side call must leave unchanged."""
+    manager = protocol.minipool_manager
+    state = {
+        "minipools": manager.getMinipoolCount(),
+        "node_minipools": manager.getNodeMinipoolCount(node),
+        "matched": manager.getNodeETHMatched(node),
+        "provided": manager.getNodeETHProvided(node),
+        "active": manager.getNodeActiveMinipoolCount(node),
+        "staking": manager.getNodeStakingMinipoolCount(node),
+        "finalised": manager.getNodeFinalisedMinipoolCount(node),
+        "credit": protocol.node_deposit.getDepositCredit(node),
+        "pool": protocol.deposit_pool.getBalance(),
+        "pool_node": protocol.deposit_pool.getNodeBalance(),
+        "queue": protocol.minipool_queue.getLength(),
+        "beacon_deposits": protocol.deposit_contract.depositCount(),
+    }
+    for address in (node, *addresses):
+        address = getattr(address, "address", address)
+        state[f"eth:{address}"] = boa.env.get_balance(address)
+    return state
+
+
+def credit(protocol, node: str, amount: int) -> None:
+    """Give ``node`` deposit credit as the bond reducer would."""
+    protocol.node_deposit.increaseDepositCreditBalance(
+        node, amount, sender=protocol.bond_reducer.address
+    )
