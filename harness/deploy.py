@@ -59,7 +59,10 @@ def _with_replacements(
     out = []
     for spec in specs:
         if spec.name in replace:
-            spec = ContractSpec(spec.name, str(Path(replace[spec.name]).resolve()), spec.attr)
+            # Keep the kind: a double of a plain contract or blueprint is built the same way.
+            spec = ContractSpec(
+                spec.name, str(Path(replace[spec.name]).resolve()), spec.attr, spec.kind
+            )
         out.append(spec)
     known = {spec.name for spec in specs}
     for name, source in replace.items():
