@@ -45,6 +45,13 @@ NETWORK_CONTRACTS: tuple[ContractSpec, ...] = (
     ContractSpec("rocketTokenRPL", "RocketTokenRPL.vy", "rpl"),
     ContractSpec("rocketNodeStaking", "RocketNodeStaking.vy", "node_staking"),
     ContractSpec("rocketAuctionManager", "RocketAuctionManager.vy", "auction_manager"),
+    ContractSpec("casperDeposit", "DepositContract.vy", "deposit_contract", kind="plain"),
+    ContractSpec("rocketNodeManager", "RocketNodeManager.vy", "node_manager"),
+    ContractSpec("rocketNodeDeposit", "RocketNodeDeposit.vy", "node_deposit"),
+    ContractSpec("rocketMinipoolManager", "RocketMinipoolManager.vy", "minipool_manager"),
+    ContractSpec("rocketMinipoolBondReducer", "RocketMinipoolBondReducer.vy", "bond_reducer"),
+    # Every minipool is a copy of this blueprint, made by the minipool manager.
+    ContractSpec("rocketMinipoolBase", "RocketMinipool.vy", "minipool_base", kind="blueprint"),
 )
 
 
@@ -54,6 +61,7 @@ def _with_replacements(
     out = []
     for spec in specs:
         if spec.name in replace:
+            # Keep the kind: a double of a plain contract or blueprint is built the same way.
             spec = ContractSpec(
                 spec.name, str(Path(replace[spec.name]).resolve()), spec.attr, spec.kind
             )

@@ -13,9 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import boa
+from eth_abi import encode as abi_encode
+from eth_utils import keccak, to_checksum_address
 
 from harness.config import Config
-from harness.units import ONE, fmt_eth, to_wei
+from harness.deposit_data import DepositData, make_deposit_data, minipool_withdrawal_credentials
+from harness.units import ONE, WEI_PER_ETH, fmt_eth, to_wei
+
+# EIP-5202 blueprint preamble Vyper writes before the initcode; the manager's
+# `create_from_blueprint` skips it (its default code_offset is 3).
+BLUEPRINT_PREAMBLE_LENGTH = 3
+PRELAUNCH_VALUE = WEI_PER_ETH
+STAKE_VALUE = 31 * WEI_PER_ETH
 
 
 @dataclass
@@ -38,6 +47,13 @@ class Protocol:
     config: Config
     contracts_dir: Path
     _report_block: int = field(default=0, repr=False)
+    # Validator key seed by pubkey, so `stake` can sign for the key that
+    # `create_minipool` pre-deposited. A pure function of (node, salt), so
+    # it stays right whatever anchors roll back.
+    _validator_seeds: dict[bytes, str] = field(default_factory=dict, repr=False)
+    # Lowest salt per node not yet known to be used: only a hint, checked on chain.
+    _next_salt: dict[str, int] = field(default_factory=dict, repr=False)
+    _minipool_deployer: Any = field(default=None, repr=False)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: contracts by facade name.
@@ -167,6 +183,128 @@ class Protocol:
             if ONE * n // len(members) >= threshold:
                 return members[:n]
         return members
+
+    # ------------------------------------------------------------------ nodes
+    def register_node(self, node: str, timezone: str = "Etc/UTC") -> None:
+        """Register ``node`` as a node operator with the node manager."""
+        self.node_manager.registerNode(timezone, sender=node)
+
+    @staticmethod
+    def validator_seed(node: str, salt: int) -> str:
+        """The fake validator key seed of ``node``'s minipool made with ``salt``."""
+        return f"{str(node).lower()}/{salt}"
+
+    def deposit_data(
+        self, node: str, minipool_address: str, amount_wei: int, seed: int | str
+    ) -> DepositData:
+        """Valid beacon deposit data for ``node``'s validator ``seed``.
+
+        Withdrawal credentials point at ``minipool_address`` (0x01 type);
+        pubkey and signature are deterministic fakes of ``(node, seed)``; the
+        root is the SSZ root the deposit contract checks for ``amount_wei``.
+        """
+        key_seed = f"{str(node).lower()}/{seed}"
+        data = make_deposit_data(
+            key_seed, minipool_withdrawal_credentials(minipool_address), amount_wei
+        )
+        self._validator_seeds[data.pubkey] = key_seed
+        return data
+
+    def expected_minipool_address(self, node: str, salt: int) -> str:
+        """The CREATE2 address the minipool manager gives ``node``'s minipool for ``salt``.
+
+        Computed in Python: ``keccak(0xff ++ manager ++ keccak(abi(node, salt))
+        ++ keccak(initcode))``, where the initcode is the blueprint's code past
+        its EIP-5202 preamble (the minipool's constructor takes no arguments).
+        """
+        blueprint_code = boa.env.get_code(self.minipool_base.address)
+        initcode = bytes(blueprint_code)[BLUEPRINT_PREAMBLE_LENGTH:]
+        create2_salt = keccak(abi_encode(["address", "uint256"], [str(node), salt]))
+        digest = keccak(
+            b"\xff"
+            + bytes.fromhex(str(self.minipool_manager.address)[2:])
+            + create2_salt
+            + keccak(initcode)
+        )
+        return to_checksum_address(digest[12:])
+
+    def minipool_at(self, address: str) -> Any:
+        """A contract handle on the minipool at ``address``."""
+        if self._minipool_deployer is None:
+            self._minipool_deployer = boa.load_partial(
+                str(self.contracts_dir / "RocketMinipool.vy")
+            )
+        return self._minipool_deployer.at(address)
+
+    def free_salt(self, node: str) -> int:
+        """The lowest salt (from the remembered hint on) whose address ``node`` never used."""
+        salt = self._next_salt.get(str(node), 0)
+        while True:
+            address = self.expected_minipool_address(node, salt)
+            if not (
+                self.minipool_manager.getMinipoolExists(address)
+                or self.minipool_manager.getMinipoolDestroyed(address)
+            ):
+                return salt
+            salt += 1
+
+    def create_minipool(
+        self,
+        node: str,
+        bond: int = 8,
+        salt: int | None = None,
+        credit: bool = False,
+        value: int | None = None,
+    ) -> Any:
+        """``node`` bonds ``bond`` ETH (8 or 16) and creates a minipool; returns its handle.
+
+        Pre-deposit data is valid for the expected address; the salt is the
+        lowest free one unless given. With ``credit`` the deposit goes through
+        ``depositWithCredit`` and sends ``value`` wei (default: none), the rest
+        of the bond coming from the node's deposit credit.
+        """
+        salt = self.free_salt(node) if salt is None else salt
+        address = self.expected_minipool_address(node, salt)
+        bond_wei = bond * WEI_PER_ETH
+        data = self.deposit_data(node, address, PRELAUNCH_VALUE, salt)
+        args = (bond_wei, 0, data.pubkey, data.signature, data.root, salt, address)
+        if credit:
+            self.node_deposit.depositWithCredit(*args, value=value or 0, sender=node)
+        else:
+            self.node_deposit.deposit(
+                *args, value=bond_wei if value is None else value, sender=node
+            )
+        self._next_salt[str(node)] = salt + 1
+        return self.minipool_at(address)
+
+    def stake_deposit_data(self, minipool: Any) -> DepositData:
+        """The 31 ETH deposit data for ``minipool``'s validator (the key it pre-deposited)."""
+        pubkey = bytes(minipool.getValidatorPubkey())
+        key_seed = self._validator_seeds.get(pubkey)
+        if key_seed is None:
+            raise ValueError(
+                f"minipool {minipool.address} was not created through this facade, so its "
+                "validator key is unknown; call minipool.stake(signature, root) yourself"
+            )
+        return make_deposit_data(
+            key_seed, minipool_withdrawal_credentials(minipool.address), STAKE_VALUE
+        )
+
+    def stake(self, minipool: Any) -> None:
+        """The owner stakes ``minipool``: 31 ETH to the beacon deposit contract.
+
+        The scrub period must be over (advance time first, e.g.
+        ``boa.env.time_travel(seconds=p.settings.getScrubPeriod() + 1)``).
+        """
+        data = self.stake_deposit_data(minipool)
+        minipool.stake(data.signature, data.root, sender=minipool.getNodeAddress())
+
+    def minipools(self) -> list[Any]:
+        """Handles on every live (not destroyed) minipool, in the manager's order."""
+        manager = self.minipool_manager
+        return [
+            self.minipool_at(manager.getMinipoolAt(i)) for i in range(manager.getMinipoolCount())
+        ]
 
     # ------------------------------------------------------------------ display
     def summary(self) -> dict[str, int]:

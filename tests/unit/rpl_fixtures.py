@@ -38,13 +38,13 @@ def rpl_protocol() -> Protocol:
 @pytest.fixture
 def node_manager(rpl_protocol: Protocol) -> Any:
     """The node manager double (``setNodeExists``, ``setWithdrawalAddress``)."""
-    return rpl_protocol.contracts["rocketNodeManager"]
+    return rpl_protocol.node_manager
 
 
 @pytest.fixture
 def minipool_manager(rpl_protocol: Protocol) -> Any:
     """The minipool manager double (``setNodeETHMatched``, ``setNodeETHProvided``, ...)."""
-    return rpl_protocol.contracts["rocketMinipoolManager"]
+    return rpl_protocol.minipool_manager
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ ONE = 10**18
 
 def set_node_eth(p: Protocol, node: str, matched: int, provided: int) -> None:
     """The guardian sets a node's matched and provided ETH on the minipool manager double."""
-    manager = p.contracts["rocketMinipoolManager"]
+    manager = p.minipool_manager
     with boa.env.prank(p.guardian):
         manager.setNodeETHMatched(node, matched)
         manager.setNodeETHProvided(node, provided)

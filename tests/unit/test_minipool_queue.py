@@ -35,7 +35,7 @@ def queue(pq):
 
 @pytest.fixture
 def node_deposit(pq):
-    return pq.rocketNodeDeposit
+    return pq.node_deposit
 
 
 def _minipools(n: int, tag: str = "minipool") -> list[str]:
@@ -71,10 +71,7 @@ def test_stranger_cannot_enqueue(p, stranger):
     assert p.minipool_queue.getContainsMinipool(stranger) is False
 
 
-def test_no_one_can_enqueue_while_node_deposit_is_unregistered(p):
-    # getAddress("rocketNodeDeposit") is the zero address in the deployed protocol,
-    # and no caller can be the zero address; network contracts are refused too.
-    assert p.storage.getAddress("rocketNodeDeposit") == "0x" + "00" * 20
+def test_other_network_contracts_cannot_enqueue(p):
     pool = p.storage.getAddress("rocketDepositPool")
     with boa.reverts("minipool queue: caller is not node deposit"):
         p.minipool_queue.enqueueMinipool(pool, sender=pool)
