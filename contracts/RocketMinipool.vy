@@ -30,9 +30,11 @@ from interfaces import IRocketTokenRETH
 implements: IRocketMinipool
 implements: IRocketMinipoolNetwork
 
+import odao_votes
 import rocket_base
 
 initializes: rocket_base
+initializes: odao_votes[rocket_base := rocket_base]
 
 exports: rocket_base.ROCKET_STORAGE
 
@@ -48,6 +50,8 @@ FULL_EXIT_THRESHOLD: constant(uint256) = 8 * 10**18
 SMALL_BOND: constant(uint256) = 8 * 10**18
 LARGE_BOND: constant(uint256) = 16 * 10**18
 
+# The one oDAO ballot a minipool holds: whether to scrub it.
+SCRUB_BALLOT: constant(bytes32) = keccak256("minipool.scrub")
 # Statuses, numbered as the reference numbers them.
 INITIALISED: constant(uint8) = 0
 PRELAUNCH: constant(uint8) = 1
@@ -73,8 +77,6 @@ _user_deposit_assigned_time: uint256
 _node_refund_balance: uint256
 _node_slash_balance: uint256
 _validator_pubkey: Bytes[48]
-_scrub_voted: HashMap[address, bool]
-_total_scrub_votes: uint256
 _user_distribute_time: uint256
 # Set when a non-owner distributed the exit: capital is gone, the node
 # still has to finalise (through `refund`, `finalise` or a distribution).
@@ -278,28 +280,19 @@ def voteScrub():
     assert (
         self._status == PRELAUNCH
     ), "minipool: can only scrub while in prelaunch"
-    odao: IRocketDAONodeTrusted = IRocketDAONodeTrusted(
-        rocket_base._contract("rocketDAONodeTrusted")
-    )
-    assert staticcall odao.getMemberIsValid(
-        msg.sender
-    ), "minipool: caller is not an oDAO member"
+    nonce: uint256 = odao_votes._member_nonce(msg.sender)
+    assert nonce != 0, "minipool: caller is not an oDAO member"
     settings: IRocketDAOProtocolSettings = self._settings()
     assert (
         block.timestamp
         <= self._status_time + staticcall settings.getScrubPeriod()
     ), "minipool: scrub period has ended"
-    assert not self._scrub_voted[
-        msg.sender
-    ], "minipool: member has already voted to scrub"
-    self._scrub_voted[msg.sender] = True
-    self._total_scrub_votes += 1
+    assert not odao_votes._has_voted(
+        SCRUB_BALLOT, msg.sender
+    ), "minipool: member has already voted to scrub"
+    odao_votes._cast(SCRUB_BALLOT, msg.sender, nonce)
     log ScrubVoted(member=msg.sender, time=block.timestamp)
-    members: uint256 = staticcall odao.getMemberCount()
-    if (
-        ONE * self._total_scrub_votes // members
-        >= staticcall settings.getScrubQuorum()
-    ):
+    if odao_votes._reached(SCRUB_BALLOT, staticcall settings.getScrubQuorum()):
         self._dissolve()
         if staticcall settings.getScrubPenaltyEnabled():
             extcall self._node_staking().slashRPL(
@@ -707,21 +700,23 @@ def getWithdrawalCredentials() -> Bytes[32]:
 @view
 def getScrubVoted(member: address) -> bool:
     """
-    @notice Whether `member` voted to scrub this minipool.
+    @notice Whether `member` voted to scrub this minipool under its current
+            oDAO membership.
     @param member An oDAO member.
     @return True if it voted.
     """
-    return self._scrub_voted[member]
+    return odao_votes._has_voted(SCRUB_BALLOT, member)
 
 
 @external
 @view
 def getTotalScrubVotes() -> uint256:
     """
-    @notice The number of scrub votes cast.
+    @notice Scrub votes that count: cast by members still in the oDAO under
+            the membership they voted with.
     @return The count.
     """
-    return self._total_scrub_votes
+    return odao_votes._count(SCRUB_BALLOT)
 
 
 @external
@@ -753,6 +748,9 @@ def _dissolve():
     """
     self._set_status(DISSOLVED)
     amount: uint256 = self._user_deposit_balance
+    # The users are repaid here: nothing of what stays is theirs, and the
+    # oracle must not count it for them.
+    self._user_deposit_balance = 0
     pool: address = rocket_base._contract("rocketDepositPool")
     extcall IRocketDepositPool(pool).recycleDissolvedDeposit(value=amount)
     log EtherWithdrawn(to=pool, amount=amount, time=block.timestamp)

@@ -19,9 +19,11 @@ from interfaces import IRocketMinipoolNetwork
 from interfaces import IRocketNodeDeposit
 from interfaces import IRocketNodeStaking
 
+import odao_votes
 import rocket_base
 
 initializes: rocket_base
+initializes: odao_votes[rocket_base := rocket_base]
 
 exports: rocket_base.ROCKET_STORAGE
 
@@ -37,8 +39,6 @@ STAKING: constant(uint8) = 2
 _reduce_time: HashMap[address, uint256]
 _reduce_value: HashMap[address, uint256]
 _cancelled: HashMap[address, bool]
-_cancel_voted: HashMap[address, HashMap[address, bool]]
-_cancel_votes: HashMap[address, uint256]
 _last_reduction_time: HashMap[address, uint256]
 
 
@@ -157,27 +157,22 @@ def voteCancelReduction(minipool: address):
             oDAO's minipool quorum), the reduction is cancelled, for good.
     @param minipool A registered minipool.
     """
-    odao: IRocketDAONodeTrusted = IRocketDAONodeTrusted(
-        rocket_base._contract("rocketDAONodeTrusted")
-    )
-    assert staticcall odao.getMemberIsValid(
-        msg.sender
-    ), "bond reducer: caller is not an oDAO member"
+    nonce: uint256 = odao_votes._member_nonce(msg.sender)
+    assert nonce != 0, "bond reducer: caller is not an oDAO member"
     assert staticcall IRocketMinipoolManager(
         rocket_base._contract("rocketMinipoolManager")
     ).getMinipoolExists(minipool), "bond reducer: minipool does not exist"
     assert not self._cancelled[minipool], "bond reducer: already cancelled"
-    assert not self._cancel_voted[minipool][
-        msg.sender
-    ], "bond reducer: member has already voted to cancel"
-    self._cancel_voted[minipool][msg.sender] = True
-    self._cancel_votes[minipool] += 1
+    ballot: bytes32 = convert(minipool, bytes32)
+    assert not odao_votes._has_voted(
+        ballot, msg.sender
+    ), "bond reducer: member has already voted to cancel"
+    odao_votes._cast(ballot, msg.sender, nonce)
     log CancelReductionVoted(
         minipool=minipool, member=msg.sender, time=block.timestamp
     )
-    if (
-        ONE * self._cancel_votes[minipool] // staticcall odao.getMemberCount()
-        >= staticcall self._settings().getScrubQuorum()
+    if odao_votes._reached(
+        ballot, staticcall self._settings().getScrubQuorum()
     ):
         self._cancelled[minipool] = True
         self._reduce_time[minipool] = 0
@@ -223,11 +218,12 @@ def getReduceBondCancelled(minipool: address) -> bool:
 @view
 def getCancelReductionVotes(minipool: address) -> uint256:
     """
-    @notice oDAO votes cast to cancel `minipool`'s reduction.
+    @notice Cancel votes on `minipool` that count: cast by members still in
+            the oDAO under the membership they voted with.
     @param minipool A minipool.
     @return The count.
     """
-    return self._cancel_votes[minipool]
+    return odao_votes._count(convert(minipool, bytes32))
 
 
 @external

@@ -201,6 +201,21 @@ def test_odao_cancels_at_the_quorum(np, node, big, stranger):  # noqa: F811
     assert big.getNodeDepositBalance() == 16 * ETH
 
 
+def test_removed_members_cancel_votes_do_not_count(np, node, big):  # noqa: F811
+    first, second, _ = np.odao_members
+    reducer = np.bond_reducer
+    begin(np, big, node)
+    reducer.voteCancelReduction(big.address, sender=first)
+    np.odao.removeMember(first, sender=np.guardian)
+    assert reducer.getCancelReductionVotes(big.address) == 0
+    # 1 valid vote of 2 members is below 51%: counting first's would cancel.
+    reducer.voteCancelReduction(big.address, sender=second)
+    assert reducer.getReduceBondCancelled(big.address) is False
+    boa.env.time_travel(seconds=window_start(np))
+    reducer.reduceBondAmount(big.address, sender=node)
+    assert big.getNodeDepositBalance() == 8 * ETH
+
+
 def test_cancel_vote_on_an_unknown_minipool_reverts(np, stranger):  # noqa: F811
     with boa.reverts("bond reducer: minipool does not exist"):
         np.bond_reducer.voteCancelReduction(stranger, sender=np.odao_members[0])

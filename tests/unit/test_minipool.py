@@ -177,6 +177,9 @@ def test_dissolve_at_the_timeout_returns_the_user_deposit(np, node, prelaunch, s
     assert prelaunch.getStatus() == DISSOLVED
     assert np.deposit_pool.getBalance() == pool_before + 24 * ETH
     assert np.balance(prelaunch) == 7 * ETH
+    # The users have been repaid: nothing left here is theirs.
+    assert prelaunch.getUserDepositBalance() == 0
+    assert prelaunch.calculateUserShare(7 * ETH) == 0
     # Still counted until closed.
     assert np.minipool_manager.getNodeETHMatched(node) == 24 * ETH
     with boa.reverts("minipool: can only dissolve while in prelaunch"):
@@ -258,6 +261,22 @@ def test_scrub_needs_the_quorum(np, node, prelaunch, staking):  # noqa: F811
     assert prelaunch.getStatus() == DISSOLVED
     assert np.deposit_pool.getBalance() == pool_before + 24 * ETH
     assert staking.getSlashed(node) == 0  # the penalty is disabled by default
+
+
+def test_removed_members_scrub_votes_do_not_count(np, node, prelaunch):  # noqa: F811
+    first, second, third = np.odao_members
+    prelaunch.voteScrub(sender=first)
+    np.odao.removeMember(first, sender=np.guardian)
+    assert prelaunch.getTotalScrubVotes() == 0
+    assert not prelaunch.getScrubVoted(first)
+    # 1 valid vote of 2 members is 50% < 51%: had first's vote counted, 2 of 2 would scrub.
+    prelaunch.voteScrub(sender=second)
+    assert prelaunch.getStatus() == PRELAUNCH
+    assert prelaunch.getTotalScrubVotes() == 1
+    # Re-admitted, first votes afresh under its new membership, once.
+    np.odao.addMember(first, sender=np.guardian)
+    prelaunch.voteScrub(sender=first)
+    assert prelaunch.getStatus() == DISSOLVED
 
 
 def test_scrub_penalty_slashes_rpl(np, node, prelaunch, staking):  # noqa: F811
