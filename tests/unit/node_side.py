@@ -16,7 +16,8 @@ from typing import Any
 import boa
 import pytest
 
-from harness import deploy_protocol
+from harness import deploy_protocol, economics
+from tests.helpers import events  # noqa: F401  (re-exported for the node-side tests)
 
 ETH = 10**18
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,40 +96,16 @@ def staking_minipool(protocol, node: str, bond: int = 8) -> Any:
     return minipool
 
 
-def events(contract: Any, name: str, emitter: Any = None) -> list[Any]:
-    """The events called ``name`` in the last call made through ``contract``.
-
-    Child calls' events are included; ``emitter`` keeps only one contract's
-    (several contracts share event names). Logs boa cannot decode (the
-    vault's indexed strings) are skipped.
-    """
-    found = [log for log in contract.get_logs(strict=False) if type(log).__name__ == name]
-    if emitter is not None:
-        address = str(getattr(emitter, "address", emitter))
-        found = [log for log in found if str(log.address) == address]
-    return found
-
-
-# ---------------------------------------------------------------- the split,
-# written from ROCKETPOOL.md ("Rewards, exits and losses"), not from the contract.
+# The split, from harness.economics (written from ROCKETPOOL.md, not from the
+# contract), with the argument order these tests use: node capital first.
 def rewards_node_share(rewards: int, node_capital: int, user_capital: int, fee: int) -> int:
     """The node's part of ``rewards``: its capital share plus ``fee`` on the rest."""
-    if rewards == 0:
-        return 0
-    node_portion = rewards * node_capital // (user_capital + node_capital)
-    return node_portion + (rewards - node_portion) * fee // ETH
+    return economics.rewards_node_share(rewards, user_capital, node_capital, fee)
 
 
 def node_share(balance: int, node_capital: int, user_capital: int, fee: int) -> int:
     """ROCKETPOOL.md's node share of a minipool balance (refund balance excluded)."""
-    if balance < 8 * ETH:
-        return rewards_node_share(balance, node_capital, user_capital, fee)
-    if balance > user_capital + node_capital:
-        rewards = balance - user_capital - node_capital
-        return node_capital + rewards_node_share(rewards, node_capital, user_capital, fee)
-    if balance > user_capital:
-        return balance - user_capital
-    return 0
+    return economics.node_share(balance, user_capital, node_capital, fee)
 
 
 def snapshot(protocol, node: str, *addresses: Any) -> dict[str, Any]:

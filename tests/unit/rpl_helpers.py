@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import boa
 
 from harness import Protocol
+from tests.helpers import events  # noqa: F401  (re-exported for the RPL-side tests)
 
 ONE = 10**18
 
@@ -26,15 +25,3 @@ def set_setting(p: Protocol, path: str, value: int | bool) -> None:
             p.settings.setSettingBool(path, value)
         else:
             p.settings.setSettingUint(path, value)
-
-
-def events(contract: Any, name: str) -> list[Any]:
-    """The decoded ``name`` events of ``contract``'s last call, its sub-calls included.
-
-    Call it straight after the call: any later call to ``contract``, a view
-    included, becomes its last call.
-    """
-    # strict=False: the vault's events index strings, which titanoboa cannot
-    # decode back; they come out raw and are skipped here.
-    logs = contract.get_logs(strict=False)
-    return [e for e in logs if type(e).__name__ == name]

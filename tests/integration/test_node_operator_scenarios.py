@@ -1,0 +1,164 @@
+"""Black-box scenarios on the real contracts (RPL staking and auctions included).
+
+Unit tests of the node side use a node-staking double; these go through
+``deploy_protocol()`` as deployed, by the reference's function names.
+"""
+
+import boa
+import pytest
+
+from tests.helpers import ETH, events, only_event
+
+RPL = 10**18
+# The oracle's initial price: 0.01 ETH per RPL.
+PRICE = 10**16
+STAKING = 2
+
+
+@pytest.fixture
+def node(p):
+    operator = p.node_operators[0]
+    p.register_node(operator)
+    p.fund_rpl(operator, "5000")
+    return operator
+
+
+def staked_minipool(p, node, bond=8):
+    """A minipool of ``node`` through assignment and stake, with ETH from a depositor."""
+    minipool = p.create_minipool(node, bond=bond)
+    if minipool.getStatus() == 0:
+        p.deposit(p.depositors[0], str(32 - bond))
+    boa.env.time_travel(seconds=p.settings.getScrubPeriod() + 1)
+    p.stake(minipool)
+    assert minipool.getStatus() == STAKING
+    return minipool
+
+
+def test_rpl_stake_limits_the_eth_a_node_may_be_matched(p, node):
+    # 24 ETH matched at 10% needs RPL worth 2.4 ETH: 240 RPL at 0.01 ETH.
+    p.stake_rpl(node, "239")
+    assert p.node_staking.getNodeETHMatchedLimit(node) == 239 * RPL * PRICE // RPL * 10
+    with boa.reverts("node deposit: insufficient RPL stake"):
+        p.create_minipool(node, bond=8)
+    p.stake_rpl(node, "1")
+    assert p.node_staking.getNodeETHMatchedLimit(node) == 24 * ETH
+    minipool = p.create_minipool(node, bond=8)
+    assert p.minipool_manager.getNodeETHMatched(node) == 24 * ETH
+    assert p.minipool_manager.getNodeETHProvided(node) == 8 * ETH
+    assert p.node_staking.getNodeMinimumRPLStake(node) == 240 * RPL
+    # 150% of 8 ETH bonded, in RPL at 0.01 ETH
+    assert p.node_staking.getNodeMaximumRPLStake(node) == 1_200 * RPL
+    assert minipool.getNodeFee() == p.settings.getTargetNodeFee()
+
+
+def test_queued_minipools_raise_the_deposit_limit_and_are_assigned_in_order(p, node):
+    p.stake_rpl(node, "1000")  # supports 100 ETH matched: four 8 ETH minipools
+    p.settings.setSettingUint("deposit.pool.maximum", 10 * ETH, sender=p.guardian)
+    minipools = [p.create_minipool(node, bond=8) for _ in range(4)]
+    assert [m.getStatus() for m in minipools] == [0, 0, 0, 0]
+    assert p.minipool_queue.getLength() == 4
+    assert p.minipool_queue.getEffectiveCapacity() == 4 * 31 * ETH
+    assert p.deposit_pool.getBalance() == 28 * ETH
+    assert p.deposit_pool.getNodeBalance() == 28 * ETH
+    assert p.deposit_pool.getUserBalance() == 0
+    assert p.deposit_pool.getExcessBalance() == 0
+    # maximum + queue capacity - balance = 10 + 124 - 28
+    assert p.deposit_pool.getMaximumDepositAmount() == 106 * ETH
+    depositor = p.depositors[0]
+    with boa.reverts("deposit pool: deposit exceeds the maximum pool size and queue capacity"):
+        p.deposit_pool.deposit(value=106 * ETH + 1, sender=depositor)
+    p.deposit_pool.deposit(value=106 * ETH, sender=depositor)
+    assigned = events(p.deposit_pool, "DepositAssigned")
+    assert [a.minipool for a in assigned] == [m.address for m in minipools]
+    assert {a.amount for a in assigned} == {31 * ETH}
+    assert [m.getStatus() for m in minipools] == [1, 1, 1, 1]
+    assert [m.getUserDepositBalance() for m in minipools] == [24 * ETH] * 4
+    assert p.deposit_pool.getBalance() == 10 * ETH
+    assert p.deposit_pool.getNodeBalance() == 0
+    assert p.minipool_queue.getLength() == 0
+
+
+def test_dissolved_deposit_is_recycled_by_a_registered_minipool_only(p, node, stranger):
+    p.stake_rpl(node, "300")
+    minipool = p.create_minipool(node, bond=8)
+    p.deposit(p.depositors[0], "24")
+    assert minipool.getStatus() == 1
+    with boa.reverts("deposit pool: caller is not a registered minipool"):
+        p.deposit_pool.recycleDissolvedDeposit(value=ETH, sender=stranger)
+    boa.env.time_travel(seconds=p.settings.getLaunchTimeout())
+    before = p.deposit_pool.getBalance()
+    minipool.dissolve(sender=stranger)
+    ev = only_event(minipool, "DepositRecycled")
+    assert (ev.sender, ev.amount) == (minipool.address, 24 * ETH)
+    assert p.deposit_pool.getBalance() == before + 24 * ETH
+    # The node closes and gets the rest of its bond (7 ETH; 1 ETH is on the beacon chain).
+    node_before = p.balance(node)
+    minipool.close(sender=node)
+    assert p.balance(node) == node_before + 7 * ETH
+    assert p.minipool_manager.getNodeETHMatched(node) == 0
+    assert p.minipool_manager.getMinipoolDestroyed(minipool.address)
+
+
+def test_loss_past_the_bond_slashes_rpl_into_an_auction_that_refills_the_pool(p, node):
+    p.stake_rpl(node, "1000")
+    minipool = staked_minipool(p, node)
+    # The validator exits with 20 ETH: 4 ETH below the users' 24.
+    boa.env.set_balance(minipool.address, 20 * ETH)
+    reth_before = p.balance(p.reth)
+    pool_before = p.deposit_pool.getBalance()
+    minipool.distributeBalance(False, sender=node)
+    slashed = only_event(minipool, "RPLSlashed")
+    # 4 ETH at 0.01 ETH per RPL is 400 RPL.
+    assert (slashed.node, slashed.amount, slashed.ethValue) == (node, 400 * RPL, 4 * ETH)
+    assert minipool.getFinalised()
+    # All 20 ETH went to the users: rETH keeps its collateral, the rest is recycled.
+    assert p.balance(p.reth) + p.deposit_pool.getBalance() == reth_before + pool_before + 20 * ETH
+    assert p.node_staking.getNodeRPLStake(node) == 600 * RPL
+    auction = p.auction_manager
+    assert auction.getTotalRPLBalance() == 400 * RPL
+    auction.createLot(sender=p.depositors[1])
+    assert auction.getLotTotalRPLAmount(0) == 400 * RPL
+    assert auction.getLotStartPrice(0) == PRICE
+    # A bidder buys the whole lot at the start price: 4 ETH, which goes to the pool.
+    pool_before = p.deposit_pool.getBalance()
+    bidder = p.depositors[2]
+    auction.placeBid(0, value=4 * ETH, sender=bidder)
+    recycled = only_event(auction, "DepositRecycled")
+    assert (recycled.sender, recycled.amount) == (auction.address, 4 * ETH)
+    assert p.deposit_pool.getBalance() == pool_before + 4 * ETH
+    assert auction.getLotIsCleared(0)
+    auction.claimBid(0, sender=bidder)
+    assert p.rpl.balanceOf(bidder) == 400 * RPL
+
+
+def test_rpl_above_the_maximum_can_leave_after_the_cooldown(p, node):
+    p.stake_rpl(node, "2000")
+    staked_minipool(p, node)
+    maximum = p.node_staking.getNodeMaximumRPLStake(node)
+    assert maximum == 1_200 * RPL
+    with boa.reverts("node staking: withdrawal cooldown has not passed"):
+        p.withdraw_rpl(node, "1")
+    boa.env.time_travel(seconds=p.settings.getRPLWithdrawalCooldown())
+    with boa.reverts("node staking: remaining stake would be below the maximum"):
+        p.withdraw_rpl(node, 800 * RPL + 1)
+    before = p.rpl.balanceOf(node)
+    p.withdraw_rpl(node, "800")
+    assert p.rpl.balanceOf(node) == before + 800 * RPL
+    assert p.node_staking.getNodeRPLStake(node) == 1_200 * RPL
+
+
+def test_withdrawal_address_receives_the_exit(p, node, stranger):
+    p.stake_rpl(node, "300")
+    minipool = staked_minipool(p, node)
+    p.node_manager.setWithdrawalAddress(node, stranger, False, sender=node)
+    p.node_manager.confirmWithdrawalAddress(node, sender=stranger)
+    assert p.node_manager.getNodeWithdrawalAddress(node) == stranger
+    boa.env.set_balance(minipool.address, 33 * ETH)  # 1 ETH of rewards on top
+    before = p.balance(stranger)
+    minipool.distributeBalance(False, sender=stranger)  # the withdrawal address is an owner
+    # node: 8 ETH + its 1/4 capital share of 1 ETH + 14% of the users' 3/4
+    node_rewards = ETH // 4 + (ETH - ETH // 4) * 14 // 100
+    assert p.balance(stranger) == before + 8 * ETH + node_rewards
+    assert minipool.getFinalised()
+    assert p.minipool_manager.getNodeFinalisedMinipoolCount(node) == 1
+    assert p.minipool_manager.getNodeActiveMinipoolCount(node) == 0
