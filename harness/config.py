@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.units import UnitError, parse_setting, to_wei
+from harness.beacon import BeaconConfig
+from harness.oracle import OracleConfig
+from harness.units import UnitError, parse_setting, to_fraction, to_seconds, to_wei
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "boa_config.toml"
@@ -33,6 +35,45 @@ class Config:
     eth_per_actor: int
     source: str
     raw: dict[str, Any] = field(default_factory=dict)
+    beacon: BeaconConfig = field(default_factory=BeaconConfig)
+    oracle: OracleConfig = field(default_factory=OracleConfig)
+
+
+# How each [beacon] / [oracle] key is read, and the example shown when it is wrong.
+_BEACON_FIELDS = {
+    "apr": (to_fraction, '"4%"'),
+    "activation_delay": (to_seconds, '"0 seconds"'),
+    "skim_interval": (to_seconds, '"5 days"'),
+    "exit_delay": (to_seconds, '"1 day"'),
+    "withdrawal_delay": (to_seconds, '"1 day"'),
+    "slashing_initial_penalty": (lambda v: to_wei(v) // 10**9, '"1 ether"'),
+    "slashing_correlation": (to_fraction, '"3" (a multiplier)'),
+    "slashing_window": (to_seconds, '"18 days"'),
+    "slashing_withdrawal_delay": (to_seconds, '"36 days"'),
+}
+_ORACLE_FIELDS = {
+    "rpl_price": (to_wei, '"0.01 ether" (ETH per RPL)'),
+    "rpl_volatility": (to_fraction, '"5%"'),
+    "rpl_floor": (to_wei, '"0.0001 ether"'),
+    "seed": (int, "0"),
+}
+
+
+def _section(data: dict, name: str, fields: dict, target: type, source: str):
+    values = {}
+    for key, value in data.get(name, {}).items():
+        if key not in fields:
+            raise ConfigError(
+                f"{source}: [{name}] {key!r} is not a known key; use one of {', '.join(fields)}"
+            )
+        reader, example = fields[key]
+        try:
+            if reader is int and (isinstance(value, bool) or not isinstance(value, int)):
+                raise UnitError(f"{value!r} is not an integer")
+            values[key] = reader(value)
+        except (UnitError, ValueError) as exc:
+            raise ConfigError(f"{source}: [{name}] {key}: {exc}; write e.g. {example}") from exc
+    return target(**values)
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -102,6 +143,8 @@ def _parse(data: dict, source: str) -> Config:
             f'{source}: [actors] eth_per_actor: {exc}; write e.g. "10000 ether"'
         ) from exc
     return Config(
+        beacon=_section(data, "beacon", _BEACON_FIELDS, BeaconConfig, source),
+        oracle=_section(data, "oracle", _ORACLE_FIELDS, OracleConfig, source),
         settings=settings,
         odao_members=count("odao_members", 3, 1),
         depositors=count("depositors", 4, 0),

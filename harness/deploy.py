@@ -7,8 +7,10 @@ from pathlib import Path
 
 import boa
 
+from harness.beacon import BeaconChain
 from harness.config import PROJECT_ROOT, Config, ConfigError, load_config
 from harness.errors import revert_reason
+from harness.oracle import HonestOracle
 from harness.protocol import Protocol
 
 DEFAULT_CONTRACTS_DIR = PROJECT_ROOT / "contracts"
@@ -158,7 +160,7 @@ def deploy_protocol(
             contracts["odao"].addMember(member)
         storage.setDeployedStatus()
 
-    return Protocol(
+    protocol = Protocol(
         storage=storage,
         contracts=contracts,
         guardian=guardian,
@@ -168,3 +170,12 @@ def deploy_protocol(
         config=cfg,
         contracts_dir=cdir,
     )
+    protocol.beacon = BeaconChain(cfg.beacon, credit=_credit_balance)
+    protocol.beacon.now = protocol.beacon.last_sweep = protocol.now()
+    protocol.oracle = HonestOracle(protocol, cfg.oracle)
+    return protocol
+
+
+def _credit_balance(address: str, wei: int) -> None:
+    """How the beacon chain pays a withdrawal: the balance rises, no code runs."""
+    boa.env.set_balance(address, boa.env.get_balance(address) + wei)

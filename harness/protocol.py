@@ -8,6 +8,9 @@ is ETH ("1.5", Decimal("1.5"), "30 gwei").
 
 from __future__ import annotations
 
+import contextlib
+import copy
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ import boa
 from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
+from harness.beacon import BeaconChain, Validator
 from harness.config import Config
 from harness.deposit_data import DepositData, make_deposit_data, minipool_withdrawal_credentials
 from harness.units import ONE, WEI_PER_ETH, fmt_eth, to_wei
@@ -54,6 +58,11 @@ class Protocol:
     # Lowest salt per node not yet known to be used: only a hint, checked on chain.
     _next_salt: dict[str, int] = field(default_factory=dict, repr=False)
     _minipool_deployer: Any = field(default=None, repr=False)
+    # The simulated consensus layer and the honest oDAO (set by deploy_protocol).
+    beacon: BeaconChain | None = None
+    oracle: Any = None
+    # The reference model, when one is attached (the campaign machine does).
+    model: Any = None
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: contracts by facade name.
@@ -274,6 +283,7 @@ class Protocol:
             self.node_deposit.deposit(
                 *args, value=bond_wei if value is None else value, sender=node
             )
+        self._ingest(self.node_deposit)
         self._next_salt[str(node)] = salt + 1
         return self.minipool_at(address)
 
@@ -298,6 +308,12 @@ class Protocol:
         """
         data = self.stake_deposit_data(minipool)
         minipool.stake(data.signature, data.root, sender=minipool.getNodeAddress())
+        self._ingest(minipool)
+
+    def _ingest(self, called: Any) -> None:
+        """Give the beacon chain the deposits made by the last call on ``called``."""
+        if self.beacon is not None:
+            self.beacon.ingest_logs(called.get_logs())
 
     def minipools(self) -> list[Any]:
         """Handles on every live (not destroyed) minipool, in the manager's order."""
@@ -305,6 +321,93 @@ class Protocol:
         return [
             self.minipool_at(manager.getMinipoolAt(i)) for i in range(manager.getMinipoolCount())
         ]
+
+    # ------------------------------------------------------------------ the world
+    def now(self) -> int:
+        """The chain's timestamp (the beacon clock follows it)."""
+        return boa.env.evm.patch.timestamp
+
+    def advance(self, seconds: int = 0, *, minutes: int = 0, hours: int = 0, days: int = 0) -> None:
+        """Move time forward on the EVM and the beacon chain together.
+
+        Rewards accrue, exits complete and withdrawal sweeps pay minipools on
+        the way (their balances rise; no code runs). A block passes every 12 s.
+        """
+        total = seconds + 60 * minutes + 3_600 * hours + 86_400 * days
+        if total < 0:
+            raise ValueError("time only moves forward")
+        self.check_beacon_synced()
+        boa.env.time_travel(seconds=total)
+        # Catch up from wherever the beacon clock is, so a direct
+        # boa.env.time_travel earlier is not lost.
+        self.beacon.advance(max(0, self.now() - self.beacon.now))
+
+    def check_beacon_synced(self) -> None:
+        """Fail clearly if deposits reached the deposit contract without the beacon seeing them."""
+        count = self.deposit_contract.depositCount()
+        if count != self.beacon.deposits_seen:
+            raise RuntimeError(
+                f"the deposit contract has {count} deposits but the simulated beacon chain "
+                f"saw {self.beacon.deposits_seen}: a deposit was made without the facade; "
+                "after such a call, run p.beacon.ingest_logs(contract.get_logs())"
+            )
+
+    def validator(self, minipool: Any) -> Validator | None:
+        """The beacon validator of ``minipool`` (a handle or address), or None before it exists."""
+        if not hasattr(minipool, "getValidatorPubkey"):
+            minipool = self.minipool_at(minipool)
+        try:
+            return self.beacon.validator(bytes(minipool.getValidatorPubkey()))
+        except KeyError:
+            return None
+
+    def report(self):
+        """The honest oDAO reports the truthful network balances; returns the report."""
+        self.check_beacon_synced()
+        return self.oracle.report()
+
+    def distribute(self, minipool: Any, by: str | None = None, rewards_only: bool = False):
+        """``by`` (default: the owner) distributes ``minipool``'s balance.
+
+        Returns the ``EtherWithdrawalProcessed`` events' ``(nodeAmount, userAmount)``
+        pairs (an owner's exit distribution may also split late ETH at finalisation).
+        """
+        caller = by if by is not None else minipool.getNodeAddress()
+        minipool.distributeBalance(rewards_only, sender=caller)
+        return [
+            (log.nodeAmount, log.userAmount)
+            for log in minipool.get_logs()
+            if type(log).__name__ == "EtherWithdrawalProcessed"
+        ]
+
+    # ------------------------------------------------------------------ snapshots
+    def python_state(self) -> Any:
+        """A copy of everything the facade keeps outside the EVM (beacon, oracle, model).
+
+        EVM anchors roll back contract state only; pair them with this and
+        :meth:`restore_python_state`, or use :meth:`anchor`.
+        """
+        beacon, model = copy.deepcopy((self.beacon, self.model))
+        oracle = self.oracle.state() if self.oracle is not None else None
+        return beacon, model, oracle, dict(self._next_salt)
+
+    def restore_python_state(self, state: Any) -> None:
+        """Rewind the facade's off-EVM state to a :meth:`python_state`."""
+        beacon, model, oracle, next_salt = copy.deepcopy(state[:2]) + state[2:]
+        self.beacon, self.model = beacon, model
+        if oracle is not None:
+            self.oracle.restore(oracle)
+        self._next_salt = dict(next_salt)
+
+    @contextlib.contextmanager
+    def anchor(self) -> Iterator[Protocol]:
+        """Everything inside the block is undone afterwards: EVM state, beacon, oracle, model."""
+        state = self.python_state()
+        with boa.env.anchor():
+            try:
+                yield self
+            finally:
+                self.restore_python_state(state)
 
     # ------------------------------------------------------------------ display
     def summary(self) -> dict[str, int]:

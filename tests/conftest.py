@@ -19,6 +19,22 @@ def protocol():
     return deploy_protocol()
 
 
+@pytest.fixture(autouse=True)
+def _rewind_off_evm_state(request):
+    """Undo what a test did to the facade's off-EVM state (beacon, oracle, model).
+
+    titanoboa's plugin rolls the EVM back after each test; this does the same
+    for the Python side, so the session-wide protocol stays consistent.
+    """
+    if "protocol" not in request.fixturenames:
+        yield
+        return
+    protocol = request.getfixturevalue("protocol")
+    state = protocol.python_state()
+    yield
+    protocol.restore_python_state(state)
+
+
 @pytest.fixture
 def p(protocol):
     """Short alias of :func:`protocol` for tests that use the facade heavily."""

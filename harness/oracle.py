@@ -1,0 +1,116 @@
+"""The honest oracle DAO: truthful balance reports and an RPL price random walk.
+
+The report is computed the way ROCKETPOOL.md defines the truth, from what
+anyone can observe at a block: the deposit pool's user balance, the rETH
+contract's ETH, and for every minipool the users' share (by the minipool's
+own ``calculateUserShare``) of its validator's beacon balance plus its
+contract ETH minus the node's refund balance. The independent check of that
+truth is the reference model's job, not the oracle's.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from harness.beacon import GWEI
+
+if TYPE_CHECKING:  # pragma: no cover
+    from harness.protocol import Protocol
+
+ONE = 10**18
+STAKING = 2
+
+
+@dataclass(frozen=True)
+class BalancesReport:
+    """One network balances report, as submitted."""
+
+    block: int
+    slot_timestamp: int
+    total_eth: int
+    staking_eth: int
+    reth_supply: int
+
+
+@dataclass
+class OracleConfig:
+    """``[oracle]`` in ``boa_config.toml``: the RPL price walk (fractions of 1e18)."""
+
+    rpl_price: int = 10**16  # the starting price the oracle walks from
+    rpl_volatility: int = 5 * 10**16  # largest relative move per report
+    rpl_floor: int = 10**14  # the walk never goes below this price
+    seed: int = 0
+
+
+class HonestOracle:
+    """Computes truthful reports and submits them from just enough oDAO members."""
+
+    def __init__(self, protocol: Protocol, config: OracleConfig | None = None):
+        self.p = protocol
+        self.config = config or OracleConfig()
+        self.rng = random.Random(self.config.seed)
+        self.rpl_price = self.config.rpl_price
+        self.reports: list[BalancesReport] = []
+
+    # ----------------------------------------------------------- the truth
+    def minipool_user_share(self, minipool) -> int:
+        """The users' share of ``minipool``'s balance: beacon + contract − refund."""
+        balance = self.p.balance(minipool) - minipool.getNodeRefundBalance()
+        validator = self.p.validator(minipool)
+        if validator is not None:
+            balance += validator.balance * GWEI
+        return minipool.calculateUserShare(balance)
+
+    def truthful_balances(self) -> tuple[int, int, int]:
+        """``(total_eth, staking_eth, reth_supply)`` as they are now, in wei.
+
+        ``staking_eth`` is the users' part of minipools that are staking,
+        capped at ``total_eth``; a negative pool user balance (node ETH lent
+        to assignment) is counted as it is.
+        """
+        p = self.p
+        total = p.deposit_pool.getUserBalance() + p.balance(p.reth)
+        staking = 0
+        for minipool in p.minipools():
+            share = self.minipool_user_share(minipool)
+            total += share
+            if minipool.getStatus() == STAKING and not minipool.getFinalised():
+                staking += share
+        total = max(total, 0)
+        return total, min(staking, total), p.reth.totalSupply()
+
+    # ----------------------------------------------------------- submitting
+    def report(self) -> BalancesReport:
+        """Submit the truthful report for the last block from a quorum of members."""
+        p = self.p
+        total, staking, supply = self.truthful_balances()
+        block = p.report_balances(total_eth=total, staking_eth=staking, reth_supply=supply)
+        report = BalancesReport(block, p.now(), total, staking, supply)
+        self.reports.append(report)
+        return report
+
+    def next_price(self) -> int:
+        """One step of the RPL price walk: a uniform relative move within the volatility."""
+        move = self.rng.randint(-self.config.rpl_volatility, self.config.rpl_volatility)
+        self.rpl_price = max(self.config.rpl_floor, self.rpl_price * (ONE + move) // ONE)
+        return self.rpl_price
+
+    def report_price(self, price: int | None = None) -> int:
+        """Report ``price`` (default: the walk's next step) from a quorum; returns it."""
+        price = self.next_price() if price is None else price
+        self.rpl_price = price
+        self.p.report_price(price)
+        return price
+
+    # ----------------------------------------------------------- snapshots
+    def state(self) -> tuple:
+        """What :meth:`restore` needs to rewind the oracle (for anchors)."""
+        return (self.rng.getstate(), self.rpl_price, list(self.reports))
+
+    def restore(self, state: tuple) -> None:
+        """Rewind to a :meth:`state`."""
+        rng_state, self.rpl_price, reports = state
+        self.rng.setstate(rng_state)
+        self.reports = list(reports)
