@@ -38,6 +38,10 @@ def test_deposit_into_an_empty_pool_queues_the_minipool(np, node):  # noqa: F811
     np.node_deposit.deposit(*deposit_args(np, node), value=8 * ETH, sender=node)
     (received,) = events(np.node_deposit, "DepositReceived", np.node_deposit)
     assert (received.sender, received.amount) == (node, 8 * ETH)
+    (created,) = events(np.node_deposit, "MinipoolCreated")
+    assert (created.minipool, created.node) == (address, node)
+    (enqueued,) = events(np.node_deposit, "MinipoolEnqueued")
+    assert enqueued.minipool == address
 
     minipool = np.minipool_at(address)
     assert np.minipool_manager.getMinipoolExists(address)
