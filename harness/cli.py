@@ -35,6 +35,27 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="a (patched) copy of contracts/ to deploy instead of the project's own",
     )
+    shell = sub.add_parser(
+        "shell",
+        help="a Python REPL with the protocol deployed, to try calls and read reverts by hand",
+        description=(
+            "Deploy every contract and open a Python REPL (IPython if installed) with the "
+            "Protocol facade as `p`, the funded actors by name (depositor_0, node_operator_0, "
+            "odao_member_0, guardian) and state() to print the numbers. For exploring the "
+            "protocol, reproducing a bug by hand, or reading a revert's Vyper source trace. "
+            "Commands piped on stdin are run in order, so a session can be scripted."
+        ),
+    )
+    shell.add_argument(
+        "--contracts",
+        metavar="DIR",
+        help="a (patched) copy of contracts/ to deploy instead of the project's own",
+    )
+    shell.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a boa_config.toml to deploy with instead of the project's own",
+    )
     return parser
 
 
@@ -51,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             from harness.demo import run_demo
 
             return run_demo(console, contracts_dir=args.contracts)
+        if args.command == "shell":
+            from harness.shell import start_shell
+
+            return start_shell(contracts_dir=args.contracts, config=args.config)
     except ConfigError as exc:
         console.print(f"[red]rpfuzz: {exc}[/]", soft_wrap=True)
         return 2

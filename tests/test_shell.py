@@ -1,0 +1,148 @@
+"""``rpfuzz shell``: its namespace, its banner, and the REPL driven as a user drives it."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import types
+
+import pytest
+
+from harness import shell
+from harness.cli import main
+from harness.config import PROJECT_ROOT
+from harness.shell import banner, run_repl, shell_namespace
+from harness.units import fmt_eth, to_wei
+
+BURN_REVERT = "reth: burn amount exceeds balance"
+
+
+class TtyStdin(io.StringIO):
+    """Stdin that claims to be a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_namespace_has_the_facade_actors_and_helpers(p, capsys):
+    ns = shell_namespace(p)
+    assert ns["p"] is p
+    assert ns["boa"].__name__ == "boa"
+    assert ns["guardian"] == p.guardian
+    assert ns["depositors"] == p.depositors
+    assert ns["node_operators"] == p.node_operators
+    assert ns["odao_members"] == p.odao_members
+    assert ns["depositor_0"] == p.depositors[0]
+    assert ns["depositor_3"] == p.depositors[3]
+    assert ns["node_operator_1"] == p.node_operators[1]
+    assert ns["odao_member_2"] == p.odao_members[2]
+    assert ns["to_wei"] is to_wei
+    assert ns["fmt_eth"] is fmt_eth
+    assert ns["ETH"] == 10**18
+    ns["state"]()
+    assert "Rocket Pool state" in capsys.readouterr().out
+
+
+def test_banner_says_what_is_in_scope_and_how_to_start(p):
+    text = banner(p)
+    for line in (
+        '>>> p.deposit(depositor_0, "10")',
+        ">>> state()",
+        ">>> help(p.create_minipool)",
+    ):
+        assert line in text
+    assert "depositor_0, depositor_1" in text
+    assert "node_operator_0" in text
+    assert "p.deposit_pool" in text
+    assert "Vyper source trace" in text
+    assert "exit()" in text
+
+
+def test_piped_console_runs_lines_and_survives_a_revert(p, monkeypatch, capsys):
+    commands = [
+        'p.burn(depositor_0, "1")',
+        'print(p.deposit(depositor_0, "10"))',
+        "1 / 0",
+        "print(p.reth.totalSupply())",
+    ]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(commands) + "\n"))
+    assert run_repl(shell_namespace(p), "the banner") == 0
+    out, err = capsys.readouterr()
+    # Both prints ran: the revert and the ZeroDivisionError did not end the session.
+    assert out.split() == ["9995000000000000000"] * 2
+    assert ">>>" not in out  # no prompts when the commands are piped in
+    assert "the banner" in err
+    assert f"Reverted: {BURN_REVERT}" in err
+    assert "RocketTokenRETH.vy:181" in err
+    # A revert hides the Python frames; any other error keeps its traceback.
+    assert err.count("Traceback") == 1
+    assert "ZeroDivisionError" in err
+
+
+def test_exit_code_of_exit_is_the_shells(p, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("exit(3)\n"))
+    assert run_repl(shell_namespace(p), "") == 3
+
+
+def test_ipython_is_used_on_a_terminal_and_not_on_a_pipe(p, monkeypatch, capsys):
+    calls = []
+    fake = types.ModuleType("IPython")
+    fake.start_ipython = lambda **kwargs: calls.append(kwargs)
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    ns = shell_namespace(p)
+
+    monkeypatch.setattr(sys, "stdin", TtyStdin(""))
+    monkeypatch.setattr(shell, "_enable_completion", lambda namespace: None)
+    assert run_repl(ns, "the banner") == 0
+    assert calls == [{"argv": ["--no-banner"], "user_ns": ns}]
+    assert "the banner" in capsys.readouterr().out
+
+    # Piped: IPython would want a terminal, so the standard console reads the pipe.
+    monkeypatch.setattr(sys, "stdin", io.StringIO("print('piped')\n"))
+    assert run_repl(ns, "") == 0
+    assert len(calls) == 1
+    assert capsys.readouterr().out == "piped\n"
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [("--contracts", "not a directory"), ("--config", "file not found")],
+)
+def test_bad_contracts_or_config_is_a_usage_error(option, message, tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    assert main(["shell", option, str(missing)]) == 2
+    out = capsys.readouterr().out
+    assert str(missing) in out
+    assert message in out
+
+
+def test_rpfuzz_shell_as_a_user_runs_it():
+    """The real command, with a session piped in: deploy, revert, deposit, state, exit."""
+    session = "\n".join(
+        [
+            'p.burn(depositor_0, "1")',
+            'print(p.deposit(depositor_0, "10"))',
+            "print(p.reth.totalSupply())",
+            "state()",
+            "exit()",
+            'print("not reached")',
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "shell"],
+        input=session,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "rpfuzz shell: Rocket Pool in Vyper" in result.stderr
+    assert BURN_REVERT in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["9995000000000000000", "9995000000000000000"]
+    assert "Rocket Pool state" in result.stdout
+    assert "not reached" not in result.stdout
