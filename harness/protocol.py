@@ -22,7 +22,7 @@ from eth_utils import keccak, to_checksum_address
 from harness.beacon import BeaconChain, Validator
 from harness.config import Config
 from harness.deposit_data import DepositData, make_deposit_data, minipool_withdrawal_credentials
-from harness.units import ONE, WEI_PER_ETH, fmt_eth, to_wei
+from harness.units import ONE, WEI_PER_ETH, to_wei
 
 # EIP-5202 blueprint preamble Vyper writes before the initcode; the manager's
 # `create_from_blueprint` skips it (its default code_offset is 3).
@@ -423,12 +423,12 @@ class Protocol:
         }
 
     def state(self):
-        """A rich table of :meth:`summary`, in ETH (returned, and printable)."""
-        from rich.table import Table
+        """The protocol at a glance, as rich tables (printable, or shown by the REPL).
 
-        table = Table(title="Rocket Pool state")
-        table.add_column("quantity")
-        table.add_column("ETH", justify="right")
-        for key, value in self.summary().items():
-            table.add_row(key.replace("_", " "), fmt_eth(value))
-        return table
+        Headline numbers (rate, supply, deposit pool, collateral, last report,
+        RPL price) and one row per minipool: status, bond, user deposit,
+        contract ETH, refund balance and its validator's beacon balance.
+        """
+        from harness.display import state_table
+
+        return state_table(self)
