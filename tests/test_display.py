@@ -80,7 +80,8 @@ def test_minipools_show_node_alias_status_and_balances(p, node):
     text = render(p)
     assert "Minipools (1)" in text
     row = minipool_row(text, minipool)
-    assert row[1:] == ["node_operator_0", "Initialised", "8", "0", "0", "0", "no", "-"]
+    # the 1 ETH pre-deposit is on the (simulated) beacon chain
+    assert row[1:] == ["node_operator_0", "Initialised", "8", "0", "0", "0", "no", "1"]
     assert cells(text, "node balance")[1] == "7"
 
     # A depositor's 24 ETH plus the node's 7 in the pool are assigned: 31 ETH arrive.
@@ -90,13 +91,14 @@ def test_minipools_show_node_alias_status_and_balances(p, node):
 
 
 def test_beacon_balance_shows_when_the_chain_knows_the_validator(p, node, monkeypatch):
-    chain = BeaconChain(BeaconConfig(), credit=lambda address, wei: None)
-    monkeypatch.setattr(p, "beacon", chain, raising=False)
     known = p.create_minipool(node, bond=8)
-    # The pre-deposit's DepositEvent is in the logs of the node's deposit call.
-    (validator,) = chain.ingest_logs(p.node_deposit.get_logs())
-    chain.reward(validator, 250_000_000)  # 0.25 ETH in gwei
     unknown = p.create_minipool(node, bond=8)
+    # A chain that has seen only the first minipool's 1 ETH pre-deposit.
+    chain = BeaconChain(BeaconConfig(), credit=lambda address, wei: None)
+    credentials = b"\x01" + b"\x00" * 11 + bytes.fromhex(str(known.address)[2:])
+    validator = chain.process_deposit(bytes(known.getValidatorPubkey()), credentials, 10**9)
+    chain.reward(validator, 250_000_000)  # 0.25 ETH in gwei
+    monkeypatch.setattr(p, "beacon", chain)
     text = render(p)
     assert minipool_row(text, known)[-1] == "1.25"
     assert minipool_row(text, unknown)[-1] == "-"
