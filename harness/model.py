@@ -23,6 +23,7 @@ action returns an :class:`Expect`; a refused action changes nothing.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -295,6 +296,8 @@ def _action(fn: Callable[..., dict[str, int] | None]) -> Callable[..., Expect]:
             return Expect(False, refusal.reason, {})
         return Expect(True, None, dict(values or {}))
 
+    # help() shows what callers get: an Expect, not the effects' dict.
+    wrapper.__signature__ = inspect.signature(fn).replace(return_annotation="Expect")
     return wrapper
 
 
@@ -1689,12 +1692,26 @@ class Model:
         ``total_eth`` = :meth:`held_for_users` (at least 0); ``staking_eth`` =
         users' share of minipools in Staking status, at most ``total_eth``;
         ``reth_supply`` = the rETH total supply.
+
+        By ROCKETPOOL.md's formula, so unspent deposit credit (see
+        :meth:`outstanding_credit`) is counted for users twice: once as the
+        minipool's larger user capital, once still in the pool's user balance.
         """
         total = max(0, self.held_for_users())
         staking = sum(
             self.pending_user_share(a) for a, mp in self.minipools.items() if mp.status == STAKING
         )
         return total, min(max(0, staking), total), self.reth_supply
+
+    def outstanding_credit(self) -> int:
+        """Deposit credit bond reductions granted and nodes have not spent yet, summed.
+
+        A bond reduction moves 8 ETH of the minipool to the users' capital
+        with no ETH moving; the users pay for it only when the node spends the
+        credit (the pool then funds that part of the new bond). Until then the
+        formula's total overstates what users own by this much.
+        """
+        return sum(state.deposit_credit for state in self.nodes.values())
 
     def owed(self, holder: str) -> int:
         """ETH ``holder``'s rETH is worth at the reported rate (``balance * rate / 1e18``)."""

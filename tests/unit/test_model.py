@@ -7,6 +7,7 @@ the rules (fee, split, rate), never read back from the model.
 from __future__ import annotations
 
 import copy
+import inspect
 
 import pytest
 
@@ -798,6 +799,7 @@ def test_bond_reduction_window_edges_then_a_minipool_bonded_with_credit():
         8 * ETH,
         8 * ETH,
     )
+    assert model.outstanding_credit() == 8 * ETH
     refused(
         model.reduce_bond(mp_address, NODE, t + 4 * DAY),
         "bond reducer: outside the bond reduction window",
@@ -809,7 +811,12 @@ def test_bond_reduction_window_edges_then_a_minipool_bonded_with_credit():
     assert values["credit_used"] == 8 * ETH
     assert model.pool_balance == pool - ETH  # the pool lent the 1 ETH pre-deposit
     assert model.pool_node_balance == 7 * ETH
-    assert model.nodes[NODE].deposit_credit == 0
+    assert model.nodes[NODE].deposit_credit == model.outstanding_credit() == 0
+
+
+def test_actions_show_that_they_return_an_expect():
+    assert inspect.signature(Model.deposit).return_annotation == "Expect"
+    assert "deposit pool" in (Model.deposit.__doc__ or "")
 
 
 def test_the_odao_cancels_a_bond_reduction_for_good():
@@ -909,3 +916,19 @@ def test_consensus_needs_members(members):
         assert expect.values["accepted"] == 1
     else:
         refused(expect, "network balances: caller is not an oDAO member")
+
+
+def test_unspent_deposit_credit_is_counted_for_users_by_the_reports_formula():
+    # Documents a consequence of ROCKETPOOL.md's formula (reported to the
+    # team): a bond reduction raises the truthful total by 8 ETH though no ETH
+    # moved, and spending the credit lowers it again, with no loss anywhere.
+    model, beacon = new_model({"deposit.fee": 0})
+    mp_address = staked_minipool(model, beacon, bond=16 * ETH)
+    ok(model.deposit(OTHER_DEPOSITOR, 20 * ETH))
+    assert model.truthful_report() == (36 * ETH, 16 * ETH, 36 * ETH)
+    ok(model.begin_reduce_bond(mp_address, NODE, DAY))
+    ok(model.reduce_bond(mp_address, NODE, 3 * DAY))
+    assert model.truthful_report() == (44 * ETH, 24 * ETH, 36 * ETH)
+    assert model.held_for_users() - model.outstanding_credit() == 36 * ETH
+    ok(model.create_minipool(NODE, 8 * ETH, addr(0x3001), b"\x31" * 48, credit=True))
+    assert model.truthful_report() == (36 * ETH, 24 * ETH, 36 * ETH)
