@@ -176,8 +176,9 @@ def getExcessBalance() -> uint256:
 def nodeDeposit(total_amount: uint256):
     """
     @notice Receives a node operator's bond ETH (less the 1 ETH pre-deposit)
-            and records `total_amount` (including any credit used) as node
-            balance. Node deposit contract only.
+            and records `total_amount` as node balance; with no ETH, records
+            deposit credit granted by a bond reduction. Node deposit
+            contract only.
     @param total_amount The node balance to record, in wei.
     """
     assert rocket_base._is_contract(
@@ -191,13 +192,18 @@ def nodeDeposit(total_amount: uint256):
 @external
 def nodeCreditWithdrawal(amount: uint256):
     """
-    @notice Sends `amount` of pool ETH to the node deposit contract, for a
-            minipool funded from deposit credit. Node deposit contract only.
+    @notice Sends `amount` of the node balance's ETH to the node deposit
+            contract, for a minipool funded from deposit credit (which is
+            node balance here). Node deposit contract only.
     @param amount Wei.
     """
     assert rocket_base._is_contract(
         "rocketNodeDeposit", msg.sender
     ), "deposit pool: caller is not node deposit"
+    assert (
+        amount <= self._node_balance
+    ), "deposit pool: withdrawal exceeds node balance"
+    self._node_balance -= amount
     extcall self._vault().withdrawEther(amount)
     success: bool = raw_call(
         msg.sender, b"", value=amount, revert_on_failure=False

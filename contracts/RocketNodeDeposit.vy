@@ -181,6 +181,13 @@ def increaseDepositCreditBalance(node_address: address, amount: uint256):
         "rocketMinipoolBondReducer", msg.sender
     ), "node deposit: caller is not the bond reducer"
     self._deposit_credit[node_address] += amount
+    # @dev The users' capital in the minipool grew by `amount` while no ETH
+    #      moved: until the node spends it, the credit is the node's claim
+    #      on the pool, so it is recorded as node balance there. Otherwise
+    #      the pool's user balance would count it for rETH holders twice.
+    extcall IRocketDepositPool(
+        rocket_base._contract("rocketDepositPool")
+    ).nodeDeposit(amount)
     log DepositCreditIncreased(
         node=node_address, amount=amount, time=block.timestamp
     )
@@ -271,8 +278,11 @@ def _deposit(
     """
     @dev `value_sent` (`msg.value`) plus the credit already taken equals the
          bond. Of the ETH in hand, 1 ETH is pre-deposited (topped up from
-         the pool when credit paid for part of it) and the rest goes to the
-         pool, which records the whole bond less 1 ETH as node balance.
+         the pool's node balance when credit paid for part of it) and the
+         rest goes to the pool as node balance. The credit used was already
+         node balance (see `increaseDepositCreditBalance`), so the pool's
+         node balance ends up as the bond less 1 ETH for the new minipool,
+         and the users' part of the pool does not change.
     """
     node_fee: uint256 = self._network_node_fee()
     assert (
@@ -319,7 +329,7 @@ def _deposit(
         value=PRELAUNCH_VALUE,
     )
     extcall pool.nodeDeposit(
-        bond_amount - PRELAUNCH_VALUE, value=in_hand - PRELAUNCH_VALUE
+        in_hand - PRELAUNCH_VALUE, value=in_hand - PRELAUNCH_VALUE
     )
     extcall IRocketMinipoolQueue(
         rocket_base._contract("rocketMinipoolQueue")

@@ -1101,15 +1101,20 @@ class Model:
         state.active_count += 1
         state.eth_matched += matched
         state.eth_provided += bond_wei
+        # Unspent credit is node balance in the pool (granted at the bond
+        # reduction). Spending it turns that claim into the new minipool's
+        # queued bond: the node balance becomes credit left + bond - 1 ETH,
+        # which is a change of exactly the ETH the pool gains or pays out.
         in_hand = value
         if in_hand < PRELAUNCH_VALUE:
-            # Credit pays part of the pre-deposit: the pool lends it now.
+            # Credit pays part of the pre-deposit, from the node balance's ETH.
             self.pool_balance -= PRELAUNCH_VALUE - in_hand
+            self.pool_node_balance -= PRELAUNCH_VALUE - in_hand
             in_hand = PRELAUNCH_VALUE
         mp.beacon_deposited += PRELAUNCH_VALUE
         self.beacon_deposits += PRELAUNCH_VALUE
         self.pool_balance += in_hand - PRELAUNCH_VALUE
-        self.pool_node_balance += bond_wei - PRELAUNCH_VALUE
+        self.pool_node_balance += in_hand - PRELAUNCH_VALUE
         self.queue.append(address)
         self._assign(0)
         return self._done(
@@ -1547,6 +1552,9 @@ class Model:
         state.eth_provided -= delta
         state.eth_matched += delta
         state.deposit_credit += delta
+        # The users' capital grew with no ETH moving: the credit is the node's
+        # claim on the pool until spent, so it is node balance there.
+        self.pool_node_balance += delta
         return self._done(credit=delta)
 
     # ================================================================ auctions
@@ -1693,9 +1701,10 @@ class Model:
         users' share of minipools in Staking status, at most ``total_eth``;
         ``reth_supply`` = the rETH total supply.
 
-        By ROCKETPOOL.md's formula, so unspent deposit credit (see
-        :meth:`outstanding_credit`) is counted for users twice: once as the
-        minipool's larger user capital, once still in the pool's user balance.
+        By ROCKETPOOL.md's formula. Unspent deposit credit (see
+        :meth:`outstanding_credit`) is node balance in the pool, so it is not
+        counted for users a second time next to the minipool's larger user
+        capital.
         """
         total = max(0, self.held_for_users())
         staking = sum(
@@ -1707,9 +1716,9 @@ class Model:
         """Deposit credit bond reductions granted and nodes have not spent yet, summed.
 
         A bond reduction moves 8 ETH of the minipool to the users' capital
-        with no ETH moving; the users pay for it only when the node spends the
-        credit (the pool then funds that part of the new bond). Until then the
-        formula's total overstates what users own by this much.
+        with no ETH moving; the pool records the credit as node balance, so
+        the users' part of the pool shrinks by as much, until the node spends
+        it on a new bond.
         """
         return sum(state.deposit_credit for state in self.nodes.values())
 

@@ -162,3 +162,28 @@ def test_withdrawal_address_receives_the_exit(p, node, stranger):
     assert minipool.getFinalised()
     assert p.minipool_manager.getNodeFinalisedMinipoolCount(node) == 1
     assert p.minipool_manager.getNodeActiveMinipoolCount(node) == 0
+
+
+def test_bond_reduction_moves_no_value_to_users(p, node):
+    """The users' capital grows by 8 ETH with no ETH moving: the truth must not change.
+
+    The pool records the released credit as node balance until the node
+    spends it, so the honest report stays put through the reduction and the
+    new minipool the credit pays for. (The reference counts the credit for
+    users as well; the reference model caught it.)
+    """
+    p.stake_rpl(node, "2000")
+    minipool = staked_minipool(p, node, bond=16)
+    p.deposit(p.depositors[1], "10")
+    before = p.oracle.truthful_balances()[0]
+    p.bond_reducer.beginReduceBondAmount(minipool.address, 8 * ETH, sender=node)
+    p.advance(seconds=p.settings.getBondReductionWindowStart())
+    p.bond_reducer.reduceBondAmount(minipool.address, sender=node)
+    assert minipool.getUserDepositBalance() == 24 * ETH
+    assert p.node_deposit.getDepositCredit(node) == 8 * ETH
+    assert p.deposit_pool.getNodeBalance() == 8 * ETH
+    rewards = p.oracle.minipool_user_share(minipool) - 24 * ETH
+    assert p.oracle.truthful_balances()[0] == before + rewards
+    p.create_minipool(node, bond=8, credit=True, value=0)
+    assert p.node_deposit.getDepositCredit(node) == 0
+    assert p.oracle.truthful_balances()[0] == before + rewards

@@ -918,17 +918,20 @@ def test_consensus_needs_members(members):
         refused(expect, "network balances: caller is not an oDAO member")
 
 
-def test_unspent_deposit_credit_is_counted_for_users_by_the_reports_formula():
-    # Documents a consequence of ROCKETPOOL.md's formula (reported to the
-    # team): a bond reduction raises the truthful total by 8 ETH though no ETH
-    # moved, and spending the credit lowers it again, with no loss anywhere.
+def test_a_bond_reduction_moves_no_value_to_users():
+    # A bond reduction raises the minipool's user capital by 8 ETH with no
+    # ETH moving; the pool records the 8 ETH credit as node balance, so the
+    # truthful total stays 36 ETH through the reduction and the spending of
+    # the credit. (Found by this model: the pool used to count the credit
+    # for users too, a 22% rate rise with nothing behind it.)
     model, beacon = new_model({"deposit.fee": 0})
     mp_address = staked_minipool(model, beacon, bond=16 * ETH)
     ok(model.deposit(OTHER_DEPOSITOR, 20 * ETH))
     assert model.truthful_report() == (36 * ETH, 16 * ETH, 36 * ETH)
     ok(model.begin_reduce_bond(mp_address, NODE, DAY))
     ok(model.reduce_bond(mp_address, NODE, 3 * DAY))
-    assert model.truthful_report() == (44 * ETH, 24 * ETH, 36 * ETH)
-    assert model.held_for_users() - model.outstanding_credit() == 36 * ETH
+    assert model.outstanding_credit() == 8 * ETH
+    assert model.truthful_report() == (36 * ETH, 24 * ETH, 36 * ETH)
     ok(model.create_minipool(NODE, 8 * ETH, addr(0x3001), b"\x31" * 48, credit=True))
+    assert model.outstanding_credit() == 0
     assert model.truthful_report() == (36 * ETH, 24 * ETH, 36 * ETH)

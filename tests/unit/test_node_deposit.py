@@ -298,16 +298,21 @@ def test_deposit_with_partial_credit(np, node, value_eth):  # noqa: F811
 
     value = int(Decimal(value_eth) * ETH)
     credit(np, node, 16 * ETH)
+    # Granted credit is the node's claim on the pool: node balance, not users'.
+    assert np.deposit_pool.getNodeBalance() == 16 * ETH
     fund_pool(np, 10)
     pool_before = np.deposit_pool.getBalance()
+    users_before = np.deposit_pool.getUserBalance()
+    assert users_before == pool_before - 16 * ETH
     np.create_minipool(node, bond=8, credit=True, value=value)
     assert np.node_deposit.getDepositCredit(node) == 16 * ETH - (8 * ETH - value)
     # The pool keeps what was sent beyond the 1 ETH pre-deposit (or pays the
-    # pre-deposit's shortfall), records the bond less 1 ETH as node balance,
-    # and so its users' part shrinks by exactly the credit used.
+    # pre-deposit's shortfall from the node balance); the node balance is now
+    # the queued bond less 1 ETH plus the credit left, and the users' part of
+    # the pool has not changed.
     assert np.deposit_pool.getBalance() == pool_before + value - ETH
-    assert np.deposit_pool.getNodeBalance() == 7 * ETH
-    assert np.deposit_pool.getUserBalance() == pool_before - (8 * ETH - value)
+    assert np.deposit_pool.getNodeBalance() == 7 * ETH + np.node_deposit.getDepositCredit(node)
+    assert np.deposit_pool.getUserBalance() == users_before
     assert np.balance(np.deposit_contract) == ETH
     assert np.balance(np.node_deposit) == 0
 
