@@ -19,7 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
+
+from harness.units import to_wei
 
 GWEI = 10**9
 ETH_GWEI = 10**9  # gwei per ETH
@@ -31,6 +34,14 @@ ACTIVE = "active"
 EXITING = "exiting"  # exited, not yet withdrawable
 WITHDRAWABLE = "withdrawable"
 WITHDRAWN = "withdrawn"
+
+
+def _gwei(amount: int | str | Decimal) -> int:
+    """An amount (int wei, str/Decimal ETH) as whole gwei; refuses fractions of a gwei."""
+    wei = to_wei(amount)
+    if wei % GWEI:
+        raise ValueError(f"{amount!r} is not a whole number of gwei")
+    return wei // GWEI
 
 
 @dataclass
@@ -214,14 +225,25 @@ class BeaconChain:
                 v.status = WITHDRAWABLE
 
     # ---------------------------------------------------------------- events
-    def reward(self, validator: Validator, amount_gwei: int) -> None:
-        """Credit an extra reward (a proposal, MEV) to ``validator``'s balance."""
+    def reward(self, validator: Validator, amount: int | str | Decimal) -> None:
+        """Credit an extra reward (a proposal, MEV) to ``validator``'s balance.
+
+        ``amount``: ETH as a str or Decimal ("0.5"), wei as an int; a whole
+        number of gwei, as the beacon chain counts.
+        """
+        amount_gwei = _gwei(amount)
         validator.balance += amount_gwei
         validator.rewards += amount_gwei
         self.total_rewards += amount_gwei
 
-    def penalise(self, validator: Validator, amount_gwei: int) -> int:
-        """Take up to ``amount_gwei`` from ``validator`` (a leak); returns what was taken."""
+    def penalise(self, validator: Validator, amount: int | str | Decimal) -> int:
+        """Take up to ``amount`` from ``validator`` (a leak); returns what was taken, in gwei.
+
+        ``amount``: ETH as a str or Decimal ("3"), wei as an int, whole gwei.
+        """
+        return self._penalise_gwei(validator, _gwei(amount))
+
+    def _penalise_gwei(self, validator: Validator, amount_gwei: int) -> int:
         taken = min(amount_gwei, validator.balance)
         validator.balance -= taken
         validator.penalties += taken
@@ -247,7 +269,7 @@ class BeaconChain:
             * recent
             // (active * 10**18)
         )
-        penalty = self.penalise(validator, self.config.slashing_initial_penalty + correlation)
+        penalty = self._penalise_gwei(validator, self.config.slashing_initial_penalty + correlation)
         validator.slashed = True
         validator.status = EXITING
         validator.exit_time = self.now

@@ -170,12 +170,8 @@ def deploy_protocol(
         config=cfg,
         contracts_dir=cdir,
     )
-    protocol.beacon = BeaconChain(cfg.beacon, credit=_credit_balance)
+    # A closure over the facade, so a withdrawal also reaches an attached model.
+    protocol.beacon = BeaconChain(cfg.beacon, credit=lambda a, w: protocol.beacon_credit(a, w))
     protocol.beacon.now = protocol.beacon.last_sweep = protocol.now()
     protocol.oracle = HonestOracle(protocol, cfg.oracle)
     return protocol
-
-
-def _credit_balance(address: str, wei: int) -> None:
-    """How the beacon chain pays a withdrawal: the balance rises, no code runs."""
-    boa.env.set_balance(address, boa.env.get_balance(address) + wei)

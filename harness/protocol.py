@@ -342,6 +342,15 @@ class Protocol:
         # boa.env.time_travel earlier is not lost.
         self.beacon.advance(max(0, self.now() - self.beacon.now))
 
+    def beacon_credit(self, address: str, wei: int) -> None:
+        """How the beacon chain pays a withdrawal: the balance rises, no code runs.
+
+        An attached reference model is told as well.
+        """
+        boa.env.set_balance(address, boa.env.get_balance(address) + wei)
+        if self.model is not None:
+            self.model.credit(address, wei)
+
     def check_beacon_synced(self) -> None:
         """Fail clearly if deposits reached the deposit contract without the beacon seeing them."""
         count = self.deposit_contract.depositCount()

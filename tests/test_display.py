@@ -97,7 +97,7 @@ def test_beacon_balance_shows_when_the_chain_knows_the_validator(p, node, monkey
     chain = BeaconChain(BeaconConfig(), credit=lambda address, wei: None)
     credentials = b"\x01" + b"\x00" * 11 + bytes.fromhex(str(known.address)[2:])
     validator = chain.process_deposit(bytes(known.getValidatorPubkey()), credentials, 10**9)
-    chain.reward(validator, 250_000_000)  # 0.25 ETH in gwei
+    chain.reward(validator, "0.25")
     monkeypatch.setattr(p, "beacon", chain)
     text = render(p)
     assert minipool_row(text, known)[-1] == "1.25"

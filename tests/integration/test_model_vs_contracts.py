@@ -201,7 +201,7 @@ def test_a_scripted_history_matches_the_model_step_by_step(protocol):
     r.report_truth()
 
     # Rewards: 0.5 ETH skimmed to the minipool, distributed by a stranger.
-    r.beacon.reward(validator, GWEI_PER_ETH // 2)
+    r.beacon.reward(validator, ETH // 2)
     r.beacon.sweep()
     r.check()
     expect = m.distribute(minipool, stranger, True, now())
@@ -221,7 +221,7 @@ def test_a_scripted_history_matches_the_model_step_by_step(protocol):
     r.burn(depositor, p.reth.balanceOf(depositor) // 2)
 
     # The exit: 32 ETH plus 0.25 ETH of rewards arrive at the minipool.
-    r.beacon.reward(validator, GWEI_PER_ETH // 4)
+    r.beacon.reward(validator, ETH // 4)
     r.beacon.exit(validator)
     r.beacon.advance(r.beacon.config.exit_delay + r.beacon.config.withdrawal_delay)
     r.beacon.sweep()

@@ -1,8 +1,12 @@
 """A simulated year: many nodes and depositors, rewards, skims, exits, no slashing.
 
-Every ETH is accounted for after every week (wallets + contracts + beacon
-balances = initial + rewards - penalties), the rate never falls, and at the
-end every node has its bonds back with rewards and every depositor gains.
+Every flow goes through the checked facade, so each call's outcome, each
+minted and burned amount, each distribution's split and each report's truth
+must equal the reference model's. Every ETH is accounted for after every
+week (wallets + contracts + beacon balances = initial + rewards -
+penalties), the rate after each report equals the model's and never falls,
+and at the end every node has its bonds back with rewards and every
+depositor gains.
 """
 
 import random
@@ -11,6 +15,7 @@ import boa
 import pytest
 
 from harness import deploy_protocol
+from harness.checked import CheckedProtocol
 
 ETH = 10**18
 GWEI = 10**9
@@ -34,33 +39,36 @@ def world_eth(p, minipools) -> int:
 
 def test_a_year_of_honest_operation(world):
     p = world
+    cp = CheckedProtocol(p)
     rng = random.Random(2026)
     initial = world_eth(p, [])
     start = {who: p.balance(who) for who in (*p.depositors, *p.node_operators)}
 
     minipools = []
     for index, node in enumerate(p.node_operators):
-        p.register_node(node)
-        p.fund_rpl(node, "3000")
-        p.stake_rpl(node, "3000")
+        assert cp.register_node(node).ok
+        cp.fund_rpl(node, "3000")
+        assert cp.stake_rpl(node, "3000").ok
         for _ in range(2):
-            minipools.append(p.create_minipool(node, bond=BONDS[index]))
+            expect, minipool = cp.create_minipool(node, bond=BONDS[index])
+            assert expect.ok
+            minipools.append(minipool)
     for depositor in p.depositors:
-        p.deposit(depositor, "40")
+        assert cp.deposit(depositor, "40").ok
     assert [m.getStatus() for m in minipools] == [1] * 8  # all assigned
-    p.advance(hours=12, seconds=1)
+    cp.advance(hours=12, seconds=1)
     for minipool in minipools:
-        p.stake(minipool)
+        assert cp.stake(minipool).ok
 
     rates = [p.rate()]
     exited = set()
     for week in range(1, WEEKS + 1):
-        p.advance(days=7)
+        cp.advance(days=7)
         if week % 4 == 0:  # monthly, a depositor distributes every skim
             caller = rng.choice(p.depositors)
             for minipool in minipools:
                 if minipool.address not in exited and p.balance(minipool) > 0:
-                    p.distribute(minipool, by=caller, rewards_only=True)
+                    assert cp.distribute(minipool, caller, rewards_only=True).ok
         if week == 40:  # two validators leave early
             for minipool in rng.sample(minipools, 2):
                 p.beacon.exit(p.validator(minipool))
@@ -68,10 +76,11 @@ def test_a_year_of_honest_operation(world):
         if week == 42:
             for minipool in minipools:
                 if minipool.address in exited:
-                    p.distribute(minipool)  # by its owner: finalises
+                    assert cp.distribute(minipool, minipool.getNodeAddress()).ok  # finalises
                     assert minipool.getFinalised()
-        p.report()
+        cp.report()
         rates.append(p.rate())
+        assert rates[-1] == cp.model.rate(), f"week {week}: the rate differs from the model's"
         assert rates[-1] >= rates[-2], f"the rate fell in week {week}"
         rewards = p.beacon.total_rewards * GWEI
         penalties = p.beacon.total_penalties * GWEI
@@ -81,14 +90,15 @@ def test_a_year_of_honest_operation(world):
     for minipool in minipools:
         if minipool.address not in exited:
             p.beacon.exit(p.validator(minipool))
-    p.advance(days=7)
+    cp.advance(days=7)
     for minipool in minipools:
         if not minipool.getFinalised():
-            p.distribute(minipool)
+            assert cp.distribute(minipool, minipool.getNodeAddress()).ok
             assert minipool.getFinalised()
-    p.report()
+    cp.report()
+    assert p.rate() == cp.model.rate()
     for depositor in p.depositors:
-        p.burn(depositor, p.reth.balanceOf(depositor))
+        assert cp.burn(depositor, p.reth.balanceOf(depositor)).ok
 
     assert p.beacon.total_penalties == 0
     assert world_eth(p, minipools) == initial + p.beacon.total_rewards * GWEI

@@ -122,3 +122,13 @@ def test_exit_of_an_inactive_validator_is_refused(chain):
     v = chain.process_deposit(b"\x09" * 48, CREDENTIALS, ETH_GWEI)
     with pytest.raises(ValueError, match="not active"):
         chain.exit(v)
+
+
+def test_reward_and_penalty_amounts_follow_the_eth_convention(chain):
+    v = validator(chain)
+    chain.reward(v, "0.5")  # a str is ETH
+    chain.reward(v, 10**9)  # an int is wei: 1 gwei
+    assert v.balance == 32 * ETH_GWEI + ETH_GWEI // 2 + 1
+    assert chain.penalise(v, "1") == ETH_GWEI
+    with pytest.raises(ValueError, match="whole number of gwei"):
+        chain.reward(v, 1)  # 1 wei

@@ -431,7 +431,7 @@ def test_a_minipool_life_create_assign_stake_skim_exit_finalise_refund():
 
     # 0.4 ETH of rewards, swept to the minipool as a skim.
     v = validator(model, beacon, mp_address)
-    beacon.reward(v, 4 * GWEI_PER_ETH // 10)
+    beacon.reward(v, 4 * ETH // 10)
     beacon.sweep()
     assert mp.eth == 4 * ETH // 10
     skim_node = rewards_node(4 * ETH // 10, 24 * ETH, 8 * ETH)
@@ -453,7 +453,7 @@ def test_a_minipool_life_create_assign_stake_skim_exit_finalise_refund():
     refused(model.refund(mp_address, NODE), "minipool: no refund balance")
 
     # 1 ETH more of rewards, then the exit: 33 ETH arrive.
-    beacon.reward(v, GWEI_PER_ETH)
+    beacon.reward(v, ETH)
     exit_validator(model, beacon, mp_address)
     assert mp.eth == 33 * ETH
     refused(model.distribute(mp_address, NODE, True, 200_000), "minipool: balance exceeds 8 ETH")
@@ -498,7 +498,7 @@ def test_a_loss_within_the_bond_falls_on_the_node():
     model, beacon = new_model()
     mp_address = staked_minipool(model, beacon)
     v = validator(model, beacon, mp_address)
-    beacon.penalise(v, 5 * GWEI_PER_ETH)  # 27 ETH left: 5 of the node's 8 are gone
+    beacon.penalise(v, 5 * ETH)  # 27 ETH left: 5 of the node's 8 are gone
     assert model.pending_user_share(mp_address) == 24 * ETH
     exit_validator(model, beacon, mp_address)
     values = ok(model.distribute(mp_address, NODE, False, DAY))
@@ -511,7 +511,7 @@ def test_a_loss_within_the_bond_falls_on_the_node():
 def test_a_loss_past_the_bond_records_a_slash_and_slashes_rpl_at_the_price():
     model, beacon = new_model()
     mp_address = staked_minipool(model, beacon)  # the node staked 1000 RPL
-    beacon.penalise(validator(model, beacon, mp_address), 12 * GWEI_PER_ETH)  # 20 ETH left
+    beacon.penalise(validator(model, beacon, mp_address), 12 * ETH)  # 20 ETH left
     assert model.user_losses() == {mp_address: 4 * ETH}
     exit_validator(model, beacon, mp_address)
     values = ok(model.distribute(mp_address, NODE, False, DAY))
@@ -543,7 +543,7 @@ def test_a_loss_past_the_bond_and_the_rpl_is_capped_by_the_stake_and_stays_uncov
     mp_address = create(model, beacon)
     ok(model.deposit(DEPOSITOR, 24 * ETH))
     stake(model, beacon, mp_address, SCRUB + 1)
-    beacon.penalise(validator(model, beacon, mp_address), 12 * GWEI_PER_ETH)
+    beacon.penalise(validator(model, beacon, mp_address), 12 * ETH)
     exit_validator(model, beacon, mp_address)
     values = ok(model.distribute(mp_address, NODE, False, DAY))
     assert values["slash"] == 4 * ETH
@@ -564,7 +564,7 @@ def test_a_loss_past_the_bond_and_the_rpl_is_capped_by_the_stake_and_stays_uncov
 def test_a_validator_below_8_eth_is_split_as_a_skim_and_users_lose_past_the_bond():
     model, beacon = new_model()
     mp_address = staked_minipool(model, beacon)
-    beacon.penalise(validator(model, beacon, mp_address), 27 * GWEI_PER_ETH)  # 5 ETH left
+    beacon.penalise(validator(model, beacon, mp_address), 27 * ETH)  # 5 ETH left
     exit_validator(model, beacon, mp_address)
     # ROCKETPOOL.md's known weakness: treated as rewards, anyone may distribute.
     values = ok(model.distribute(mp_address, STRANGER, True, DAY))
@@ -620,7 +620,7 @@ def test_user_distribute_window_edges_and_finalisation_by_the_owner():
 def test_finalise_without_a_refund_after_a_user_distribution():
     model, beacon = new_model()
     mp_address = staked_minipool(model, beacon)
-    beacon.penalise(validator(model, beacon, mp_address), 12 * GWEI_PER_ETH)
+    beacon.penalise(validator(model, beacon, mp_address), 12 * ETH)
     exit_validator(model, beacon, mp_address)
     refused(
         model.finalise(mp_address, NODE), "minipool: can only finalise after a user distribution"
@@ -850,7 +850,7 @@ def test_truthful_report_equals_hand_computed_values_with_a_driven_beacon_chain(
     model.reth_address = addr(0xEE)
     model.credit(addr(0xEE), ETH // 2)  # a gift to rETH counts for holders
     # The staking validator earned 0.6 ETH; 0.2 ETH of an earlier skim sits in the minipool.
-    beacon.reward(validator(model, beacon, staking_mp), 6 * GWEI_PER_ETH // 10)
+    beacon.reward(validator(model, beacon, staking_mp), 6 * ETH // 10)
     model.credit(staking_mp, ETH // 5)
     rewards = 8 * ETH // 10
     staking_users = 24 * ETH + rewards - rewards_node(rewards, 24 * ETH, 8 * ETH)
@@ -876,7 +876,7 @@ def test_solvency_gap_is_zero_after_honest_flows():
     assert model.solvency_gap() == 0
     mp_address = staked_minipool(model, beacon)
     assert model.solvency_gap() == 0
-    beacon.reward(validator(model, beacon, mp_address), GWEI_PER_ETH // 2)
+    beacon.reward(validator(model, beacon, mp_address), ETH // 2)
     beacon.sweep()
     ok(model.distribute(mp_address, STRANGER, True, DAY))
     # Rewards make holders better off than the stale rate says: a surplus.

@@ -1,0 +1,395 @@
+"""The checked facade: every flow asks the reference model first, then the contracts.
+
+:class:`CheckedProtocol` wraps a :class:`~harness.protocol.Protocol` with a
+:class:`~harness.model.Model`. Each flow gets the model's prediction (an
+:class:`~harness.model.Expect`: must it succeed, or revert with which
+reason), makes the real call, and raises :class:`InvariantViolation`
+``"call-outcome"`` when the two disagree: a call the model accepts that
+reverts is a liveness bug, a call the model refuses that succeeds is a
+missing check. The stateful machine, the replayer and tests drive the
+protocol through it; ``cp.p`` is the plain facade underneath.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boa
+
+from harness.errors import revert_reason
+from harness.model import Expect, Model, norm
+from harness.protocol import PRELAUNCH_VALUE, Protocol
+from harness.units import to_wei
+from invariants import InvariantViolation
+
+ETH = 10**18
+
+
+class CheckedProtocol:
+    """A protocol whose every flow is checked against the reference model."""
+
+    def __init__(self, p: Protocol):
+        self.p = p
+        p.model = Model(
+            dict(p.config.settings),
+            list(p.odao_members),
+            p.beacon,
+            reth_address=p.reth.address,
+            now=p.now(),
+        )
+        # The guardian holds the fixed RPL supply.
+        p.model.fund_rpl(p.guardian, p.rpl.balanceOf(p.guardian))
+
+    @property
+    def model(self) -> Model:
+        """The model attached to the facade (rewinding the facade swaps the object)."""
+        return self.p.model
+
+    # ------------------------------------------------------------------ core
+    def run(self, action: str, expect: Expect, call: Callable[[], Any]) -> tuple[Expect, Any]:
+        """Make ``call`` and check its outcome against ``expect``; returns both and the result."""
+        try:
+            result = call()
+        except boa.BoaError as exc:
+            reason = revert_reason(exc)
+            if expect.ok:
+                raise InvariantViolation(
+                    "call-outcome",
+                    f"{action}: the model expected success but the call reverted with "
+                    f"{reason!r} (a liveness bug)",
+                    {"action": action, "expected": "success", "actual": reason},
+                ) from exc
+            if reason != expect.reason:
+                raise InvariantViolation(
+                    "call-outcome",
+                    f"{action}: reverted with {reason!r}, the model expected {expect.reason!r}",
+                    {"action": action, "expected": expect.reason, "actual": reason},
+                ) from exc
+            return expect, None
+        if not expect.ok:
+            raise InvariantViolation(
+                "call-outcome",
+                f"{action}: succeeded, but the model expected a revert with {expect.reason!r} "
+                "(a missing check)",
+                {"action": action, "expected": expect.reason, "actual": "success"},
+            )
+        return expect, result
+
+    def _values(self, action: str, expect: Expect, actual: dict[str, int]) -> None:
+        for key, value in actual.items():
+            if expect.values.get(key) != value:
+                raise InvariantViolation(
+                    "call-values",
+                    f"{action}: {key} was {value}, the model expected {expect.values.get(key)}",
+                    {
+                        "action": action,
+                        "key": key,
+                        "expected": expect.values.get(key),
+                        "actual": value,
+                    },
+                )
+
+    def _now(self) -> int:
+        return self.p.now()
+
+    def _block(self) -> int:
+        return boa.env.evm.patch.block_number
+
+    # ------------------------------------------------------------------ depositors
+    def deposit(self, depositor: str, amount: int | str) -> Expect:
+        """Deposit ETH (str = ETH, int = wei); checks the minted rETH too."""
+        wei = to_wei(amount)
+        expect = self.model.deposit(depositor, wei, now=self._now())
+        expect, minted = self.run("deposit", expect, lambda: self.p.deposit(depositor, wei))
+        if expect.ok:
+            self._values("deposit", expect, {"minted": minted})
+        return expect
+
+    def burn(self, holder: str, reth_amount: int | str) -> Expect:
+        """Burn rETH for ETH; checks the ETH paid too."""
+        wei = to_wei(reth_amount)
+        expect = self.model.burn(holder, wei, now=self._now())
+        expect, paid = self.run("burn", expect, lambda: self.p.burn(holder, wei))
+        if expect.ok:
+            self._values("burn", expect, {"eth": paid})
+        return expect
+
+    def transfer_reth(self, sender: str, to: str, amount: int) -> Expect:
+        """Move rETH between holders (ERC-20 transfer)."""
+        expect = self.model.transfer_reth(sender, to, amount)
+        return self.run(
+            "transfer_reth", expect, lambda: self.p.reth.transfer(to, amount, sender=sender)
+        )[0]
+
+    # ------------------------------------------------------------------ nodes
+    def register_node(self, node: str) -> Expect:
+        """Register a node operator."""
+        expect = self.model.register_node(node, now=self._now())
+        return self.run("register_node", expect, lambda: self.p.register_node(node))[0]
+
+    def fund_rpl(self, node: str, amount: int | str) -> None:
+        """The guardian sends RPL to ``node`` (not a protocol action; always succeeds)."""
+        wei = to_wei(amount)
+        self.model.fund_rpl(node, wei)
+        self.p.fund_rpl(node, wei)
+
+    def stake_rpl(self, node: str, amount: int | str) -> Expect:
+        """``node`` stakes RPL it holds."""
+        wei = to_wei(amount)
+        expect = self.model.stake_rpl(node, wei, now=self._now())
+        return self.run("stake_rpl", expect, lambda: self.p.stake_rpl(node, wei))[0]
+
+    def withdraw_rpl(self, node: str, amount: int | str) -> Expect:
+        """``node`` withdraws staked RPL above its maximum, after the cooldown."""
+        wei = to_wei(amount)
+        expect = self.model.withdraw_rpl(node, wei, now=self._now())
+        return self.run("withdraw_rpl", expect, lambda: self.p.withdraw_rpl(node, wei))[0]
+
+    def create_minipool(
+        self, node: str, bond: int = 8, credit: bool = False, value: int | None = None
+    ) -> tuple[Expect, Any]:
+        """``node`` bonds ``bond`` ETH (8 or 16; others are refused); returns expect and handle."""
+        p = self.p
+        salt = p.free_salt(node)
+        address = p.expected_minipool_address(node, salt)
+        pubkey = p.deposit_data(node, address, PRELAUNCH_VALUE, salt).pubkey
+        sent = value if value is not None else (0 if credit else bond * ETH)
+        expect = self.model.create_minipool(
+            node, bond * ETH, address, pubkey, value=sent, credit=credit, now=self._now()
+        )
+        expect, handle = self.run(
+            "create_minipool",
+            expect,
+            lambda: p.create_minipool(node, bond=bond, salt=salt, credit=credit, value=sent),
+        )
+        return expect, handle
+
+    def stake(self, minipool: Any) -> Expect:
+        """The owner stakes a prelaunch minipool (31 ETH to the beacon deposit contract)."""
+        expect = self.model.stake(minipool, self._now(), caller=minipool.getNodeAddress())
+        return self.run("stake", expect, lambda: self.p.stake(minipool))[0]
+
+    # ------------------------------------------------------------------ minipools
+    def distribute(self, minipool: Any, caller: str, rewards_only: bool = False) -> Expect:
+        """``caller`` distributes ``minipool``'s balance; checks the node/user split."""
+        expect = self.model.distribute(minipool, caller, rewards_only, self._now())
+        expect, splits = self.run(
+            "distribute",
+            expect,
+            lambda: self.p.distribute(minipool, by=caller, rewards_only=rewards_only),
+        )
+        if expect.ok and splits:
+            node = sum(n for n, _ in splits)
+            user = sum(u for _, u in splits)
+            self._values("distribute", expect, {"node": node, "user": user})
+        return expect
+
+    def _minipool_call(self, action: str, expect: Expect, minipool: Any, fn: str, caller: str):
+        return self.run(action, expect, lambda: getattr(minipool, fn)(sender=caller))[0]
+
+    def begin_user_distribute(self, minipool: Any, caller: str) -> Expect:
+        """Start the user-distribute timer of an exited minipool."""
+        expect = self.model.begin_user_distribute(minipool, caller, self._now())
+        return self._minipool_call(
+            "begin_user_distribute", expect, minipool, "beginUserDistribute", caller
+        )
+
+    def refund(self, minipool: Any, caller: str) -> Expect:
+        """The owner takes its refund balance (finalising after a user distribution)."""
+        expect = self.model.refund(minipool, caller, now=self._now())
+        return self._minipool_call("refund", expect, minipool, "refund", caller)
+
+    def finalise(self, minipool: Any, caller: str) -> Expect:
+        """The owner finalises after a user distribution."""
+        expect = self.model.finalise(minipool, caller, now=self._now())
+        return self._minipool_call("finalise", expect, minipool, "finalise", caller)
+
+    def dissolve(self, minipool: Any, caller: str) -> Expect:
+        """Anyone dissolves a minipool stuck in prelaunch past the launch timeout."""
+        expect = self.model.dissolve(minipool, self._now())
+        return self._minipool_call("dissolve", expect, minipool, "dissolve", caller)
+
+    def close(self, minipool: Any, caller: str) -> Expect:
+        """The owner closes a dissolved minipool."""
+        expect = self.model.close(minipool, caller)
+        return self._minipool_call("close", expect, minipool, "close", caller)
+
+    def vote_scrub(self, member: str, minipool: Any) -> Expect:
+        """An oDAO member votes to scrub a prelaunch minipool."""
+        expect = self.model.vote_scrub(member, minipool, self._now())
+        return self._minipool_call("vote_scrub", expect, minipool, "voteScrub", member)
+
+    def slash(self, minipool: Any, caller: str) -> Expect:
+        """Anyone slashes a minipool's node RPL for its recorded shortfall."""
+        expect = self.model.slash_minipool(minipool)
+        return self._minipool_call("slash", expect, minipool, "slash", caller)
+
+    # ------------------------------------------------------------------ bond reduction
+    def begin_reduce_bond(self, minipool: Any, node: str) -> Expect:
+        """The owner announces a 16 -> 8 ETH bond reduction."""
+        expect = self.model.begin_reduce_bond(minipool, node, self._now())
+        reducer = self.p.bond_reducer
+        return self.run(
+            "begin_reduce_bond",
+            expect,
+            lambda: reducer.beginReduceBondAmount(minipool.address, 8 * ETH, sender=node),
+        )[0]
+
+    def vote_cancel_reduction(self, member: str, minipool: Any) -> Expect:
+        """An oDAO member votes to cancel a pending bond reduction."""
+        expect = self.model.vote_cancel_reduction(member, minipool, now=self._now())
+        reducer = self.p.bond_reducer
+        return self.run(
+            "vote_cancel_reduction",
+            expect,
+            lambda: reducer.voteCancelReduction(minipool.address, sender=member),
+        )[0]
+
+    def reduce_bond(self, minipool: Any, node: str) -> Expect:
+        """The owner reduces the bond inside the window."""
+        expect = self.model.reduce_bond(minipool, node, self._now())
+        reducer = self.p.bond_reducer
+        return self.run(
+            "reduce_bond", expect, lambda: reducer.reduceBondAmount(minipool.address, sender=node)
+        )[0]
+
+    # ------------------------------------------------------------------ auctions
+    def create_lot(self, caller: str) -> Expect:
+        """Anyone creates an auction lot from slashed RPL."""
+        expect = self.model.create_lot(self._block())
+        auction = self.p.auction_manager
+        return self.run("create_lot", expect, lambda: auction.createLot(sender=caller))[0]
+
+    def place_bid(self, lot: int, bidder: str, amount: int) -> Expect:
+        """``bidder`` bids ``amount`` wei on ``lot``."""
+        expect = self.model.place_bid(lot, bidder, amount, self._block(), now=self._now())
+        auction = self.p.auction_manager
+        return self.run(
+            "place_bid", expect, lambda: auction.placeBid(lot, value=amount, sender=bidder)
+        )[0]
+
+    def claim_bid(self, lot: int, bidder: str) -> Expect:
+        """``bidder`` claims the RPL its bid bought."""
+        expect = self.model.claim_bid(lot, bidder, self._block())
+        auction = self.p.auction_manager
+        return self.run("claim_bid", expect, lambda: auction.claimBid(lot, sender=bidder))[0]
+
+    def recover_unclaimed_rpl(self, lot: int, caller: str) -> Expect:
+        """Anyone returns an ended lot's unsold RPL to the auction's balance."""
+        expect = self.model.recover_unclaimed_rpl(lot, self._block())
+        auction = self.p.auction_manager
+        return self.run(
+            "recover_unclaimed_rpl",
+            expect,
+            lambda: auction.recoverUnclaimedRPL(lot, sender=caller),
+        )[0]
+
+    # ------------------------------------------------------------------ oracle and governance
+    def report(self) -> tuple[int, int, int]:
+        """The honest oDAO reports; the model must agree with the oracle on the truth.
+
+        Returns the reported ``(total_eth, staking_eth, reth_supply)``.
+        """
+        p = self.p
+        p.check_beacon_synced()
+        truth = p.oracle.truthful_balances()
+        expected = self.model.truthful_report()
+        if truth != expected:
+            raise InvariantViolation(
+                "truthful-report",
+                "the oracle's truthful balances, read from the contracts, differ from the model's",
+                {"oracle": truth, "model": expected},
+            )
+        total, staking, supply = truth
+        block = p.next_report_block()
+        for member in p.quorum_members():
+            expect = self.model.report_balances(
+                block,
+                total,
+                staking,
+                supply,
+                member,
+                slot_timestamp=self._now(),
+                current_block=self._block(),
+                now=self._now(),
+            )
+            self.run(
+                "submit_balances",
+                expect,
+                lambda m=member: p.network_balances.submitBalances(
+                    block, self._now(), total, staking, supply, sender=m
+                ),
+            )
+        return truth
+
+    def report_dishonest(self, member: str, inflate_wei: int) -> Expect:
+        """One member votes for an inflated total; a minority must not reach consensus."""
+        p = self.p
+        total, staking, supply = p.oracle.truthful_balances()
+        block = p.next_report_block()
+        expect = self.model.report_balances(
+            block,
+            total + inflate_wei,
+            staking,
+            supply,
+            member,
+            slot_timestamp=self._now(),
+            current_block=self._block(),
+            now=self._now(),
+        )
+        return self.run(
+            "submit_balances",
+            expect,
+            lambda: p.network_balances.submitBalances(
+                block, self._now(), total + inflate_wei, staking, supply, sender=member
+            ),
+        )[0]
+
+    def report_price(self, price: int | None = None) -> int:
+        """The honest oDAO reports an RPL price (default: the oracle's random walk)."""
+        p = self.p
+        price = p.oracle.next_price() if price is None else price
+        block = p.next_report_block()
+        for member in p.quorum_members():
+            expect = self.model.report_price(
+                block,
+                price,
+                member,
+                slot_timestamp=self._now(),
+                current_block=self._block(),
+                now=self._now(),
+            )
+            self.run(
+                "submit_prices",
+                expect,
+                lambda m=member: p.network_prices.submitPrices(block, self._now(), price, sender=m),
+            )
+        return price
+
+    def set_setting(self, path: str, value: int | bool) -> Expect:
+        """The guardian changes a setting (refused outside its bounds)."""
+        expect = self.model.set_setting(path, value)
+        settings = self.p.settings
+        if isinstance(value, bool):
+            call = lambda: settings.setSettingBool(path, value, sender=self.p.guardian)  # noqa: E731
+        else:
+            call = lambda: settings.setSettingUint(path, value, sender=self.p.guardian)  # noqa: E731
+        return self.run("set_setting", expect, call)[0]
+
+    def advance(self, seconds: int = 0, **kwargs: int) -> None:
+        """Move time on the EVM and the beacon chain (see :meth:`Protocol.advance`)."""
+        self.p.advance(seconds, **kwargs)
+
+    # ------------------------------------------------------------------ lookups
+    def minipool(self, address: str) -> Any:
+        """A handle on the minipool at ``address`` (as the model keys it)."""
+        return self.p.minipool_at(address)
+
+    def minipool_addresses(self) -> list[str]:
+        """Every minipool the model knows, in creation order."""
+        return list(self.model.minipools)
+
+    def node_of(self, minipool: Any) -> str:
+        """The owner of ``minipool``, from the model."""
+        return self.model.minipools[norm(minipool)].node
