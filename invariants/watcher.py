@@ -21,16 +21,24 @@ class Watcher:
 
     Create it before the first action (``actors`` must include every address
     that can receive protocol ETH); call :meth:`fund` whenever the harness
-    mints ETH into an actor, and :meth:`step` after every action. Economic
+    mints ETH into an actor, and :meth:`step` after every action
+    (``vault_names``: see :func:`invariants.observe`). Economic
     events are returned by :meth:`step` once each (an uncovered loss is
     reported again only when it grows) and collected in ``events``.
     """
 
-    def __init__(self, p: Any, model: Model, actors: Iterable[str]) -> None:
+    def __init__(
+        self,
+        p: Any,
+        model: Model,
+        actors: Iterable[str],
+        vault_names: Iterable[str] | None = None,
+    ) -> None:
         self.p = p
+        self.vault_names = None if vault_names is None else list(vault_names)
         self.model = model
         self.actors = [norm(a) for a in actors]
-        self.baseline: Observation = observe(p, model, self.actors)
+        self.baseline: Observation = observe(p, model, self.actors, self.vault_names)
         self.previous: Observation = self.baseline
         self.initial_total = conservation_baseline(self.baseline)
         self.funded: dict[str, int] = {}
@@ -45,7 +53,7 @@ class Watcher:
 
     def step(self) -> list[EconomicEvent]:
         """Observe once, run every check (raising on a violation), return new economic events."""
-        obs = observe(self.p, self.model, self.actors)
+        obs = observe(self.p, self.model, self.actors, self.vault_names)
         events = check_all(
             obs,
             self.model,
