@@ -1,7 +1,10 @@
 """Invariants: one pure function per property, shared by the machine, replay and the REPL.
 
 Each check raises :class:`InvariantViolation` with the property's name, a
-readable message and the numbers behind it.
+readable message and the numbers behind it. :func:`observe` reads the chain
+once per step into an :class:`Observation`; the ``check_*`` functions compare
+it with the reference model; :func:`check_all` runs them in order and
+:class:`Watcher` carries the state between steps.
 """
 
 from __future__ import annotations
@@ -23,4 +26,64 @@ class InvariantViolation(AssertionError):
         self.details = dict(details or {})
 
 
-__all__ = ["InvariantViolation"]
+# Imported after InvariantViolation, which the checks raise.
+from invariants.checks import (  # noqa: E402
+    LEGAL_STATUSES,
+    LEGAL_TRANSITIONS,
+    RATE_DUST,
+    EconomicEvent,
+    check_all,
+    check_beacon_deposits,
+    check_deposit_pool,
+    check_distribution_split,
+    check_eth_conservation,
+    check_minipool_accounting,
+    check_minipool_lifecycle,
+    check_minipools,
+    check_no_free_lunch,
+    check_node_accounting,
+    check_outcome,
+    check_rate_monotonicity,
+    check_reth_supply,
+    check_solvency,
+    check_vault,
+    conservation_baseline,
+    report_accepted,
+)
+from invariants.observe import (  # noqa: E402
+    MinipoolObservation,
+    NodeObservation,
+    Observation,
+    observe,
+)
+from invariants.watcher import Watcher  # noqa: E402
+
+__all__ = [
+    "LEGAL_STATUSES",
+    "LEGAL_TRANSITIONS",
+    "RATE_DUST",
+    "EconomicEvent",
+    "InvariantViolation",
+    "MinipoolObservation",
+    "NodeObservation",
+    "Observation",
+    "Watcher",
+    "check_all",
+    "check_beacon_deposits",
+    "check_deposit_pool",
+    "check_distribution_split",
+    "check_eth_conservation",
+    "check_minipool_accounting",
+    "check_minipool_lifecycle",
+    "check_minipools",
+    "check_no_free_lunch",
+    "check_node_accounting",
+    "check_outcome",
+    "check_rate_monotonicity",
+    "check_reth_supply",
+    "check_solvency",
+    "check_vault",
+    "conservation_baseline",
+    "observe",
+    "report_accepted",
+]

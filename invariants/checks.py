@@ -1,0 +1,697 @@
+"""The invariants: one pure function per property of the protocol.
+
+Each ``check_*`` compares an :class:`~invariants.observe.Observation` (the
+chain, read once per step) with the reference :class:`~harness.model.Model`
+(the rules' truth) or with itself, and raises
+:class:`~invariants.InvariantViolation` with the property's name, a message
+saying what went wrong and where to look, and ``details`` holding the
+expected and actual numbers (wei). Nothing here reads the chain or changes
+the model, so a check gives the same answer every time it is asked.
+
+A check that passes only because a named economic event excuses it (a loss
+past a node's bond) returns an :class:`EconomicEvent` instead of ``None``, so
+a campaign can report the outcome by name rather than as a silent pass.
+
+Run them all, in order, with :func:`check_all`; :class:`invariants.Watcher`
+keeps the state between steps that the pure functions need from the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.model import (
+    DISSOLVED,
+    INITIALISED,
+    LAUNCH_BALANCE,
+    PRELAUNCH,
+    STAKE_VALUE,
+    STAKING,
+    Expect,
+    Model,
+    norm,
+)
+from harness.units import fmt_eth
+from invariants import InvariantViolation
+from invariants.observe import Observation
+
+ONE = 10**18
+# Statuses a minipool may have: Withdrawable (3) has been unused since Atlas.
+LEGAL_STATUSES = frozenset({INITIALISED, PRELAUNCH, STAKING, DISSOLVED})
+# The lifecycle's moves between two consecutive steps (staying put is always legal).
+LEGAL_TRANSITIONS = frozenset(
+    {(INITIALISED, PRELAUNCH), (PRELAUNCH, STAKING), (PRELAUNCH, DISSOLVED)}
+)
+# A minipool seen for the first time was created this step, perhaps assigned at once.
+LEGAL_FIRST_STATUSES = frozenset({INITIALISED, PRELAUNCH})
+STATUS_NAMES = {0: "Initialised", 1: "Prelaunch", 2: "Staking", 3: "Withdrawable", 4: "Dissolved"}
+# The rate is two floors away from the exact ETH per rETH (old and new report):
+# a fall of this many wei of rate is rounding, not a loss.
+RATE_DUST = 2
+
+
+@dataclass(frozen=True)
+class EconomicEvent:
+    """A named, expected economic outcome that a check allowed (not a violation).
+
+    ``"uncovered-loss"``: users lost more than a node's bond since the last
+    report, so holders are owed more than is held until the next report
+    socialises it. ``"uncovered-loss-socialised"``: a report lowered the rate,
+    by no more than the uncovered loss over the supply.
+    """
+
+    name: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _amount(wei: int) -> str:
+    return f"{fmt_eth(wei)} ETH ({wei} wei)"
+
+
+def _short(address: str) -> str:
+    return address[:10] + "…"
+
+
+# ================================================================ the two properties
+def check_solvency(
+    obs: Observation, model: Model, uncovered_at_last_report: int = 0
+) -> EconomicEvent | None:
+    """Solvency: rETH holders are never owed more than the protocol holds for them.
+
+    ``owed = totalSupply * reportedTotalEth / reportedRethSupply`` (the
+    supply itself while nothing was reported), from the chain;
+    ``held = model.held_for_users()`` (pool user balance + rETH's ETH + users'
+    share of every minipool's beacon and contract balance), from the rules.
+    Holds when ``owed - held <= dust + uncovered``, where ``dust =
+    totalSupply // 1e18 + 1`` wei of rounding and ``uncovered =
+    model.uncovered_losses() - uncovered_at_last_report`` is the users' loss
+    past node bonds since the last accepted report (the caller remembers the
+    model's figure when a report is accepted). While such a loss is
+    outstanding the check returns the event ``"uncovered-loss"``.
+    """
+    owed = obs.reth_value(obs.reth_supply)
+    held = model.held_for_users()
+    dust = obs.reth_supply // ONE + 1
+    uncovered = max(0, model.uncovered_losses() - uncovered_at_last_report)
+    gap = owed - held
+    details = {
+        "owed": owed,
+        "held": held,
+        "gap": gap,
+        "dust": dust,
+        "uncovered_since_report": uncovered,
+        "reth_supply": obs.reth_supply,
+        "reported_total_eth": obs.reported_total_eth,
+        "reported_reth_supply": obs.reported_reth_supply,
+    }
+    if gap > dust + uncovered:
+        raise InvariantViolation(
+            "solvency",
+            f"rETH holders are owed {_amount(owed)} at the reported rate but the protocol "
+            f"holds {_amount(held)} for them: short by {_amount(gap - dust - uncovered)} "
+            f"beyond {dust} wei of rounding and {_amount(uncovered)} of losses past node bonds "
+            "since the last report; look for ETH that left the users' side (a split paying "
+            "the node too much, a burn or refund paying twice) or a report above the truth",
+            details,
+        )
+    if uncovered > 0:
+        return EconomicEvent("uncovered-loss", details)
+    return None
+
+
+def check_rate_monotonicity(
+    previous_rate: int, new_rate: int, supply: int, uncovered_since_last_report: int
+) -> EconomicEvent | None:
+    """rETH rate monotonicity, checked when an oracle report is accepted.
+
+    ``new_rate >= previous_rate``, unless users lost more than node bonds
+    since the previous report (``uncovered_since_last_report`` wei, the rise
+    of ``model.uncovered_losses()``): then the rate may fall by at most
+    ``uncovered * 1e18 // supply + RATE_DUST`` and the check returns the
+    event ``"uncovered-loss-socialised"``. ``supply`` is the rETH supply of
+    the new report. A report of zero supply is exempt: with no holders the
+    rate goes back to 1 ETH per rETH by definition and harms no one.
+    """
+    if new_rate >= previous_rate or supply == 0:
+        return None
+    fall = previous_rate - new_rate
+    uncovered = max(0, uncovered_since_last_report)
+    bound = uncovered * ONE // supply + RATE_DUST if uncovered else 0
+    details = {
+        "previous_rate": previous_rate,
+        "new_rate": new_rate,
+        "fall": fall,
+        "bound": bound,
+        "supply": supply,
+        "uncovered_since_last_report": uncovered,
+    }
+    if uncovered == 0:
+        raise InvariantViolation(
+            "rate-monotonicity",
+            f"an accepted report lowered the rETH rate from {previous_rate} to {new_rate} wei "
+            f"per rETH (by {fall} wei) although no validator lost more than its bond since the "
+            "previous report; look for a report below the truth, or ETH lost from the "
+            "users' side between reports",
+            details,
+        )
+    if fall > bound:
+        raise InvariantViolation(
+            "rate-monotonicity",
+            f"an accepted report lowered the rETH rate from {previous_rate} to {new_rate} wei "
+            f"per rETH (by {fall} wei), more than the {bound} wei that "
+            f"{_amount(uncovered)} of uncovered losses over a supply of {supply} explain; "
+            "users were charged more than the loss past the bonds",
+            details,
+        )
+    return EconomicEvent("uncovered-loss-socialised", details)
+
+
+# ================================================================ ETH and rETH
+def conservation_baseline(obs: Observation) -> int:
+    """The ``initial_total`` for :func:`check_eth_conservation`, from the first observation.
+
+    ``obs.accounted_eth`` less the beacon rewards and plus the penalties
+    already counted, so that later rewards and penalties are the only change.
+    """
+    return obs.accounted_eth - obs.beacon_rewards + obs.beacon_penalties
+
+
+def check_eth_conservation(obs: Observation, initial_total: int, funded: int = 0) -> None:
+    """ETH is neither created nor destroyed, except by the beacon chain and the harness.
+
+    ``obs.accounted_eth`` (every actor + every protocol contract + every
+    minipool, leaving out the beacon deposit contract, + validator balances)
+    ``== initial_total + rewards - penalties + funded``, where rewards and
+    penalties are the beacon chain's cumulative totals, ``initial_total``
+    comes from :func:`conservation_baseline` and ``funded`` is the ETH the
+    harness minted into actors since. ETH paid to an address outside the
+    observed actors shows up here as missing.
+    """
+    expected = initial_total + obs.beacon_rewards - obs.beacon_penalties + funded
+    actual = obs.accounted_eth
+    if actual != expected:
+        diff = actual - expected
+        raise InvariantViolation(
+            "eth-conservation",
+            f"the ETH accounted for is {_amount(actual)} but should be {_amount(expected)}: "
+            f"{_amount(abs(diff))} {'appeared from nowhere' if diff > 0 else 'went missing'}; "
+            "look for ETH sent to an address that is not an observed actor, contract or "
+            "minipool, a balance set by hand, or a beacon withdrawal the model was not told of",
+            {
+                "expected": expected,
+                "actual": actual,
+                "difference": diff,
+                "initial_total": initial_total,
+                "beacon_rewards": obs.beacon_rewards,
+                "beacon_penalties": obs.beacon_penalties,
+                "funded": funded,
+            },
+        )
+
+
+def check_beacon_deposits(obs: Observation) -> None:
+    """The beacon deposit contract holds exactly what the simulated beacon chain was deposited.
+
+    ``deposit contract ETH == sum of every validator's deposits``: a deposit
+    the beacon chain did not see (or saw twice) would create or lose ETH.
+    """
+    if obs.deposit_contract_eth != obs.beacon_deposited:
+        raise InvariantViolation(
+            "beacon-deposits",
+            f"the beacon deposit contract holds {_amount(obs.deposit_contract_eth)} but the "
+            f"beacon chain saw {_amount(obs.beacon_deposited)} of deposits; a deposit was made "
+            "without its logs reaching the beacon chain, or a deposit paid a different amount "
+            "than its event says",
+            {"expected": obs.beacon_deposited, "actual": obs.deposit_contract_eth},
+        )
+
+
+def check_reth_supply(obs: Observation, model: Model) -> None:
+    """rETH is conserved: no token exists that the rules did not mint.
+
+    The known holders' balances add up to ``totalSupply``; ``totalSupply``
+    equals the model's supply and each holder's balance the model's; in the
+    model, minted minus burned is the supply; and rETH exists only if ETH
+    was paid in.
+    """
+    held = sum(obs.reth_balances.values())
+    if held != obs.reth_supply:
+        raise InvariantViolation(
+            "reth-supply",
+            f"the {len(obs.reth_balances)} known holders hold {held} rETH wei but totalSupply "
+            f"is {obs.reth_supply}: rETH was minted to (or burned from) an address the model "
+            "does not know, or a balance moved without the supply",
+            {"expected": obs.reth_supply, "actual": held},
+        )
+    if obs.reth_supply != model.reth_supply:
+        raise InvariantViolation(
+            "reth-supply",
+            f"rETH totalSupply is {obs.reth_supply} wei but the rules give {model.reth_supply}: "
+            "a deposit minted, or a burn burned, a different amount",
+            {"expected": model.reth_supply, "actual": obs.reth_supply},
+        )
+    for holder, balance in sorted(obs.reth_balances.items()):
+        expected = model.reth_balances.get(holder, 0)
+        if balance != expected:
+            raise InvariantViolation(
+                "reth-supply",
+                f"holder {holder} has {balance} rETH wei but the rules give it {expected}",
+                {"holder": holder, "expected": expected, "actual": balance},
+            )
+    if model.reth_minted - model.reth_burned != model.reth_supply:
+        raise InvariantViolation(
+            "reth-supply",
+            f"the model's ledger is off: minted {model.reth_minted} - burned "
+            f"{model.reth_burned} != supply {model.reth_supply}",
+            {
+                "minted": model.reth_minted,
+                "burned": model.reth_burned,
+                "supply": model.reth_supply,
+            },
+        )
+    if obs.reth_supply > 0 and sum(model.eth_in.values()) <= 0:
+        raise InvariantViolation(
+            "reth-supply",
+            f"{obs.reth_supply} rETH wei exist but no ETH was ever paid into the protocol",
+            {"reth_supply": obs.reth_supply, "eth_in": 0},
+        )
+
+
+# ================================================================ custody
+def check_vault(obs: Observation, model: Model | None = None) -> None:
+    """The vault's books match its ETH, and the deposit pool's balance is its vault entry.
+
+    ``vault ETH == sum of balanceOf(name) over the network contracts`` and
+    ``depositPool.getBalance() == vault.balanceOf("rocketDepositPool")``.
+    ``model`` is unused (uniform signature).
+    """
+    books = sum(obs.vault_balances.values())
+    if obs.vault_eth != books:
+        raise InvariantViolation(
+            "vault",
+            f"the vault holds {_amount(obs.vault_eth)} but its per-contract balances add up to "
+            f"{_amount(books)}: ETH entered or left without being booked to a contract",
+            {"expected": books, "actual": obs.vault_eth, "balances": dict(obs.vault_balances)},
+        )
+    booked = obs.vault_balances.get("rocketDepositPool", 0)
+    if obs.pool_balance != booked:
+        raise InvariantViolation(
+            "vault",
+            f"the deposit pool reports a balance of {_amount(obs.pool_balance)} but the vault "
+            f"books {_amount(booked)} to it",
+            {"expected": booked, "actual": obs.pool_balance},
+        )
+
+
+def check_deposit_pool(obs: Observation, model: Model) -> None:
+    """The deposit pool's numbers agree with each other and with the rules.
+
+    ``userBalance == balance - nodeBalance``; ``excess == max(0, balance -
+    31 ETH * queue length)``; balance and node balance equal the model's;
+    the queue holds the model's minipools in the model's FIFO order.
+    """
+    if obs.pool_user_balance != obs.pool_balance - obs.pool_node_balance:
+        raise InvariantViolation(
+            "deposit-pool",
+            f"getUserBalance() is {obs.pool_user_balance} but balance - node balance is "
+            f"{obs.pool_balance - obs.pool_node_balance}",
+            {"expected": obs.pool_balance - obs.pool_node_balance, "actual": obs.pool_user_balance},
+        )
+    excess = max(0, obs.pool_balance - STAKE_VALUE * len(obs.queue))
+    if obs.pool_excess != excess:
+        raise InvariantViolation(
+            "deposit-pool",
+            f"getExcessBalance() is {_amount(obs.pool_excess)} but a balance of "
+            f"{_amount(obs.pool_balance)} with {len(obs.queue)} queued minipools leaves "
+            f"{_amount(excess)} beyond the queue's 31 ETH each",
+            {"expected": excess, "actual": obs.pool_excess},
+        )
+    for label, actual, expected in (
+        ("balance", obs.pool_balance, model.pool_balance),
+        ("node balance", obs.pool_node_balance, model.pool_node_balance),
+    ):
+        if actual != expected:
+            raise InvariantViolation(
+                "deposit-pool",
+                f"the deposit pool's {label} is {_amount(actual)} but the rules give "
+                f"{_amount(expected)}",
+                {"field": label, "expected": expected, "actual": actual},
+            )
+    if list(obs.queue) != list(model.queue):
+        raise InvariantViolation(
+            "deposit-pool",
+            f"the minipool queue holds {[_short(a) for a in obs.queue]} but the rules give "
+            f"{[_short(a) for a in model.queue]} (first in, first out)",
+            {"expected": list(model.queue), "actual": list(obs.queue)},
+        )
+
+
+# ================================================================ minipools and nodes
+def check_minipool_lifecycle(
+    obs: Observation, model: Model | None = None, previous: Observation | None = None
+) -> None:
+    """Every minipool's status is legal and moved legally since the previous step.
+
+    Statuses: Initialised 0, Prelaunch 1, Staking 2, Dissolved 4 (never
+    Withdrawable 3). Moves between consecutive steps: Initialised ->
+    Prelaunch, Prelaunch -> Staking or Dissolved, or none; a minipool seen
+    for the first time is Initialised or Prelaunch. ``finalised`` and
+    ``userDistributed`` never go back to False. ``model`` is unused.
+    """
+    before = previous.minipools if previous is not None else None
+    for address, mp in sorted(obs.minipools.items()):
+        if mp.status not in LEGAL_STATUSES:
+            raise InvariantViolation(
+                "minipool-lifecycle",
+                f"minipool {address} has status {mp.status} "
+                f"({STATUS_NAMES.get(mp.status, 'unknown')}), which no minipool may have",
+                {"minipool": address, "actual": mp.status},
+            )
+        if before is None:
+            continue
+        old = before.get(address)
+        if old is None:
+            if mp.status not in LEGAL_FIRST_STATUSES:
+                raise InvariantViolation(
+                    "minipool-lifecycle",
+                    f"minipool {address} appeared with status {STATUS_NAMES[mp.status]}; a new "
+                    "minipool is Initialised, or Prelaunch if assigned at once",
+                    {"minipool": address, "actual": mp.status},
+                )
+            continue
+        if old.status != mp.status and (old.status, mp.status) not in LEGAL_TRANSITIONS:
+            raise InvariantViolation(
+                "minipool-lifecycle",
+                f"minipool {address} went from {STATUS_NAMES.get(old.status)} to "
+                f"{STATUS_NAMES[mp.status]} in one step; the lifecycle allows only "
+                "Initialised -> Prelaunch -> Staking or Dissolved",
+                {"minipool": address, "previous": old.status, "actual": mp.status},
+            )
+        for flag in ("finalised", "user_distributed"):
+            if getattr(old, flag) and not getattr(mp, flag):
+                raise InvariantViolation(
+                    "minipool-lifecycle",
+                    f"minipool {address} was {flag.replace('_', ' ')} and is no longer: "
+                    "that can be done only once",
+                    {"minipool": address, "flag": flag, "previous": True, "actual": False},
+                )
+
+
+_MINIPOOL_FIELDS = (
+    ("status", "status"),
+    ("node_deposit", "bond"),
+    ("user_deposit", "user_capital"),
+    ("refund", "refund"),
+    ("slash", "slash"),
+    ("finalised", "finalised"),
+    ("user_distributed", "user_distributed"),
+    ("eth", "eth"),
+)
+
+
+def check_minipool_accounting(obs: Observation, model: Model) -> None:
+    """Every minipool's capital and balances are whole and equal the rules'.
+
+    A Staking, unfinalised minipool has node + user deposit == 32 ETH; each
+    of status, node deposit, user deposit, refund balance, slash balance,
+    finalised, user-distributed and contract ETH equals the model's; the
+    manager counts as many live minipools as the model.
+    """
+    for address, mp in sorted(obs.minipools.items()):
+        if mp.status == STAKING and not mp.finalised:
+            capital = mp.node_deposit + mp.user_deposit
+            if capital != LAUNCH_BALANCE:
+                raise InvariantViolation(
+                    "minipool-accounting",
+                    f"staking minipool {address} has node deposit {_amount(mp.node_deposit)} + "
+                    f"user deposit {_amount(mp.user_deposit)} = {_amount(capital)}, not 32 ETH",
+                    {"minipool": address, "expected": LAUNCH_BALANCE, "actual": capital},
+                )
+        state = model.minipools.get(address)
+        if state is None:
+            raise InvariantViolation(
+                "minipool-accounting",
+                f"minipool {address} was observed but the rules know no such minipool",
+                {"minipool": address},
+            )
+        for obs_field, model_field in _MINIPOOL_FIELDS:
+            actual, expected = getattr(mp, obs_field), getattr(state, model_field)
+            if actual != expected:
+                raise InvariantViolation(
+                    "minipool-accounting",
+                    f"minipool {address} has {obs_field.replace('_', ' ')} {actual} but the "
+                    f"rules give {expected}",
+                    {
+                        "minipool": address,
+                        "field": obs_field,
+                        "expected": expected,
+                        "actual": actual,
+                    },
+                )
+    live = sum(1 for state in model.minipools.values() if not state.destroyed)
+    if obs.minipool_count != live:
+        raise InvariantViolation(
+            "minipool-accounting",
+            f"the minipool manager counts {obs.minipool_count} live minipools but the rules "
+            f"know {live}",
+            {"expected": live, "actual": obs.minipool_count},
+        )
+
+
+_NODE_FIELDS = (
+    ("eth_matched", "eth_matched"),
+    ("eth_provided", "eth_provided"),
+    ("rpl_stake", "rpl_stake"),
+    ("staking_count", "staking_count"),
+    ("active_count", "active_count"),
+    ("finalised_count", "finalised_count"),
+)
+
+
+def check_node_accounting(obs: Observation, model: Model) -> None:
+    """Every node's ETH matched and provided, RPL stake and minipool counters equal the rules'.
+
+    Counters: staking (staking, unfinalised), active (neither finalised nor
+    destroyed), finalised.
+    """
+    for address, node in sorted(obs.nodes.items()):
+        state = model.nodes.get(address)
+        if state is None:
+            raise InvariantViolation(
+                "node-accounting",
+                f"node {address} was observed but the rules know no such node",
+                {"node": address},
+            )
+        for obs_field, model_field in _NODE_FIELDS:
+            actual, expected = getattr(node, obs_field), getattr(state, model_field)
+            if actual != expected:
+                raise InvariantViolation(
+                    "node-accounting",
+                    f"node {address} has {obs_field.replace('_', ' ')} {actual} but the rules "
+                    f"give {expected}",
+                    {"node": address, "field": obs_field, "expected": expected, "actual": actual},
+                )
+
+
+def check_minipools(obs: Observation, model: Model, previous: Observation | None = None) -> None:
+    """Minipools and nodes: :func:`check_minipool_lifecycle`, then the accounting checks."""
+    check_minipool_lifecycle(obs, model, previous)
+    check_minipool_accounting(obs, model)
+    check_node_accounting(obs, model)
+
+
+# ================================================================ single calls
+def check_distribution_split(
+    expect_values: Mapping[str, int], observed_node: int, observed_user: int
+) -> None:
+    """A distribution paid the node and the users exactly what the rules split.
+
+    ``expect_values`` is the model's ``Expect.values`` for the
+    ``distributeBalance`` call (``"node"`` and ``"user"``, 0 when absent);
+    the observed amounts are the sums of the call's
+    ``EtherWithdrawalProcessed`` events.
+    """
+    expected_node = expect_values.get("node", 0)
+    expected_user = expect_values.get("user", 0)
+    if (observed_node, observed_user) != (expected_node, expected_user):
+        raise InvariantViolation(
+            "distribution-split",
+            f"the distribution gave the node {_amount(observed_node)} and the users "
+            f"{_amount(observed_user)}; the rules split it {_amount(expected_node)} to the node "
+            f"and {_amount(expected_user)} to the users",
+            {
+                "expected_node": expected_node,
+                "actual_node": observed_node,
+                "expected_user": expected_user,
+                "actual_user": observed_user,
+            },
+        )
+
+
+def check_outcome(action: str, expect: Expect, ok: bool, reason: str | None) -> None:
+    """A call succeeded or reverted exactly as the model predicted, with the predicted reason.
+
+    ``ok``/``reason`` are what happened (the revert reason, or None).
+    Should have succeeded but reverted: a liveness bug (users locked out).
+    Should have reverted but succeeded: a missing check. Reverted with
+    another reason: a wrong reason (a check in the wrong place or order).
+    """
+    details = {
+        "action": action,
+        "expected_ok": expect.ok,
+        "expected_reason": expect.reason,
+        "actual_ok": ok,
+        "actual_reason": reason,
+    }
+    if expect.ok and not ok:
+        raise InvariantViolation(
+            "outcome",
+            f"LIVENESS BUG: {action} reverted with {reason!r} but the rules say it must "
+            f"succeed (expected {dict(expect.values)})",
+            {**details, "kind": "liveness"},
+        )
+    if not expect.ok and ok:
+        raise InvariantViolation(
+            "outcome",
+            f"MISSING CHECK: {action} succeeded but the rules say it must revert with "
+            f"{expect.reason!r}",
+            {**details, "kind": "missing-check"},
+        )
+    if not expect.ok and reason != expect.reason:
+        raise InvariantViolation(
+            "outcome",
+            f"wrong reason: {action} reverted with {reason!r} but the rules say {expect.reason!r}",
+            {**details, "kind": "wrong-reason"},
+        )
+
+
+def check_no_free_lunch(
+    obs: Observation,
+    model: Model,
+    actors: Iterable[str],
+    baseline: Observation,
+    funded: Mapping[str, int] | None = None,
+) -> None:
+    """No actor ends up richer than the rules say it earned.
+
+    For each actor: ``ETH now - ETH at baseline - ETH the harness minted
+    into it + its rETH at the observed rate + its claims`` is at most
+    ``model.earned(actor)``. ``baseline`` is the first observation, taken
+    before the actor did anything (the model's ledgers for it are zero
+    then); its rETH is valued ``balance * getExchangeRate() / 1e18`` exactly
+    as ``earned`` values it at the model's rate; claims (refund balances, a
+    node's share of its minipools, deposit credit) are the model's, so they
+    cancel. A deposit -> report -> burn sandwich passes only as far as the
+    rules themselves pay it; a contract paying or minting more than the
+    rules fails here.
+    """
+    funded = {norm(a): v for a, v in (funded or {}).items()}
+    for actor in actors:
+        actor = norm(actor)
+        earned = model.earned(actor)
+        model_eth = model.eth_out.get(actor, 0) - model.eth_in.get(actor, 0)
+        claims = earned - model_eth - model.owed(actor)
+        eth_gain = obs.actor_eth[actor] - baseline.actor_eth[actor] - funded.get(actor, 0)
+        reth_value = obs.reth_balances.get(actor, 0) * obs.exchange_rate // ONE
+        gain = eth_gain + reth_value + claims
+        if gain > earned:
+            raise InvariantViolation(
+                "no-free-lunch",
+                f"actor {actor} is up {_amount(gain)} (ETH {_amount(eth_gain)}, rETH worth "
+                f"{_amount(reth_value)}) but the rules say it earned {_amount(earned)}: it got "
+                f"{_amount(gain - earned)} for nothing",
+                {
+                    "actor": actor,
+                    "expected": earned,
+                    "actual": gain,
+                    "eth_gain": eth_gain,
+                    "reth_value": reth_value,
+                    "model_eth_gain": model_eth,
+                    "model_reth_value": model.owed(actor),
+                },
+            )
+
+
+# ================================================================ all at once
+def report_accepted(previous: Observation | None, obs: Observation) -> bool:
+    """Whether a balances report was accepted between two observations."""
+    return previous is not None and obs.reported_block != previous.reported_block
+
+
+def check_all(
+    obs: Observation,
+    model: Model,
+    previous_obs: Observation | None = None,
+    *,
+    uncovered_at_last_report: int = 0,
+    initial_total: int | None = None,
+    funded: Mapping[str, int] | None = None,
+    baseline: Observation | None = None,
+    actors: Iterable[str] | None = None,
+) -> list[EconomicEvent]:
+    """Run every per-step check, local books first, global laws last; return the events.
+
+    Order: vault, rETH supply, deposit pool, minipool lifecycle, minipool
+    and node accounting (each pins a bug to one contract), then beacon
+    deposits and ETH conservation (needs ``initial_total``), rate
+    monotonicity when ``previous_obs`` shows a new report, solvency, and no
+    free lunch (needs ``baseline`` and ``actors``). ``funded`` maps actors
+    to ETH the harness minted into them since the baseline.
+
+    ``uncovered_at_last_report`` is ``model.uncovered_losses()`` when the
+    last report before this step was accepted. When this step accepted one,
+    solvency is judged against the new report with no allowance, and the
+    caller must remember ``model.uncovered_losses()`` as the new figure
+    (:class:`invariants.Watcher` does).
+    """
+    funded = dict(funded or {})
+    events: list[EconomicEvent | None] = []
+    check_vault(obs, model)
+    check_reth_supply(obs, model)
+    check_deposit_pool(obs, model)
+    check_minipools(obs, model, previous_obs)
+    check_beacon_deposits(obs)
+    if initial_total is not None:
+        check_eth_conservation(obs, initial_total, sum(funded.values()))
+    uncovered_now = model.uncovered_losses()
+    if report_accepted(previous_obs, obs):
+        events.append(
+            check_rate_monotonicity(
+                previous_obs.exchange_rate,
+                obs.exchange_rate,
+                obs.reported_reth_supply,
+                uncovered_now - uncovered_at_last_report,
+            )
+        )
+        uncovered_at_last_report = uncovered_now
+    events.append(check_solvency(obs, model, uncovered_at_last_report))
+    if baseline is not None and actors is not None:
+        check_no_free_lunch(obs, model, actors, baseline, funded)
+    return [event for event in events if event is not None]
+
+
+__all__ = [
+    "LEGAL_STATUSES",
+    "LEGAL_TRANSITIONS",
+    "RATE_DUST",
+    "EconomicEvent",
+    "check_all",
+    "check_beacon_deposits",
+    "check_deposit_pool",
+    "check_distribution_split",
+    "check_eth_conservation",
+    "check_minipool_accounting",
+    "check_minipool_lifecycle",
+    "check_minipools",
+    "check_no_free_lunch",
+    "check_node_accounting",
+    "check_outcome",
+    "check_rate_monotonicity",
+    "check_reth_supply",
+    "check_solvency",
+    "check_vault",
+    "conservation_baseline",
+    "report_accepted",
+]

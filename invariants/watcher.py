@@ -1,0 +1,80 @@
+"""The state the pure checks need from one step to the next, kept in one place.
+
+:class:`Watcher` takes the baseline observation, remembers the previous one,
+the ETH the harness minted and the uncovered losses at the last accepted
+report, and after each step observes the chain once and runs
+:func:`invariants.checks.check_all`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from harness.model import Model, norm
+from invariants.checks import EconomicEvent, check_all, conservation_baseline, report_accepted
+from invariants.observe import Observation, observe
+
+
+class Watcher:
+    """Checks every invariant after each step of one history.
+
+    Create it before the first action (``actors`` must include every address
+    that can receive protocol ETH); call :meth:`fund` whenever the harness
+    mints ETH into an actor, and :meth:`step` after every action
+    (``vault_names``: see :func:`invariants.observe`). Economic
+    events are returned by :meth:`step` once each (an uncovered loss is
+    reported again only when it grows) and collected in ``events``.
+    """
+
+    def __init__(
+        self,
+        p: Any,
+        model: Model,
+        actors: Iterable[str],
+        vault_names: Iterable[str] | None = None,
+    ) -> None:
+        self.p = p
+        self.vault_names = None if vault_names is None else list(vault_names)
+        self.model = model
+        self.actors = [norm(a) for a in actors]
+        self.baseline: Observation = observe(p, model, self.actors, self.vault_names)
+        self.previous: Observation = self.baseline
+        self.initial_total = conservation_baseline(self.baseline)
+        self.funded: dict[str, int] = {}
+        self.uncovered_at_last_report = model.uncovered_losses()
+        self.events: list[EconomicEvent] = []
+        self._last_uncovered_event = 0
+
+    def fund(self, actor: str, wei: int) -> None:
+        """Record that the harness minted ``wei`` into ``actor`` (outside the protocol)."""
+        actor = norm(actor)
+        self.funded[actor] = self.funded.get(actor, 0) + wei
+
+    def step(self) -> list[EconomicEvent]:
+        """Observe once, run every check (raising on a violation), return new economic events."""
+        obs = observe(self.p, self.model, self.actors, self.vault_names)
+        events = check_all(
+            obs,
+            self.model,
+            self.previous,
+            uncovered_at_last_report=self.uncovered_at_last_report,
+            initial_total=self.initial_total,
+            funded=self.funded,
+            baseline=self.baseline,
+            actors=self.actors,
+        )
+        if report_accepted(self.previous, obs):
+            self.uncovered_at_last_report = self.model.uncovered_losses()
+            self._last_uncovered_event = 0
+        self.previous = obs
+        fresh = []
+        for event in events:
+            if event.name == "uncovered-loss":
+                amount = event.details["uncovered_since_report"]
+                if amount <= self._last_uncovered_event:
+                    continue
+                self._last_uncovered_event = amount
+            fresh.append(event)
+        self.events.extend(fresh)
+        return fresh
