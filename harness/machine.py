@@ -1,0 +1,366 @@
+"""The stateful machine: random interleavings of every user-level action.
+
+Each rule draws concrete arguments, records the step as data (see
+:mod:`harness.steps`), performs it through the checked facade (so every
+call's outcome, and every amount it moves, must match the reference
+model), and the invariants run after every step. One deployment per
+process; each example runs inside an anchor, so it starts from the
+deployed state.
+
+``RocketPoolMachine.TestCase`` is a unittest case pytest collects; the
+campaign runner drives the same class with its own settings.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any, ClassVar
+
+import boa
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from harness.deploy import deploy_protocol
+from harness.model import norm
+from harness.protocol import Protocol
+from harness.steps import UNAUTHORISED, StepContext, execute
+
+ETH = 10**18
+HOUR = 3_600
+DAY = 86_400
+INITIALISED, PRELAUNCH, STAKING, WITHDRAWABLE, DISSOLVED = range(5)
+
+# Settings the governance rule changes: in-bounds values, then one out of bounds.
+SETTINGS: dict[str, list[int | bool]] = {
+    "deposit.fee": [0, 10**15, 5 * 10**15, 10**16],
+    "deposit.pool.maximum": [50 * ETH, 160 * ETH, 1_000 * ETH],
+    "deposit.minimum": [10**15, 10**16, ETH, 0],
+    "deposit.assign.enabled": [True, False],
+    "deposit.enabled": [True, True, False],
+    "network.consensus.threshold": [51 * 10**16, ETH, 50 * 10**16],
+    "network.reth.collateral.target": [0, 10**17, 5 * 10**17, ETH + 1],
+    "minipool.scrub.penalty.enabled": [True, False],
+}
+
+_WORLD: dict[tuple, Protocol] = {}
+
+
+def shared_protocol(config: Any = None, contracts_dir: Any = None) -> Protocol:
+    """One deployment per process and configuration: deploying costs seconds, an anchor nothing."""
+    key = (repr(config), str(contracts_dir))
+    if key not in _WORLD:
+        _WORLD[key] = deploy_protocol(config=config, contracts_dir=contracts_dir)
+    return _WORLD[key]
+
+
+class RocketPoolMachine(RuleBasedStateMachine):
+    """Depositors, node operators, the oDAO, the beacon chain and time, interleaved at random."""
+
+    # Set by the campaign runner before it runs the machine.
+    config: ClassVar[Any] = None
+    contracts_dir: ClassVar[Any] = None
+    # Filled as examples run: per-rule calls / successes / reverts, and the
+    # steps of the example that ran last (the shrunk failure, after a failure).
+    stats: ClassVar[collections.Counter] = collections.Counter()
+    last_steps: ClassVar[list[dict[str, Any]]] = []
+    examples: ClassVar[int] = 0
+    step_count: ClassVar[int] = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.p = shared_protocol(self.config, self.contracts_dir)
+        self._state = self.p.python_state()
+        self._anchor = boa.env.anchor()
+        self._anchor.__enter__()
+        self.ctx = StepContext.create(self.p, check=True)
+        self.steps: list[dict[str, Any]] = []
+        type(self).last_steps = self.steps
+        type(self).examples += 1
+
+    def teardown(self) -> None:
+        """Undo the example: the EVM through the anchor, the world through the snapshot."""
+        self._anchor.__exit__(None, None, None)
+        self.p.restore_python_state(self._state)
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def model(self):
+        return self.p.model
+
+    def do(self, rule: str, **args: Any) -> Any:
+        """Record a step, then perform it; counts calls, successes and reverts per rule."""
+        step = {"rule": rule, "args": args}
+        self.steps.append(step)
+        type(self).step_count += 1
+        stats = type(self).stats
+        stats[(rule, "calls")] += 1
+        result = execute(self.ctx, rule, args)
+        expects = result if isinstance(result, tuple) else (result,)
+        reverted = any(getattr(e, "ok", True) is False for e in expects)
+        stats[(rule, "reverts" if reverted else "successes")] += 1
+        return result
+
+    def _minipools(self, *statuses: int, **flags: Any) -> list[int]:
+        """Indices of created minipools whose model state has one of ``statuses``."""
+        out = []
+        for index, address in enumerate(self.ctx.minipools):
+            mp = self.model.minipools.get(norm(address))
+            if mp is None or (statuses and mp.status not in statuses):
+                continue
+            if any(getattr(mp, key) != value for key, value in flags.items()):
+                continue
+            out.append(index)
+        return out
+
+    def _pick(self, data, options: list, label: str):
+        return data.draw(st.sampled_from(options), label=label)
+
+    def _actor(self, data, *groups: str, label: str = "actor") -> str:
+        names = [n for n in self.ctx.actors if any(n.startswith(g) for g in groups)]
+        return self._pick(data, names, label)
+
+    # ------------------------------------------------------------------ start
+    @initialize()
+    def set_the_scene(self) -> None:
+        """Every node registers and stakes RPL; two depositors fill the pool a little."""
+        for i in range(len(self.p.node_operators)):
+            self.do("register_node", node=f"node_operator_{i}")
+            self.do("stake_rpl", node=f"node_operator_{i}", amount=3_000 * ETH)
+        self.do("deposit", who="depositor_0", amount=20 * ETH)
+
+    # ------------------------------------------------------------------ depositors
+    @rule(data=st.data())
+    def deposit(self, data) -> None:
+        """A depositor deposits: below the minimum, typical, or past capacity."""
+        amount = data.draw(
+            st.one_of(
+                st.sampled_from([0, 10**16 - 1, 10**16, 24 * ETH, 31 * ETH, 300 * ETH]),
+                st.integers(min_value=10**16, max_value=64 * ETH),
+            ),
+            label="amount",
+        )
+        self.do("deposit", who=self._actor(data, "depositor", label="who"), amount=amount)
+
+    @precondition(lambda self: self.model.reth_supply > 0)
+    @rule(data=st.data())
+    def burn(self, data) -> None:
+        """A holder burns part, all, or more than its rETH."""
+        who = self._actor(data, "depositor", label="who")
+        balance = self.model.reth_balances.get(norm(self.ctx.who(who)), 0)
+        amount = data.draw(
+            st.sampled_from([balance // 4, balance // 2, balance, balance + 1, 0]), label="amount"
+        )
+        self.do("burn", who=who, amount=amount)
+
+    @precondition(lambda self: self.model.reth_supply > 0)
+    @rule(data=st.data())
+    def transfer_reth(self, data) -> None:
+        """A holder moves rETH to another actor."""
+        who = self._actor(data, "depositor", label="who")
+        to = self._actor(data, "depositor", "node_operator", "stranger", label="to")
+        balance = self.model.reth_balances.get(norm(self.ctx.who(who)), 0)
+        self.do("transfer_reth", who=who, to=to, amount=balance // 3)
+
+    # ------------------------------------------------------------------ nodes
+    @rule(data=st.data())
+    def register_node(self, data) -> None:
+        """A node operator, or a stranger, registers (again)."""
+        self.do("register_node", node=self._actor(data, "node_operator", "stranger", label="node"))
+
+    @rule(data=st.data())
+    def stake_rpl(self, data) -> None:
+        """A node stakes more RPL."""
+        amount = data.draw(st.sampled_from([0, 100 * ETH, 1_000 * ETH]), label="amount")
+        self.do("stake_rpl", node=self._actor(data, "node_operator", label="node"), amount=amount)
+
+    @rule(data=st.data())
+    def withdraw_rpl(self, data) -> None:
+        """A node tries to withdraw RPL (only above its maximum, after the cooldown)."""
+        amount = data.draw(st.sampled_from([ETH, 500 * ETH, 5_000 * ETH]), label="amount")
+        self.do(
+            "withdraw_rpl", node=self._actor(data, "node_operator", label="node"), amount=amount
+        )
+
+    @rule(data=st.data())
+    def create_minipool(self, data) -> None:
+        """A node bonds 8 or 16 ETH (or a wrong amount) to create a minipool."""
+        bond = data.draw(st.sampled_from([8, 8, 16, 16, 4]), label="bond")
+        node = self._actor(data, "node_operator", label="node")
+        self.do("create_minipool", node=node, bond=bond, credit=False, value=None)
+
+    @precondition(lambda self: any(n.deposit_credit for n in self.model.nodes.values()))
+    @rule(data=st.data())
+    def create_minipool_with_credit(self, data) -> None:
+        """A node with deposit credit bonds with it, sending some ETH or none."""
+        node = self._actor(data, "node_operator", label="node")
+        value = data.draw(st.sampled_from([0, ETH // 2, ETH, 4 * ETH]), label="value")
+        self.do("create_minipool", node=node, bond=8, credit=True, value=value)
+
+    @rule(data=st.data())
+    def assign_deposits(self, data) -> None:
+        """Anyone asks the pool to assign ETH to the queue."""
+        self.do("assign_deposits", who=self._actor(data, "stranger", "depositor", label="who"))
+
+    # ------------------------------------------------------------------ minipool lifecycle
+    @precondition(lambda self: self._minipools(PRELAUNCH))
+    @rule(data=st.data())
+    def stake(self, data) -> None:
+        """The owner stakes a prelaunch minipool (too early is refused)."""
+        self.do("stake", minipool=self._pick(data, self._minipools(PRELAUNCH), "minipool"))
+
+    @precondition(lambda self: self._minipools(PRELAUNCH))
+    @rule(data=st.data())
+    def vote_scrub(self, data) -> None:
+        """An oDAO member votes to scrub a prelaunch minipool."""
+        index = self._pick(data, self._minipools(PRELAUNCH), "minipool")
+        self.do(
+            "vote_scrub", member=self._actor(data, "odao_member", label="member"), minipool=index
+        )
+
+    @precondition(lambda self: self._minipools(PRELAUNCH))
+    @rule(data=st.data())
+    def dissolve(self, data) -> None:
+        """A stranger dissolves a prelaunch minipool (only after the launch timeout)."""
+        index = self._pick(data, self._minipools(PRELAUNCH), "minipool")
+        self.do("dissolve", who="stranger", minipool=index)
+
+    @precondition(lambda self: self._minipools(DISSOLVED))
+    @rule(data=st.data())
+    def close(self, data) -> None:
+        """The owner closes a dissolved minipool."""
+        self.do("close", minipool=self._pick(data, self._minipools(DISSOLVED), "minipool"))
+
+    @rule(seconds=st.sampled_from([HOUR, 13 * HOUR, DAY, 3 * DAY, 6 * DAY, 30 * DAY, 91 * DAY]))
+    def advance(self, seconds: int) -> None:
+        """Time passes: rewards accrue, exits complete, sweeps pay minipools."""
+        self.do("advance", seconds=seconds)
+
+    # ------------------------------------------------------------------ the beacon chain
+    @precondition(lambda self: self._minipools(STAKING, finalised=False))
+    @rule(data=st.data())
+    def beacon_event(self, data) -> None:
+        """A staking validator exits, leaks, is slashed, or goes offline."""
+        index = self._pick(data, self._minipools(STAKING, finalised=False), "minipool")
+        kind = data.draw(
+            st.sampled_from(["exit", "exit", "penalty", "slash", "offline"]), label="event"
+        )
+        if kind == "exit":
+            self.do("beacon_exit", minipool=index)
+        elif kind == "slash":
+            self.do("beacon_slash", minipool=index)
+        elif kind == "offline":
+            self.do("beacon_offline", minipool=index, offline=True)
+        else:
+            amount = data.draw(
+                st.sampled_from([ETH // 10, 3 * ETH, 12 * ETH, 27 * ETH]), label="amount"
+            )
+            self.do("beacon_penalty", minipool=index, amount=amount)
+
+    # ------------------------------------------------------------------ distributions
+    @precondition(lambda self: self._minipools(STAKING, DISSOLVED))
+    @rule(data=st.data())
+    def distribute(self, data) -> None:
+        """The owner, a depositor or a stranger distributes a minipool's balance."""
+        index = self._pick(data, self._minipools(STAKING, DISSOLVED), "minipool")
+        who = data.draw(st.sampled_from(["owner", "owner", "stranger", "depositor_1"]), label="who")
+        rewards_only = data.draw(st.booleans(), label="rewards_only")
+        self.do("distribute", who=who, minipool=index, rewards_only=rewards_only)
+
+    @precondition(lambda self: self._minipools(STAKING))
+    @rule(data=st.data())
+    def begin_user_distribute(self, data) -> None:
+        """Anyone starts the user-distribute timer of an exited minipool."""
+        index = self._pick(data, self._minipools(STAKING), "minipool")
+        self.do("begin_user_distribute", who="stranger", minipool=index)
+
+    @precondition(lambda self: self._minipools(STAKING))
+    @rule(data=st.data())
+    def settle(self, data) -> None:
+        """The owner takes its refund or finalises; anyone slashes a shortfall."""
+        index = self._pick(data, self._minipools(STAKING), "minipool")
+        kind = data.draw(st.sampled_from(["refund", "finalise", "slash"]), label="kind")
+        if kind == "slash":
+            self.do("slash", who="stranger", minipool=index)
+        else:
+            self.do(kind, minipool=index)
+
+    # ------------------------------------------------------------------ bond reduction
+    @precondition(lambda self: self._minipools(STAKING, bond=16 * ETH))
+    @rule(data=st.data())
+    def bond_reduction(self, data) -> None:
+        """A 16 ETH minipool's owner begins or completes a reduction; the oDAO may cancel."""
+        index = self._pick(data, self._minipools(STAKING, bond=16 * ETH), "minipool")
+        kind = data.draw(st.sampled_from(["begin", "reduce", "cancel"]), label="kind")
+        if kind == "begin":
+            self.do("begin_reduce_bond", minipool=index)
+        elif kind == "reduce":
+            self.do("reduce_bond", minipool=index)
+        else:
+            member = self._actor(data, "odao_member", label="member")
+            self.do("vote_cancel_reduction", member=member, minipool=index)
+
+    # ------------------------------------------------------------------ auctions
+    @precondition(lambda self: self.model.auction_rpl > 0)
+    @rule(data=st.data())
+    def auction(self, data) -> None:
+        """Anyone creates a lot; depositors bid, claim, recover."""
+        lots = len(self.model.lots)
+        kind = data.draw(
+            st.sampled_from(["create", "bid", "bid", "claim", "recover"] if lots else ["create"]),
+            label="kind",
+        )
+        if kind == "create":
+            self.do("create_lot", who="depositor_1")
+            return
+        lot = data.draw(st.integers(0, lots - 1), label="lot")
+        who = self._actor(data, "depositor", label="who")
+        if kind == "bid":
+            amount = data.draw(st.sampled_from([0, ETH // 2, 2 * ETH, 20 * ETH]), label="amount")
+            self.do("place_bid", lot=lot, who=who, amount=amount)
+        elif kind == "claim":
+            self.do("claim_bid", lot=lot, who=who)
+        else:
+            self.do("recover_unclaimed_rpl", lot=lot, who=who)
+
+    # ------------------------------------------------------------------ oracle and governance
+    @rule()
+    def report(self) -> None:
+        """The honest oDAO reports the truthful balances."""
+        self.do("report")
+
+    @rule(data=st.data())
+    def report_dishonest(self, data) -> None:
+        """One member votes for an inflated total: a minority, no consensus."""
+        member = self._actor(data, "odao_member", label="member")
+        self.do("report_dishonest", member=member, inflate=ETH)
+
+    @rule(move=st.sampled_from([50, 90, 100, 110, 200]))
+    def report_price(self, move: int) -> None:
+        """The oDAO reports a new RPL price (a percentage of the current one)."""
+        self.do("report_price", price=max(1, self.model.rpl_price * move // 100))
+
+    @rule(data=st.data())
+    def set_setting(self, data) -> None:
+        """The guardian changes a setting, within its bounds or not."""
+        path = self._pick(data, sorted(SETTINGS), "path")
+        value = self._pick(data, SETTINGS[path], "value")
+        self.do("set_setting", path=path, value=value)
+
+    @rule(data=st.data())
+    def set_withdrawal_address(self, data) -> None:
+        """A node points its withdrawal address at another actor."""
+        node = self._actor(data, "node_operator", label="node")
+        self.do("set_withdrawal_address", node=node, to=self._actor(data, "depositor", label="to"))
+
+    @rule(entry=st.sampled_from(sorted(UNAUTHORISED)))
+    def unauthorised(self, entry: str) -> None:
+        """A stranger calls a privileged entry point: it must be refused."""
+        self.do("unauthorised", entry=entry)
+
+    # ------------------------------------------------------------------ invariants
+    @invariant()
+    def protocol_agrees_with_the_model(self) -> None:
+        """After every step: the invariants of :mod:`invariants` hold."""
+        from harness.invariant_runner import check_step
+
+        check_step(self)
