@@ -75,6 +75,9 @@ class RocketPoolMachine(RuleBasedStateMachine):
         self.ctx = StepContext.create(self.p, check=True)
         self.steps: list[dict[str, Any]] = []
         type(self).last_steps = self.steps
+        # Campaign hook: which step's call or invariant raised, and what it raised.
+        self.failed_step: int | None = None
+        self.failure: BaseException | None = None
         type(self).examples += 1
 
     def teardown(self) -> None:
@@ -94,11 +97,19 @@ class RocketPoolMachine(RuleBasedStateMachine):
         type(self).step_count += 1
         stats = type(self).stats
         stats[(rule, "calls")] += 1
-        result = execute(self.ctx, rule, args)
+        try:
+            result = execute(self.ctx, rule, args)
+        except Exception as exc:
+            self._failed(exc)
+            raise
         expects = result if isinstance(result, tuple) else (result,)
         reverted = any(getattr(e, "ok", True) is False for e in expects)
         stats[(rule, "reverts" if reverted else "successes")] += 1
         return result
+
+    def _failed(self, exc: BaseException) -> None:
+        """Campaign hook: the failure belongs to the step recorded last."""
+        self.failed_step, self.failure = len(self.steps) - 1, exc
 
     def _minipools(self, *statuses: int, **flags: Any) -> list[int]:
         """Indices of created minipools whose model state has one of ``statuses``."""
@@ -363,4 +374,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """After every step: the invariants of :mod:`invariants` hold."""
         from harness.invariant_runner import check_step
 
-        check_step(self)
+        try:
+            check_step(self)
+        except Exception as exc:
+            self._failed(exc)
+            raise
