@@ -36,6 +36,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.stateful import run_state_machine_as_test
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -368,11 +369,19 @@ def rules_table(rules: dict[str, dict[str, int]]) -> Table:
     table.add_column("successes", justify="right")
     table.add_column("reverts", justify="right")
     table.add_column("revert %", justify="right")
+    table.add_column("failed", justify="right")
     for rule in sorted(rules):
         row = rules[rule]
         share = 100 * row["reverts"] / row["calls"] if row["calls"] else 0.0
+        # A call that raised a check (or crashed) is neither a success nor a revert.
+        failed = row["calls"] - row["successes"] - row["reverts"]
         table.add_row(
-            rule, str(row["calls"]), str(row["successes"]), str(row["reverts"]), f"{share:.0f}%"
+            rule,
+            str(row["calls"]),
+            str(row["successes"]),
+            str(row["reverts"]),
+            f"{share:.0f}%",
+            f"[red]{failed}[/]" if failed else "0",
         )
     return table
 
@@ -438,7 +447,7 @@ def run_campaign(
     console.print(
         f"rpfuzz run: profile {prof.name}, seed {seed}, {examples} examples x {steps} steps, "
         f"budget {budget:g} s, {workers} worker{'s' if workers > 1 else ''}"
-        + (f", contracts {contracts_dir}" if contracts_dir else ""),
+        + (f", contracts {escape(str(contracts_dir))}" if contracts_dir else ""),
         soft_wrap=True,
     )
     jobs = [
@@ -538,21 +547,29 @@ def _run_workers(jobs: list[_Job], progress: Callable[[dict[str, Any]], None]) -
 
 def _print_result(console: Console, result: CampaignResult, budget: float) -> None:
     console.print(rules_table(result.rules))
-    stop = f"the {budget:g} s budget was reached" if result.budget_reached else "every example ran"
+    if result.budget_reached:
+        stop = f"stopped at the {budget:g} s budget"
+    elif result.failures:
+        stop = "stopped at the first failure, then shrank it"
+    else:
+        stop = "every example ran"
     console.print(
         f"{result.examples} examples, {result.steps} steps in {result.seconds:.1f} s "
         f"({result.steps_per_second:,.1f} steps/s); {stop}. Seed {result.seed}."
     )
     for failure in result.failures:
-        where = f"at step {failure.step} of {failure.steps}" if failure.steps else ""
+        where = f" at step {failure.step} of {failure.steps}" if failure.steps else ""
         shrunk = "" if failure.shrunk else " (not fully shrunk: the budget ran out)"
+        replay = (
+            f"  replay file: {escape(failure.replay_file)}"
+            if failure.replay_file
+            else "  (raised outside any step: no replay file)"
+        )
         console.print(
             Group(
-                f"[red bold]FAILED[/] {failure.invariant} {where}{shrunk}",
-                f"  {failure.message}",
-                f"  replay file: {failure.replay_file}"
-                if failure.replay_file
-                else "  (no steps ran: no replay file)",
+                f"[red bold]FAILED[/] {escape(failure.invariant)}{where}{shrunk}",
+                f"  {escape(failure.message)}",
+                replay,
             ),
             soft_wrap=True,
         )

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 from harness.config import ConfigError
 
@@ -230,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 0
     except ConfigError as exc:
-        console.print(f"[red]rpfuzz: {exc}[/]", soft_wrap=True)
+        # escape: messages quote TOML tables such as [profiles.nightly]
+        console.print(f"[red]rpfuzz: {escape(str(exc))}[/]", soft_wrap=True)
         return 2
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover
     return 2

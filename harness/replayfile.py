@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,9 +71,10 @@ class ReplayFile:
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # Same directory, so the rename is atomic; the pid keeps workers apart.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            with open(tmp, "w", encoding="utf-8") as fh:
                 fh.write(self.to_json())
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -100,7 +100,8 @@ class ReplayFile:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            what = "truncated" if exc.pos >= len(text.rstrip()) else "not valid JSON"
+            # A replay file is one object: if it does not end with "}", it was cut short.
+            what = "not valid JSON" if text.rstrip().endswith("}") else "truncated"
             raise ReplayFileError(
                 f"{path}: {what} at line {exc.lineno} column {exc.colno} ({exc.msg}); "
                 "the file was cut short or edited by hand: restore it from the campaign's "
