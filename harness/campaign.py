@@ -180,6 +180,17 @@ def _exceptions(exc: BaseException) -> list[BaseException]:
     return [exc]
 
 
+def _caused_by_budget(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while our budget exception propagated."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, _BudgetReached):
+            return True
+        seen.add(id(exc))
+        exc = exc.__context__ or exc.__cause__
+    return False
+
+
 def _failure_name(exc: BaseException) -> str:
     return exc.name if isinstance(exc, InvariantViolation) else type(exc).__name__
 
@@ -264,7 +275,12 @@ def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = No
     except _BudgetReached:
         budget_reached = True
     except Exception as exc:  # noqa: BLE001 - every failure becomes a replay file
-        raised = exc
+        if _caused_by_budget(exc):
+            # Mid-shrink, Hypothesis can see the aborted example as flaky data
+            # generation and raise that instead: it is still the budget.
+            budget_reached = True
+        else:
+            raised = exc
     finally:
         seconds = time.perf_counter() - started
         note_finished()
@@ -300,9 +316,14 @@ def _write_failures(
                 chosen.append((exc, [], None, True))
     if failing and all(not steps for _, steps, _, _ in chosen) and (raised or budget_reached):
         # The budget ran out while shrinking, or Hypothesis could not confirm the
-        # shrunk example: report the shortest failing example actually seen.
-        exc, steps, step = min(failing, key=lambda f: len(f[1]))
-        chosen.append((exc, steps, step, False))
+        # shrunk example: report failing examples actually seen instead.
+        # The shortest example of each kind of failure, as Hypothesis keeps one per bug.
+        shortest: dict[str, tuple] = {}
+        for exc, steps, step in failing:
+            name = _failure_name(exc)
+            if name not in shortest or len(steps) < len(shortest[name][1]):
+                shortest[name] = (exc, steps, step)
+        chosen.extend((*shortest[name], False) for name in sorted(shortest))
 
     config_raw = load_config(job.config).raw
     sha = contracts_sha256(job.contracts_dir or DEFAULT_CONTRACTS_DIR)

@@ -13,13 +13,17 @@ import json
 import shutil
 from pathlib import Path
 
+import boa
 import pytest
 
 from harness.campaign import _Job, run_worker
 from harness.cli import main
 from harness.config import ConfigError, load_config
 from harness.deploy import DEFAULT_CONTRACTS_DIR
+from harness.machine import shared_protocol
 from harness.replayfile import ReplayFile, ReplayFileError, contracts_sha256
+from harness.steps import StepContext, execute
+from invariants import InvariantViolation
 
 # The campaign isolates its examples itself (an anchor per example); its one
 # deploy per process must outlive the test that made it, so these tests opt
@@ -213,6 +217,26 @@ def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
     assert replay.steps[replay.failure["step"]]["rule"] == "deposit"
     assert replay.config["profiles"]["ci"]["derandomize"] is True
     assert "minted" in spy.getvalue()
+    # The recorded steps reproduce the failure at the recorded step, outside Hypothesis.
+    assert _first_failing_step(shared_protocol(None, str(bugged)), replay.steps) == (
+        replay.failure["step"],
+        "call-values",
+    )
+
+
+def _first_failing_step(p, steps: list) -> tuple[int, str] | None:
+    state = p.python_state()
+    try:
+        with boa.env.anchor():
+            ctx = StepContext.create(p, check=True)
+            for index, step in enumerate(steps):
+                try:
+                    execute(ctx, step["rule"], step["args"])
+                except InvariantViolation as exc:
+                    return index, exc.name
+    finally:
+        p.restore_python_state(state)
+    return None
 
 
 @pytest.mark.parametrize(
@@ -261,3 +285,14 @@ def test_bench_reports_both_rates_and_their_ratio(tmp_path, capsys):
     assert figures["ratio"] > 0
     assert figures["peak_memory_mib"] > 0
     assert "machine / replay" in capsys.readouterr().out
+
+
+def test_workers_run_in_spawned_processes_and_add_up(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "campaign.json"
+    argv = ["run", "--profile", "quick", "--seed", "5", "--examples", "1", "--steps", "2"]
+    assert main([*argv, "--workers", "2", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["workers"] == 2
+    assert report["examples"] >= 2  # at least one from each worker
+    assert sum(row["calls"] for row in report["rules"].values()) == report["steps"]
