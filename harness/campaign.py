@@ -217,6 +217,21 @@ def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = No
     them is reported to the caller.
     """
     machine_cls = RocketPoolMachine
+    saved = {name: getattr(machine_cls, name) for name in _MACHINE_CLASS_STATE}
+    try:
+        return _run_worker(job, machine_cls, progress)
+    finally:
+        # Leave the class as found: pytest runs its TestCase in the same process.
+        for name, value in saved.items():
+            setattr(machine_cls, name, value)
+
+
+_MACHINE_CLASS_STATE = ("config", "contracts_dir", "stats", "examples", "step_count", "last_steps")
+
+
+def _run_worker(
+    job: _Job, machine_cls: type[RocketPoolMachine], progress: Callable | None
+) -> dict[str, Any]:
     machine_cls.config = job.config
     machine_cls.contracts_dir = job.contracts_dir
     machine_cls.stats = collections.Counter()
@@ -227,16 +242,20 @@ def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = No
     # Failing machines, newest last: the exception Hypothesis finally raises is
     # the one its last reproduction of the shrunk example raised.
     failing: collections.deque = collections.deque(maxlen=64)
+    # And the shortest failing example of each kind, in case shrinking is cut short.
+    shortest: dict[str, tuple[BaseException, list, int | None]] = {}
     all_steps: list[list[dict[str, Any]]] = []
     current: list[RocketPoolMachine] = []
     started = time.perf_counter()
-    failures_seen: set[str] = set()
 
     def note_finished() -> None:
         if current and current[-1].failure is not None:
             m = current[-1]
-            failing.append((m.failure, list(m.steps), m.failed_step))
-            failures_seen.add(_failure_name(m.failure))
+            record = (m.failure, list(m.steps), m.failed_step)
+            failing.append(record)
+            name = _failure_name(m.failure)
+            if name not in shortest or len(record[1]) < len(shortest[name][1]):
+                shortest[name] = record
 
     def report() -> None:
         if progress is not None:
@@ -246,7 +265,7 @@ def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = No
                     "examples": machine_cls.examples,
                     "steps": machine_cls.step_count,
                     "seconds": time.perf_counter() - started,
-                    "failures": len(failures_seen),
+                    "failures": len(shortest),
                 }
             )
 
@@ -286,7 +305,7 @@ def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = No
         note_finished()
         report()
 
-    failures = _write_failures(job, raised, list(failing), budget_reached)
+    failures = _write_failures(job, raised, list(failing), shortest, budget_reached)
     rules: dict[str, dict[str, int]] = {}
     for (rule, kind), count in machine_cls.stats.items():
         rules.setdefault(rule, {"calls": 0, "successes": 0, "reverts": 0})[kind] = count
@@ -302,7 +321,11 @@ def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = No
 
 
 def _write_failures(
-    job: _Job, raised: BaseException | None, failing: list, budget_reached: bool
+    job: _Job,
+    raised: BaseException | None,
+    failing: list,
+    shortest: dict[str, tuple],
+    budget_reached: bool,
 ) -> list[CampaignFailure]:
     """A replay file per failure: Hypothesis's shrunk ones, or the shortest seen if cut short."""
     chosen: list[tuple[BaseException, list, int | None, bool]] = []
@@ -314,15 +337,9 @@ def _write_failures(
             else:
                 # Raised outside any step (Hypothesis itself, e.g. a flaky machine): no steps.
                 chosen.append((exc, [], None, True))
-    if failing and all(not steps for _, steps, _, _ in chosen) and (raised or budget_reached):
+    if shortest and all(not steps for _, steps, _, _ in chosen) and (raised or budget_reached):
         # The budget ran out while shrinking, or Hypothesis could not confirm the
-        # shrunk example: report failing examples actually seen instead.
-        # The shortest example of each kind of failure, as Hypothesis keeps one per bug.
-        shortest: dict[str, tuple] = {}
-        for exc, steps, step in failing:
-            name = _failure_name(exc)
-            if name not in shortest or len(steps) < len(shortest[name][1]):
-                shortest[name] = (exc, steps, step)
+        # shrunk example: report the shortest failing example of each kind seen.
         chosen.extend((*shortest[name], False) for name in sorted(shortest))
 
     config_raw = load_config(job.config).raw

@@ -20,7 +20,7 @@ from harness.campaign import _Job, run_worker
 from harness.cli import main
 from harness.config import ConfigError, load_config
 from harness.deploy import DEFAULT_CONTRACTS_DIR
-from harness.machine import shared_protocol
+from harness.machine import RocketPoolMachine, shared_protocol
 from harness.replayfile import ReplayFile, ReplayFileError, contracts_sha256
 from harness.steps import StepContext, execute
 from invariants import InvariantViolation
@@ -207,6 +207,8 @@ def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
     out = tmp_path / "campaign.json"
     assert main(["run", *TINY, "--contracts", str(bugged), "--json", str(out)]) == 1
     assert spy.checked >= 1
+    # The machine class is left as found, for the machine's own TestCase in this process.
+    assert RocketPoolMachine.contracts_dir is None
 
     [failure] = json.loads(out.read_text())["failures"]
     replay = ReplayFile.load(tmp_path / failure["replay_file"])
