@@ -137,8 +137,8 @@ def _add_run(sub) -> None:
         type=_positive_int,
         default=1,
         metavar="N",
-        help="processes to fuzz in, with seeds N, N+1, ... sharing the example database "
-        "(default 1)",
+        help="processes to fuzz in (spawned), with seeds SEED, SEED+1, ..., sharing the "
+        "example database (default 1)",
     )
     run.add_argument(
         "--contracts",
