@@ -357,13 +357,20 @@ class CheckedProtocol:
             current_block=self._block(),
             now=self._now(),
         )
-        return self.run(
+        expect = self.run(
             "submit_balances",
             expect,
             lambda: p.network_balances.submitBalances(
                 block, self._now(), total + inflate_wei, staking, supply, sender=member
             ),
         )[0]
+        if self.check and p.network_balances.getTotalETHBalance() == total + inflate_wei:
+            raise InvariantViolation(
+                "dishonest-consensus",
+                f"a single dishonest member's report was accepted ({inflate_wei} wei inflated)",
+                {"member": member, "reported": total + inflate_wei, "truth": total},
+            )
+        return expect
 
     def report_price(self, price: int | None = None) -> int:
         """The honest oDAO reports an RPL price (default: the oracle's random walk)."""
