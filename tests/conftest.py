@@ -7,10 +7,23 @@ whatever the previous one did.
 
 from __future__ import annotations
 
+import os
+
 import boa
 import pytest
+from hypothesis import settings
 
 from harness import deploy_protocol
+from harness.profiles import register_hypothesis_profiles
+
+# The campaign profiles of boa_config.toml, as Hypothesis profiles. Chosen with
+# HYPOTHESIS_PROFILE or --hypothesis-profile; under CI (Hypothesis would pick
+# its own "ci" profile) ours of that name is registered, so it is the one used.
+register_hypothesis_profiles()
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+elif os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
