@@ -308,36 +308,18 @@ class CheckedProtocol:
                 "the oracle's truthful balances, read from the contracts, differ from the model's",
                 {"oracle": truth, "model": expected},
             )
-        total, staking, supply = truth
         block = p.next_report_block()
         for member in p.quorum_members():
-            expect = self.model.report_balances(
-                block,
-                total,
-                staking,
-                supply,
-                member,
-                slot_timestamp=self._now(),
-                current_block=self._block(),
-                now=self._now(),
-            )
-            self.run(
-                "submit_balances",
-                expect,
-                lambda m=member: p.network_balances.submitBalances(
-                    block, self._now(), total, staking, supply, sender=m
-                ),
-            )
+            self._submit_balances(member, block, *truth)
         return truth
 
-    def report_dishonest(self, member: str, inflate_wei: int) -> Expect:
-        """One member votes for an inflated total; a minority must not reach consensus."""
-        p = self.p
-        total, staking, supply = p.oracle.truthful_balances()
-        block = p.next_report_block()
+    def _submit_balances(
+        self, member: str, block: int, total: int, staking: int, supply: int
+    ) -> Expect:
+        """One member's balances vote, predicted by the model and checked."""
         expect = self.model.report_balances(
             block,
-            total + inflate_wei,
+            total,
             staking,
             supply,
             member,
@@ -345,13 +327,21 @@ class CheckedProtocol:
             current_block=self._block(),
             now=self._now(),
         )
-        expect = self.run(
+        balances = self.p.network_balances
+        return self.run(
             "submit_balances",
             expect,
-            lambda: p.network_balances.submitBalances(
-                block, self._now(), total + inflate_wei, staking, supply, sender=member
+            lambda: balances.submitBalances(
+                block, self._now(), total, staking, supply, sender=member
             ),
         )[0]
+
+    def report_dishonest(self, member: str, inflate_wei: int) -> Expect:
+        """One member votes for an inflated total; a minority must not reach consensus."""
+        p = self.p
+        total, staking, supply = p.oracle.truthful_balances()
+        block = p.next_report_block()
+        expect = self._submit_balances(member, block, total + inflate_wei, staking, supply)
         if self.check and p.network_balances.getTotalETHBalance() == total + inflate_wei:
             raise InvariantViolation(
                 "dishonest-consensus",
