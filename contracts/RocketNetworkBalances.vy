@@ -76,6 +76,7 @@ def submitBalances(
     @param staking_eth The part of `total_eth` staking on the beacon chain.
     @param reth_supply The rETH total supply at that block.
     """
+    oracle_consensus._require_member(msg.sender, "network balances")
     self._check_report(block_number, total_eth, staking_eth)
     key: bytes32 = self._key(
         block_number, slot_timestamp, total_eth, staking_eth, reth_supply

@@ -64,6 +64,7 @@ def submitPrices(
     @param slot_timestamp The beacon slot's timestamp the report is for.
     @param rpl_price ETH (wei) per 1e18 RPL; must be positive.
     """
+    oracle_consensus._require_member(msg.sender, "network prices")
     self._check_report(block_number, rpl_price)
     key: bytes32 = keccak256(
         abi_encode(block_number, slot_timestamp, rpl_price)

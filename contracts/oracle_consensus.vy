@@ -35,6 +35,18 @@ _voted: HashMap[address, HashMap[uint256, HashMap[uint256, bytes32]]]
 
 
 @internal
+@view
+def _require_member(member: address, prefix: String[20]):
+    """
+    @dev Reverts unless `member` is a current oDAO member; checked before
+         anything else, as the reference's modifier does.
+    """
+    assert staticcall IRocketDAONodeTrusted(
+        rocket_base._contract("rocketDAONodeTrusted")
+    ).getMemberIsValid(member), concat(prefix, ": caller is not an oDAO member")
+
+
+@internal
 def _record_vote(
     member: address, block_number: uint256, key: bytes32, prefix: String[20]
 ):

@@ -31,6 +31,7 @@ from rich.table import Table
 from harness.campaign import _Job, run_worker
 from harness.config import ConfigError
 from harness.machine import shared_protocol
+from harness.profiles import Profile
 from harness.steps import StepContext, execute
 
 
@@ -111,7 +112,7 @@ def run_bench(
         examples=examples,
         steps=steps,
         max_seconds=math.inf,
-        derandomize=False,
+        profile=Profile("bench", examples, steps, max_seconds=0),
         database=None,  # the same examples every time: no failures replayed from disk
         config=config,
         contracts_dir=str(contracts_dir) if contracts_dir is not None else None,

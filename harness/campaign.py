@@ -40,9 +40,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from harness.config import CampaignProfile, Config, ConfigError, load_config
+from harness.config import ConfigError, load_config
 from harness.deploy import DEFAULT_CONTRACTS_DIR
 from harness.machine import RocketPoolMachine, shared_protocol
+from harness.profiles import Profile, load_profiles
+from harness.profiles import hypothesis_settings as profile_settings
 from harness.replayfile import ReplayFile, contracts_sha256
 from invariants import InvariantViolation
 
@@ -53,6 +55,7 @@ SLOW_EVM_HEALTH_CHECKS = [
     HealthCheck.too_slow,
     HealthCheck.data_too_large,
     HealthCheck.large_base_example,
+    HealthCheck.filter_too_much,
 ]
 
 
@@ -134,26 +137,27 @@ class _Job:
     examples: int
     steps: int
     max_seconds: float
-    derandomize: bool
+    profile: Profile
     database: str | None
     config: Any
     contracts_dir: str | None
     keep_steps: bool = False
 
 
-def hypothesis_settings(
-    examples: int, steps: int, derandomize: bool = False, database: str | Path | None = None
+def campaign_settings(
+    profile: Profile, examples: int, steps: int, database: str | Path | None
 ) -> hypothesis.settings:
-    """Hypothesis settings for the machine on a slow EVM: no deadline, slow health checks off.
+    """The profile's Hypothesis settings, resized, with the campaign's database.
 
-    The explain phase is left out: it re-runs the shrunk example many times,
-    which costs minutes on py-evm, and the replay file already says what failed.
+    On top of :func:`harness.profiles.hypothesis_settings`: the explain phase
+    is left out (it re-runs the shrunk example many times, minutes on
+    py-evm, and the replay file already says what failed), and long step
+    sequences may be large without a health-check failure.
     """
-    return hypothesis.settings(
+    return profile_settings(
+        profile,
         max_examples=examples,
         stateful_step_count=steps,
-        deadline=None,
-        derandomize=derandomize,
         database=DirectoryBasedExampleDatabase(str(database)) if database else None,
         suppress_health_check=SLOW_EVM_HEALTH_CHECKS,
         phases=[p for p in Phase if p is not Phase.explain],
@@ -162,14 +166,16 @@ def hypothesis_settings(
     )
 
 
-def resolve_profile(config: Config, name: str) -> CampaignProfile:
-    """The ``[profiles.<name>]`` of ``config``; a :class:`ConfigError` naming the choices."""
-    if name not in config.profiles:
-        known = ", ".join(sorted(config.profiles)) or "none defined"
+def resolve_profile(name: str, config: Any = None) -> Profile:
+    """The ``[profiles.<name>]`` of the configuration; a :class:`ConfigError` naming the choices."""
+    profiles = load_profiles(config)
+    if name not in profiles:
+        known = ", ".join(sorted(profiles)) or "none defined"
         raise ConfigError(
-            f"{config.source}: no [profiles.{name}] section; --profile takes one of: {known}"
+            f"{load_config(config).source}: no [profiles.{name}] section; "
+            f"--profile takes one of: {known}"
         )
-    return config.profiles[name]
+    return profiles[name]
 
 
 # --------------------------------------------------------------------------- one worker
@@ -286,7 +292,7 @@ def _run_worker(
         return machine
 
     hypothesis.seed(job.seed)(machine_factory)
-    settings = hypothesis_settings(job.examples, job.steps, job.derandomize, job.database)
+    settings = campaign_settings(job.profile, job.examples, job.steps, job.database)
     raised: BaseException | None = None
     budget_reached = False
     try:
@@ -462,8 +468,7 @@ def run_campaign(
     :class:`ConfigError` for a bad profile, contracts directory or JSON path.
     """
     console = console or Console()
-    cfg = load_config(config)
-    prof = resolve_profile(cfg, profile)
+    prof = resolve_profile(profile, config)
     if contracts_dir is not None and not Path(contracts_dir).is_dir():
         raise ConfigError(
             f"{contracts_dir}: not a directory; point --contracts at a copy of contracts/"
@@ -480,7 +485,8 @@ def run_campaign(
     examples = prof.examples if examples is None else examples
     steps = prof.steps if steps is None else steps
     budget = prof.max_seconds if max_seconds is None else max_seconds
-    database = str(DATABASE_DIR) if prof.database else None
+    # A derandomised profile (ci) keeps no database: the same run every time.
+    database = None if prof.derandomize else str(DATABASE_DIR)
 
     console.print(
         f"rpfuzz run: profile {prof.name}, seed {seed}, {examples} examples x {steps} steps, "
@@ -495,7 +501,7 @@ def run_campaign(
             examples=examples,
             steps=steps,
             max_seconds=budget,
-            derandomize=prof.derandomize,
+            profile=prof,
             database=database,
             config=config,
             contracts_dir=str(contracts_dir) if contracts_dir is not None else None,

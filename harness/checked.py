@@ -3,8 +3,8 @@
 :class:`CheckedProtocol` wraps a :class:`~harness.protocol.Protocol` with a
 :class:`~harness.model.Model`. Each flow gets the model's prediction (an
 :class:`~harness.model.Expect`: must it succeed, or revert with which
-reason), makes the real call, and raises :class:`InvariantViolation`
-``"call-outcome"`` when the two disagree: a call the model accepts that
+reason), makes the real call, and raises the ``outcome`` invariant
+(:func:`invariants.check_outcome`) when the two disagree: a call the model accepts that
 reverts is a liveness bug, a call the model refuses that succeeds is a
 missing check. The stateful machine, the replayer and tests drive the
 protocol through it; ``cp.p`` is the plain facade underneath.
@@ -21,7 +21,7 @@ from harness.errors import revert_reason
 from harness.model import Expect, Model, norm
 from harness.protocol import PRELAUNCH_VALUE, Protocol
 from harness.units import to_wei
-from invariants import InvariantViolation
+from invariants import InvariantViolation, check_outcome
 
 ETH = 10**18
 
@@ -63,34 +63,22 @@ class CheckedProtocol:
 
     # ------------------------------------------------------------------ core
     def run(self, action: str, expect: Expect, call: Callable[[], Any]) -> tuple[Expect, Any]:
-        """Make ``call`` and check its outcome against ``expect``; returns both and the result."""
+        """Make ``call`` and check its outcome against ``expect``; returns both and the result.
+
+        A disagreement raises the ``outcome`` invariant (see
+        :func:`invariants.check_outcome`); in bare mode reverts are returned
+        as a failed Expect instead.
+        """
         try:
             result = call()
         except boa.BoaError as exc:
-            if not self.check:
-                return Expect(False, revert_reason(exc), {}), None
             reason = revert_reason(exc)
-            if expect.ok:
-                raise InvariantViolation(
-                    "call-outcome",
-                    f"{action}: the model expected success but the call reverted with "
-                    f"{reason!r} (a liveness bug)",
-                    {"action": action, "expected": "success", "actual": reason},
-                ) from exc
-            if reason != expect.reason:
-                raise InvariantViolation(
-                    "call-outcome",
-                    f"{action}: reverted with {reason!r}, the model expected {expect.reason!r}",
-                    {"action": action, "expected": expect.reason, "actual": reason},
-                ) from exc
+            if not self.check:
+                return Expect(False, reason, {}), None
+            check_outcome(action, expect, False, reason)
             return expect, None
-        if not expect.ok:
-            raise InvariantViolation(
-                "call-outcome",
-                f"{action}: succeeded, but the model expected a revert with {expect.reason!r} "
-                "(a missing check)",
-                {"action": action, "expected": expect.reason, "actual": "success"},
-            )
+        if self.check:
+            check_outcome(action, expect, True, None)
         return expect, result
 
     def _values(self, action: str, expect: Expect, actual: dict[str, int]) -> None:
@@ -320,36 +308,18 @@ class CheckedProtocol:
                 "the oracle's truthful balances, read from the contracts, differ from the model's",
                 {"oracle": truth, "model": expected},
             )
-        total, staking, supply = truth
         block = p.next_report_block()
         for member in p.quorum_members():
-            expect = self.model.report_balances(
-                block,
-                total,
-                staking,
-                supply,
-                member,
-                slot_timestamp=self._now(),
-                current_block=self._block(),
-                now=self._now(),
-            )
-            self.run(
-                "submit_balances",
-                expect,
-                lambda m=member: p.network_balances.submitBalances(
-                    block, self._now(), total, staking, supply, sender=m
-                ),
-            )
+            self._submit_balances(member, block, *truth)
         return truth
 
-    def report_dishonest(self, member: str, inflate_wei: int) -> Expect:
-        """One member votes for an inflated total; a minority must not reach consensus."""
-        p = self.p
-        total, staking, supply = p.oracle.truthful_balances()
-        block = p.next_report_block()
+    def _submit_balances(
+        self, member: str, block: int, total: int, staking: int, supply: int
+    ) -> Expect:
+        """One member's balances vote, predicted by the model and checked."""
         expect = self.model.report_balances(
             block,
-            total + inflate_wei,
+            total,
             staking,
             supply,
             member,
@@ -357,13 +327,28 @@ class CheckedProtocol:
             current_block=self._block(),
             now=self._now(),
         )
+        balances = self.p.network_balances
         return self.run(
             "submit_balances",
             expect,
-            lambda: p.network_balances.submitBalances(
-                block, self._now(), total + inflate_wei, staking, supply, sender=member
+            lambda: balances.submitBalances(
+                block, self._now(), total, staking, supply, sender=member
             ),
         )[0]
+
+    def report_dishonest(self, member: str, inflate_wei: int) -> Expect:
+        """One member votes for an inflated total; a minority must not reach consensus."""
+        p = self.p
+        total, staking, supply = p.oracle.truthful_balances()
+        block = p.next_report_block()
+        expect = self._submit_balances(member, block, total + inflate_wei, staking, supply)
+        if self.check and p.network_balances.getTotalETHBalance() == total + inflate_wei:
+            raise InvariantViolation(
+                "dishonest-consensus",
+                f"a single dishonest member's report was accepted ({inflate_wei} wei inflated)",
+                {"member": member, "reported": total + inflate_wei, "truth": total},
+            )
+        return expect
 
     def report_price(self, price: int | None = None) -> int:
         """The honest oDAO reports an RPL price (default: the oracle's random walk)."""

@@ -110,7 +110,7 @@ def _add_run(sub) -> None:
         "--profile",
         default="quick",
         metavar="NAME",
-        help="campaign size from boa_config.toml: quick (a minute), ci (derandomised, "
+        help="campaign size from boa_config.toml: quick (two minutes), ci (derandomised, "
         "no database), deep (an hour); default quick",
     )
     run.add_argument(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,23 +18,6 @@ DEFAULT_CONFIG_PATH = PROJECT_ROOT / "boa_config.toml"
 
 class ConfigError(ValueError):
     """A configuration problem, with the file, the field and the fix in its message."""
-
-
-@dataclass(frozen=True)
-class CampaignProfile:
-    """A ``[profiles.<name>]`` section: how big a campaign is and how it draws examples.
-
-    ``derandomize`` makes Hypothesis derive its randomness from the test
-    (the same examples on every run, for CI); ``database`` keeps failing
-    examples under ``.hypothesis/`` so the next run tries them first.
-    """
-
-    name: str
-    examples: int
-    steps: int
-    max_seconds: float
-    derandomize: bool = False
-    database: bool = True
 
 
 @dataclass
@@ -55,7 +37,6 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict)
     beacon: BeaconConfig = field(default_factory=BeaconConfig)
     oracle: OracleConfig = field(default_factory=OracleConfig)
-    profiles: dict[str, CampaignProfile] = field(default_factory=dict)
 
 
 # How each [beacon] / [oracle] key is read, and the example shown when it is wrong.
@@ -162,7 +143,6 @@ def _parse(data: dict, source: str) -> Config:
             f'{source}: [actors] eth_per_actor: {exc}; write e.g. "10000 ether"'
         ) from exc
     return Config(
-        profiles=_profiles(data, source),
         beacon=_section(data, "beacon", _BEACON_FIELDS, BeaconConfig, source),
         oracle=_section(data, "oracle", _ORACLE_FIELDS, OracleConfig, source),
         settings=settings,
@@ -173,50 +153,3 @@ def _parse(data: dict, source: str) -> Config:
         source=source,
         raw=data,
     )
-
-
-# [profiles.<name>] keys: type check, then the example shown when one is wrong.
-_PROFILE_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "examples": (lambda v: _is_int(v) and v >= 1, "an integer >= 1, e.g. 10"),
-    "steps": (lambda v: _is_int(v) and v >= 1, "an integer >= 1, e.g. 20"),
-    "max_seconds": (
-        lambda v: not isinstance(v, bool) and isinstance(v, (int, float)) and v > 0,
-        "a number of seconds > 0, e.g. 60",
-    ),
-    "derandomize": (lambda v: isinstance(v, bool), "true or false"),
-    "database": (lambda v: isinstance(v, bool), "true or false"),
-}
-_PROFILE_REQUIRED = ("examples", "steps", "max_seconds")
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _profiles(data: dict, source: str) -> dict[str, CampaignProfile]:
-    sections = data.get("profiles", {})
-    if not isinstance(sections, dict):
-        raise ConfigError(f"{source}: 'profiles' must be tables, e.g. [profiles.quick]")
-    out = {}
-    for name, section in sections.items():
-        if not isinstance(section, dict):
-            raise ConfigError(f"{source}: profiles.{name} must be a table [profiles.{name}]")
-        for key, value in section.items():
-            if key not in _PROFILE_FIELDS:
-                raise ConfigError(
-                    f"{source}: [profiles.{name}] {key!r} is not a known key; "
-                    f"use one of {', '.join(_PROFILE_FIELDS)}"
-                )
-            valid, example = _PROFILE_FIELDS[key]
-            if not valid(value):
-                raise ConfigError(
-                    f"{source}: [profiles.{name}] {key} = {value!r}: must be {example}"
-                )
-        for key in _PROFILE_REQUIRED:
-            if key not in section:
-                raise ConfigError(
-                    f"{source}: [profiles.{name}] has no {key!r}; "
-                    f"add {key} = ({_PROFILE_FIELDS[key][1]})"
-                )
-        out[name] = CampaignProfile(name=name, **section)
-    return out

@@ -644,7 +644,7 @@ class Model:
         _require(
             self.reth_balances.get(sender, 0) >= amount, "erc20: transfer amount exceeds balance"
         )
-        self.reth_balances[sender] -= amount
+        self.reth_balances[sender] = self.reth_balances.get(sender, 0) - amount
         self.reth_balances[to] = self.reth_balances.get(to, 0) + amount
         return {"amount": amount}
 
@@ -879,6 +879,9 @@ class Model:
         Values: ``votes``, ``accepted`` (0/1).
         """
         self._tick(now)
+        _require(
+            self.members.get(norm(member), 0) != 0, "network prices: caller is not an oDAO member"
+        )
         self._check_price_report(block, rpl_price, current_block)
         key = (block, slot_timestamp, rpl_price)
         self._record_vote(

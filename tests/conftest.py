@@ -14,31 +14,16 @@ import pytest
 from hypothesis import settings
 
 from harness import deploy_protocol
-from harness.campaign import hypothesis_settings
-from harness.config import load_config
+from harness.profiles import register_hypothesis_profiles
 
-
-def _register_hypothesis_profiles() -> None:
-    """The campaign profiles of boa_config.toml as Hypothesis profiles, registered once.
-
-    ``HYPOTHESIS_PROFILE=quick`` or ``--hypothesis-profile quick`` picks one
-    (the option, read later by Hypothesis's plugin, wins). With ``CI`` set
-    and no choice made, our ``ci`` profile is loaded explicitly: it replaces
-    Hypothesis's built-in one, which would otherwise apply implicitly.
-    """
-    for name, prof in load_config().profiles.items():
-        database = ".hypothesis/examples" if prof.database else None
-        settings.register_profile(
-            name, hypothesis_settings(prof.examples, prof.steps, prof.derandomize, database)
-        )
-    chosen = os.environ.get("HYPOTHESIS_PROFILE")
-    if chosen:
-        settings.load_profile(chosen)
-    elif os.environ.get("CI"):
-        settings.load_profile("ci")
-
-
-_register_hypothesis_profiles()
+# The campaign profiles of boa_config.toml, as Hypothesis profiles. Chosen with
+# HYPOTHESIS_PROFILE or --hypothesis-profile; under CI (Hypothesis would pick
+# its own "ci" profile) ours of that name is registered, so it is the one used.
+register_hypothesis_profiles()
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+elif os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

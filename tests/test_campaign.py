@@ -16,11 +16,11 @@ from pathlib import Path
 import boa
 import pytest
 
-from harness.campaign import _Job, run_worker
+from harness.campaign import _Job, campaign_settings, run_worker
 from harness.cli import main
-from harness.config import ConfigError, load_config
 from harness.deploy import DEFAULT_CONTRACTS_DIR
 from harness.machine import RocketPoolMachine, shared_protocol
+from harness.profiles import Profile, load_profiles
 from harness.replayfile import ReplayFile, ReplayFileError, contracts_sha256
 from harness.steps import StepContext, execute
 from invariants import InvariantViolation
@@ -120,33 +120,21 @@ def test_contracts_sha256_follows_every_source(tmp_path):
 
 
 # --------------------------------------------------------------------------- profiles
-def test_profiles_come_from_boa_config():
-    profiles = load_config().profiles
-    assert {"quick", "ci", "deep"} <= set(profiles)
-    assert profiles["ci"].derandomize and not profiles["ci"].database
-    assert profiles["quick"].database and not profiles["quick"].derandomize
-
-
-@pytest.mark.parametrize(
-    ("section", "fragment"),
-    [
-        ({"examples": 1, "steps": 1, "max_seconds": 1, "shrink": True}, "'shrink' is not a known"),
-        ({"examples": 1, "steps": 1}, "has no 'max_seconds'"),
-        ({"examples": 0, "steps": 1, "max_seconds": 1}, "examples = 0: must be an integer >= 1"),
-        ({"examples": 1, "steps": 1, "max_seconds": 1, "database": "no"}, "true or false"),
-    ],
-)
-def test_bad_profiles_are_config_errors(section, fragment):
-    with pytest.raises(ConfigError, match="profiles.bad") as err:
-        load_config({"profiles": {"bad": section}})
-    assert fragment in str(err.value)
+def test_campaign_settings_resize_the_profile_and_keep_the_database():
+    profile = load_profiles()["quick"]
+    settings = campaign_settings(profile, examples=3, steps=7, database="db")
+    assert (settings.max_examples, settings.stateful_step_count) == (3, 7)
+    assert settings.database is not None
+    assert settings.deadline is None
+    assert load_profiles()["ci"].derandomize
 
 
 # --------------------------------------------------------------------------- campaigns
 @campaign_test
 def test_the_same_seed_draws_the_same_steps():
     def steps(seed: int) -> list:
-        job = _Job(0, seed, 3, 4, 60.0, False, None, None, None, keep_steps=True)
+        profile = Profile("test", examples=3, steps=4, max_seconds=60)
+        job = _Job(0, seed, 3, 4, 60.0, profile, None, None, None, keep_steps=True)
         return run_worker(job)["all_steps"]
 
     first = steps(3)

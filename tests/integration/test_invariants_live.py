@@ -162,7 +162,7 @@ def test_an_honest_history_breaks_no_invariant_then_planted_faults_are_caught(pr
     minipool, validator = staking_minipool(w, node, other)
 
     # Skimmed rewards, distributed by a stranger; the node takes its refund.
-    w.beacon.reward(validator, GWEI_PER_ETH // 2)
+    w.beacon.reward(validator, ETH // 2)
     w.beacon.sweep()
     w.step()
     w.distribute(minipool, stranger, rewards_only=True)
@@ -176,13 +176,13 @@ def test_an_honest_history_breaks_no_invariant_then_planted_faults_are_caught(pr
 
     # The sandwich: deposit, report, burn, all at the rules' prices.
     w.deposit(stranger, 5 * ETH)
-    w.beacon.reward(validator, GWEI_PER_ETH // 10)
+    w.beacon.reward(validator, ETH // 10)
     w.report_truth()
     w.burn(stranger, p.reth.balanceOf(stranger))
     w.burn(depositor, p.reth.balanceOf(depositor) // 2)
 
     # The exit: 32 ETH plus rewards, finalised by the owner.
-    w.beacon.reward(validator, GWEI_PER_ETH // 4)
+    w.beacon.reward(validator, ETH // 4)
     w.beacon.exit(validator)
     w.beacon.advance(w.beacon.config.exit_delay + w.beacon.config.withdrawal_delay)
     w.beacon.sweep()
@@ -228,7 +228,7 @@ def test_a_loss_past_the_bond_is_a_named_event_and_the_rate_falls_within_bounds(
     assert w.events == []
 
     # 12 ETH lost: the 8 ETH bond absorbs the first 8, the users lose 4.
-    w.beacon.penalise(validator, 12 * GWEI_PER_ETH)
+    w.beacon.penalise(validator, 12 * ETH)
     w.step()
     assert w.events == ["uncovered-loss"]
     w.beacon.exit(validator)

@@ -189,7 +189,7 @@ def test_solvency_allows_rounding_dust_and_no_more(m, obs):
 
 
 def test_a_loss_past_the_bond_since_the_report_is_the_uncovered_loss_event(m, obs):
-    m.beacon.penalise(m.beacon.validator(pubkey(MINIPOOL)), 12 * GWEI_PER_ETH)
+    m.beacon.penalise(m.beacon.validator(pubkey(MINIPOOL)), 12 * ETH)
     assert m.uncovered_losses() == 4 * ETH
     event = check_solvency(obs, m)
     assert isinstance(event, EconomicEvent)
@@ -554,7 +554,7 @@ def test_the_sandwich_pays_only_what_the_rules_pay():
     m = staked_model()
     baseline = Observation(actor_eth=dict.fromkeys(ACTORS, START))
     assert m.deposit(OTHER, 10 * ETH, now=m.now).ok
-    m.beacon.reward(m.beacon.validator(pubkey(MINIPOOL)), GWEI_PER_ETH)
+    m.beacon.reward(m.beacon.validator(pubkey(MINIPOOL)), ETH)
     report(m, 2)
     assert m.rate() > ETH
     # Half: the collateral (the pool's excess) cannot pay all of it back at the new rate.
@@ -598,7 +598,7 @@ def test_check_all_names_the_most_local_fault_first(m, obs):
 
 
 def test_check_all_judges_a_new_report_and_resets_the_solvency_allowance(m, obs):
-    m.beacon.penalise(m.beacon.validator(pubkey(MINIPOOL)), 12 * GWEI_PER_ETH)
+    m.beacon.penalise(m.beacon.validator(pubkey(MINIPOOL)), 12 * ETH)
     lossy = observation_of(m)
     assert [e.name for e in check_all(lossy, m, obs)] == ["uncovered-loss"]
     report(m, 2)
