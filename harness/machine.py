@@ -78,9 +78,6 @@ class RocketPoolMachine(RuleBasedStateMachine):
         self.economic_events: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
         type(self).last_steps = self.steps
-        # Campaign hook: which step's call or invariant raised, and what it raised.
-        self.failed_step: int | None = None
-        self.failure: BaseException | None = None
         type(self).examples += 1
 
     def teardown(self) -> None:
@@ -100,19 +97,11 @@ class RocketPoolMachine(RuleBasedStateMachine):
         type(self).step_count += 1
         stats = type(self).stats
         stats[(rule, "calls")] += 1
-        try:
-            result = execute(self.ctx, rule, args)
-        except Exception as exc:
-            self._failed(exc)
-            raise
+        result = execute(self.ctx, rule, args)
         expects = result if isinstance(result, tuple) else (result,)
         reverted = any(getattr(e, "ok", True) is False for e in expects)
         stats[(rule, "reverts" if reverted else "successes")] += 1
         return result
-
-    def _failed(self, exc: BaseException) -> None:
-        """Campaign hook: the failure belongs to the step recorded last."""
-        self.failed_step, self.failure = len(self.steps) - 1, exc
 
     def _minipools(self, *statuses: int, **flags: Any) -> list[int]:
         """Indices of created minipools whose model state has one of ``statuses``."""
@@ -412,8 +401,4 @@ class RocketPoolMachine(RuleBasedStateMachine):
     @invariant()
     def protocol_agrees_with_the_model(self) -> None:
         """After every step: the invariants of :mod:`invariants` hold."""
-        try:
-            check_step(self)
-        except Exception as exc:
-            self._failed(exc)
-            raise
+        check_step(self)
