@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 from harness.config import ConfigError
 
@@ -56,13 +57,139 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a boa_config.toml to deploy with instead of the project's own",
     )
+    _add_run(sub)
+    _add_bench(sub)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be more than 0 seconds")
+    return value
+
+
+def _add_run(sub) -> None:
+    run = sub.add_parser(
+        "run",
+        help="run a fuzzing campaign: random action sequences checked after every step",
+        description=(
+            "Run the stateful machine: random interleavings of deposits, node bonds, rewards, "
+            "slashings, exits, withdrawals and oracle reports, with every invariant checked "
+            "after every step. Shows live progress and, at the end, how often each rule ran "
+            "and reverted. A failing example is shrunk and written as a replay file under "
+            "failures/. Profiles ([profiles.NAME] in boa_config.toml) set the size; the flags "
+            "below override them. Exit code 0: every invariant held; 1: one failed; 2: usage "
+            "or configuration error."
+        ),
+    )
+    run.add_argument(
+        "--profile",
+        default="quick",
+        metavar="NAME",
+        help="campaign size from boa_config.toml: quick (two minutes), ci (derandomised, "
+        "no database), deep (an hour); default quick",
+    )
+    run.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        metavar="N",
+        help="random seed; the same seed draws the same examples (default: a random one, "
+        "printed so the run can be repeated)",
+    )
+    run.add_argument(
+        "--examples", type=_positive_int, metavar="N", help="how many random sequences to run"
+    )
+    run.add_argument(
+        "--steps", type=_positive_int, metavar="N", help="rules per sequence, after the set-up"
+    )
+    run.add_argument(
+        "--max-seconds",
+        type=_positive_seconds,
+        metavar="S",
+        help="time budget, checked between examples (the one-time deploy is not counted)",
+    )
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="processes to fuzz in (spawned), with seeds SEED, SEED+1, ..., sharing the "
+        "example database (default 1)",
+    )
+    run.add_argument(
+        "--contracts",
+        metavar="DIR",
+        help="a (patched) copy of contracts/ to fuzz instead of the project's own",
+    )
+    run.add_argument(
+        "--json",
+        metavar="PATH",
+        help="also write the figures (examples, steps/s, failures, rule metrics) as JSON",
+    )
+
+
+def _add_bench(sub) -> None:
+    bench = sub.add_parser(
+        "bench",
+        help="measure throughput: the machine's steps/s against replaying its steps bare",
+        description=(
+            "Run the machine for a fixed seed and size on one core and measure its steps/s; "
+            "then replay exactly the same steps straight on titanoboa, without Hypothesis, "
+            "the model or the invariants, and measure that. Prints both, their ratio (how "
+            "much of the raw EVM speed the harness keeps) and the peak memory. The one-time "
+            "deploy is not timed."
+        ),
+    )
+    bench.add_argument(
+        "--seed", type=_non_negative_int, default=0, metavar="N", help="random seed (default 0)"
+    )
+    bench.add_argument(
+        "--examples", type=_positive_int, default=5, metavar="N", help="examples to run (default 5)"
+    )
+    bench.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=20,
+        metavar="N",
+        help="rules per example (default 20)",
+    )
+    bench.add_argument(
+        "--contracts", metavar="DIR", help="a (patched) copy of contracts/ to measure instead"
+    )
+    bench.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rpfuzz`` console script."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help exits 0, a usage error 2
+        return exc.code if isinstance(exc.code, int) else 2
     console = Console()
     if args.command is None:
         parser.print_help()
@@ -76,8 +203,36 @@ def main(argv: list[str] | None = None) -> int:
             from harness.shell import start_shell
 
             return start_shell(contracts_dir=args.contracts, config=args.config)
+        if args.command == "run":
+            from harness.campaign import run_campaign
+
+            result = run_campaign(
+                profile=args.profile,
+                seed=args.seed,
+                examples=args.examples,
+                steps=args.steps,
+                max_seconds=args.max_seconds,
+                workers=args.workers,
+                contracts_dir=args.contracts,
+                json_path=args.json,
+                console=console,
+            )
+            return result.exit_code
+        if args.command == "bench":
+            from harness.bench import run_bench
+
+            run_bench(
+                seed=args.seed,
+                examples=args.examples,
+                steps=args.steps,
+                contracts_dir=args.contracts,
+                json_path=args.json,
+                console=console,
+            )
+            return 0
     except ConfigError as exc:
-        console.print(f"[red]rpfuzz: {exc}[/]", soft_wrap=True)
+        # escape: messages quote TOML tables such as [profiles.nightly]
+        console.print(f"[red]rpfuzz: {escape(str(exc))}[/]", soft_wrap=True)
         return 2
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover
     return 2

@@ -49,7 +49,10 @@ _WORLD: dict[tuple, Protocol] = {}
 def shared_protocol(config: Any = None, contracts_dir: Any = None) -> Protocol:
     """One deployment per process and configuration: deploying costs seconds, an anchor nothing."""
     key = (repr(config), str(contracts_dir))
-    if key not in _WORLD:
+    cached = _WORLD.get(key)
+    # A deployment made inside an anchor (a pytest test, an example) is gone
+    # once the anchor closes: redeploy rather than drive vanished contracts.
+    if cached is None or not boa.env.get_code(cached.storage.address):
         _WORLD[key] = deploy_protocol(config=config, contracts_dir=contracts_dir)
     return _WORLD[key]
 
@@ -78,6 +81,9 @@ class RocketPoolMachine(RuleBasedStateMachine):
         self.economic_events: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
         type(self).last_steps = self.steps
+        # Campaign hook: which step's call or invariant raised, and what it raised.
+        self.failed_step: int | None = None
+        self.failure: BaseException | None = None
         type(self).examples += 1
 
     def teardown(self) -> None:
@@ -97,11 +103,19 @@ class RocketPoolMachine(RuleBasedStateMachine):
         type(self).step_count += 1
         stats = type(self).stats
         stats[(rule, "calls")] += 1
-        result = execute(self.ctx, rule, args)
+        try:
+            result = execute(self.ctx, rule, args)
+        except Exception as exc:
+            self._failed(exc)
+            raise
         expects = result if isinstance(result, tuple) else (result,)
         reverted = any(getattr(e, "ok", True) is False for e in expects)
         stats[(rule, "reverts" if reverted else "successes")] += 1
         return result
+
+    def _failed(self, exc: BaseException) -> None:
+        """Campaign hook: the failure belongs to the step recorded last."""
+        self.failed_step, self.failure = len(self.steps) - 1, exc
 
     def _minipools(self, *statuses: int, **flags: Any) -> list[int]:
         """Indices of created minipools whose model state has one of ``statuses``."""
@@ -401,4 +415,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
     @invariant()
     def protocol_agrees_with_the_model(self) -> None:
         """After every step: the invariants of :mod:`invariants` hold."""
-        check_step(self)
+        try:
+            check_step(self)
+        except Exception as exc:
+            self._failed(exc)
+            raise

@@ -1,0 +1,621 @@
+"""Campaigns: the stateful machine run for a budget, with progress, metrics and replay files.
+
+:func:`run_campaign` runs :class:`~harness.machine.RocketPoolMachine` under
+``hypothesis.stateful.run_state_machine_as_test`` with a profile's settings
+(from ``[profiles.<name>]`` in ``boa_config.toml``), in one process or in
+``workers`` spawned processes that share the example database. It shows live
+progress, stops at the time budget, writes a replay file under ``failures/``
+for every failing example (before saying anything about it), prints a table
+of rule calls / successes / reverts, and can write the figures as JSON.
+
+Reproducibility: ``seed`` is handed to Hypothesis the way ``@hypothesis.seed``
+does it, so the same seed draws the same examples. With a database, failing
+examples saved by earlier runs are tried first; a run with no saved failures,
+or the ``ci`` profile (no database), depends on the seed alone.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import multiprocessing
+import queue as queue_module
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+from hypothesis import HealthCheck, Phase, Verbosity
+from hypothesis.control import current_build_context
+from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.stateful import run_state_machine_as_test
+from rich.console import Console, Group
+from rich.live import Live
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from harness.config import ConfigError, load_config
+from harness.deploy import DEFAULT_CONTRACTS_DIR
+from harness.machine import RocketPoolMachine, shared_protocol
+from harness.profiles import Profile, load_profiles
+from harness.profiles import hypothesis_settings as profile_settings
+from harness.replayfile import ReplayFile, contracts_sha256
+from invariants import InvariantViolation
+
+DATABASE_DIR = Path(".hypothesis") / "examples"
+FAILURES_DIR = Path("failures")
+# What a slow EVM trips: examples take seconds, and long step sequences are big.
+SLOW_EVM_HEALTH_CHECKS = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.large_base_example,
+    HealthCheck.filter_too_much,
+]
+
+
+class _BudgetReached(BaseException):
+    """Raised between examples when the time budget is spent.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``), so Hypothesis lets it
+    through instead of taking it for a failure and shrinking it.
+    """
+
+
+@dataclass
+class CampaignFailure:
+    """One failing example: which invariant, why, at which step, and where its replay file is."""
+
+    invariant: str
+    message: str
+    step: int
+    steps: int
+    replay_file: str | None
+    shrunk: bool = True
+
+
+@dataclass
+class CampaignResult:
+    """What a campaign did: examples and steps run, time, failures, per-rule metrics."""
+
+    profile: str
+    seed: int
+    workers: int
+    examples: int
+    steps: int
+    seconds: float
+    budget_reached: bool
+    failures: list[CampaignFailure] = field(default_factory=list)
+    rules: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def steps_per_second(self) -> float:
+        """Steps over fuzzing wall time (the one-time deploy excluded)."""
+        return self.steps / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every invariant held, 1 when one failed."""
+        return 1 if self.failures else 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` document."""
+        return {
+            "profile": self.profile,
+            "seed": self.seed,
+            "workers": self.workers,
+            "examples": self.examples,
+            "steps": self.steps,
+            "steps_per_second": round(self.steps_per_second, 3),
+            "seconds": round(self.seconds, 3),
+            "budget_reached": self.budget_reached,
+            "failures": [
+                {
+                    "invariant": f.invariant,
+                    "message": f.message,
+                    "step": f.step,
+                    "replay_file": f.replay_file,
+                    "shrunk": f.shrunk,
+                }
+                for f in self.failures
+            ],
+            "rules": self.rules,
+        }
+
+
+@dataclass
+class _Job:
+    """One worker's share of a campaign (picklable, for spawned processes)."""
+
+    worker: int
+    seed: int
+    examples: int
+    steps: int
+    max_seconds: float
+    profile: Profile
+    database: str | None
+    config: Any
+    contracts_dir: str | None
+    keep_steps: bool = False
+
+
+def campaign_settings(
+    profile: Profile, examples: int, steps: int, database: str | Path | None
+) -> hypothesis.settings:
+    """The profile's Hypothesis settings, resized, with the campaign's database.
+
+    On top of :func:`harness.profiles.hypothesis_settings`: the explain phase
+    is left out (it re-runs the shrunk example many times, minutes on
+    py-evm, and the replay file already says what failed), and long step
+    sequences may be large without a health-check failure.
+    """
+    return profile_settings(
+        profile,
+        max_examples=examples,
+        stateful_step_count=steps,
+        database=DirectoryBasedExampleDatabase(str(database)) if database else None,
+        suppress_health_check=SLOW_EVM_HEALTH_CHECKS,
+        phases=[p for p in Phase if p is not Phase.explain],
+        verbosity=Verbosity.normal,
+        print_blob=False,
+    )
+
+
+def resolve_profile(name: str, config: Any = None) -> Profile:
+    """The ``[profiles.<name>]`` of the configuration; a :class:`ConfigError` naming the choices."""
+    profiles = load_profiles(config)
+    if name not in profiles:
+        known = ", ".join(sorted(profiles)) or "none defined"
+        raise ConfigError(
+            f"{load_config(config).source}: no [profiles.{name}] section; "
+            f"--profile takes one of: {known}"
+        )
+    return profiles[name]
+
+
+# --------------------------------------------------------------------------- one worker
+def _exceptions(exc: BaseException) -> list[BaseException]:
+    """The leaves of an exception group (Hypothesis raises one for several distinct bugs)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for sub in exc.exceptions for leaf in _exceptions(sub)]
+    return [exc]
+
+
+def _caused_by_budget(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while our budget exception propagated."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, _BudgetReached):
+            return True
+        seen.add(id(exc))
+        exc = exc.__context__ or exc.__cause__
+    return False
+
+
+def _failure_name(exc: BaseException) -> str:
+    return exc.name if isinstance(exc, InvariantViolation) else type(exc).__name__
+
+
+def _failure_message(exc: BaseException) -> str:
+    return exc.message if isinstance(exc, InvariantViolation) else str(exc)
+
+
+def _replay_path(name: str, worker: int) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "failure"
+    path = FAILURES_DIR / f"{slug}-{stamp}-w{worker}.json"
+    n = 1
+    while path.exists():
+        n += 1
+        path = FAILURES_DIR / f"{slug}-{stamp}-w{worker}-{n}.json"
+    return path
+
+
+def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = None) -> dict:
+    """Run one worker's campaign in this process; returns a picklable summary.
+
+    Failing examples are written as replay files here, before anything about
+    them is reported to the caller.
+    """
+    machine_cls = RocketPoolMachine
+    saved = {name: getattr(machine_cls, name) for name in _MACHINE_CLASS_STATE}
+    try:
+        return _run_worker(job, machine_cls, progress)
+    finally:
+        # Leave the class as found: pytest runs its TestCase in the same process.
+        for name, value in saved.items():
+            setattr(machine_cls, name, value)
+
+
+_MACHINE_CLASS_STATE = ("config", "contracts_dir", "stats", "examples", "step_count", "last_steps")
+
+
+def _run_worker(
+    job: _Job, machine_cls: type[RocketPoolMachine], progress: Callable | None
+) -> dict[str, Any]:
+    machine_cls.config = job.config
+    machine_cls.contracts_dir = job.contracts_dir
+    machine_cls.stats = collections.Counter()
+    machine_cls.examples = 0
+    machine_cls.step_count = 0
+    shared_protocol(job.config, job.contracts_dir)  # the one-time deploy, outside the clock
+
+    # Failing machines, newest last: the exception Hypothesis finally raises is
+    # the one its last reproduction of the shrunk example raised.
+    failing: collections.deque = collections.deque(maxlen=64)
+    # And the shortest failing example of each kind, in case shrinking is cut short.
+    shortest: dict[str, tuple[BaseException, list, int | None]] = {}
+    all_steps: list[list[dict[str, Any]]] = []
+    current: list[RocketPoolMachine] = []
+    started = time.perf_counter()
+
+    def note_finished() -> None:
+        if current and current[-1].failure is not None:
+            m = current[-1]
+            record = (m.failure, list(m.steps), m.failed_step)
+            failing.append(record)
+            name = _failure_name(m.failure)
+            if name not in shortest or len(record[1]) < len(shortest[name][1]):
+                shortest[name] = record
+
+    def report() -> None:
+        if progress is not None:
+            progress(
+                {
+                    "worker": job.worker,
+                    "examples": machine_cls.examples,
+                    "steps": machine_cls.step_count,
+                    "seconds": time.perf_counter() - started,
+                    "failures": len(shortest),
+                }
+            )
+
+    def machine_factory() -> RocketPoolMachine:
+        note_finished()
+        report()
+        # Never during Hypothesis's final reproduction of a shrunk failure: cut
+        # short there, the failure would look flaky instead of being reported.
+        if (
+            time.perf_counter() - started >= job.max_seconds
+            and not current_build_context().is_final
+        ):
+            raise _BudgetReached
+        machine = machine_cls()
+        current[:] = [machine]
+        if job.keep_steps:
+            all_steps.append(machine.steps)
+        return machine
+
+    hypothesis.seed(job.seed)(machine_factory)
+    settings = campaign_settings(job.profile, job.examples, job.steps, job.database)
+    raised: BaseException | None = None
+    budget_reached = False
+    try:
+        run_state_machine_as_test(machine_factory, settings=settings)
+    except _BudgetReached:
+        budget_reached = True
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a replay file
+        if _caused_by_budget(exc):
+            # Mid-shrink, Hypothesis can see the aborted example as flaky data
+            # generation and raise that instead: it is still the budget.
+            budget_reached = True
+        else:
+            raised = exc
+    finally:
+        seconds = time.perf_counter() - started
+        note_finished()
+        report()
+
+    failures = _write_failures(job, raised, list(failing), shortest, budget_reached)
+    rules: dict[str, dict[str, int]] = {}
+    for (rule, kind), count in machine_cls.stats.items():
+        rules.setdefault(rule, {"calls": 0, "successes": 0, "reverts": 0})[kind] = count
+    return {
+        "examples": machine_cls.examples,
+        "steps": machine_cls.step_count,
+        "seconds": seconds,
+        "budget_reached": budget_reached,
+        "failures": [asdict(f) for f in failures],
+        "rules": rules,
+        "all_steps": all_steps,
+    }
+
+
+def _write_failures(
+    job: _Job,
+    raised: BaseException | None,
+    failing: list,
+    shortest: dict[str, tuple],
+    budget_reached: bool,
+) -> list[CampaignFailure]:
+    """A replay file per failure: Hypothesis's shrunk ones, or the shortest seen if cut short."""
+    chosen: list[tuple[BaseException, list, int | None, bool]] = []
+    if raised is not None:
+        by_exc = {id(exc): (exc, steps, step) for exc, steps, step in failing}
+        for exc in _exceptions(raised):
+            if id(exc) in by_exc:
+                chosen.append((*by_exc[id(exc)], True))
+            else:
+                # Raised outside any step (Hypothesis itself, e.g. a flaky machine): no steps.
+                chosen.append((exc, [], None, True))
+    if shortest and all(not steps for _, steps, _, _ in chosen) and (raised or budget_reached):
+        # The budget ran out while shrinking, or Hypothesis could not confirm the
+        # shrunk example: report the shortest failing example of each kind seen.
+        chosen.extend((*shortest[name], False) for name in sorted(shortest))
+
+    config_raw = load_config(job.config).raw
+    sha = contracts_sha256(job.contracts_dir or DEFAULT_CONTRACTS_DIR)
+    out = []
+    for exc, steps, step, shrunk in chosen:
+        name, message = _failure_name(exc), _failure_message(exc)
+        path = None
+        if steps:
+            replay = ReplayFile(
+                seed=job.seed,
+                config=config_raw,
+                contracts_sha256=sha,
+                steps=steps,
+                failure={"step": step, "invariant": name, "message": message},
+            )
+            path = str(replay.write(_replay_path(name, job.worker)))
+        out.append(
+            CampaignFailure(
+                invariant=name,
+                message=message,
+                step=-1 if step is None else step,
+                steps=len(steps),
+                replay_file=path,
+                shrunk=shrunk,
+            )
+        )
+    return out
+
+
+def _worker_main(job: _Job, queue: Any) -> None:
+    """Entry point of a spawned worker: progress and the summary go back through ``queue``."""
+    try:
+        summary = run_worker(job, progress=lambda update: queue.put(("progress", update)))
+    except ConfigError as exc:
+        queue.put(("config-error", job.worker, str(exc)))
+    except BaseException as exc:  # noqa: BLE001 - the parent must hear about it
+        queue.put(("error", job.worker, f"{type(exc).__name__}: {exc}"))
+    else:
+        queue.put(("done", job.worker, summary))
+
+
+# --------------------------------------------------------------------------- display
+def _progress_view(profile: str, totals: dict[str, Any], budget: float) -> Text:
+    steps, seconds = totals["steps"], totals["seconds"]
+    rate = steps / seconds if seconds > 0 else 0.0
+    failures = totals["failures"]
+    line = Text(f"[{profile}] ", style="bold")
+    line.append(
+        f"examples {totals['examples']} | steps {steps} | {rate:,.1f} steps/s | "
+        f"{seconds:,.0f}/{budget:,.0f} s | "
+    )
+    if failures:
+        line.append(f"failures {failures} (shrinking)", style="red")
+    else:
+        line.append("failures 0")
+    return line
+
+
+def rules_table(rules: dict[str, dict[str, int]]) -> Table:
+    """Per-rule calls, successes and reverts, like Foundry's invariant metrics."""
+    table = Table(title="Rule metrics", title_justify="left")
+    table.add_column("rule")
+    table.add_column("calls", justify="right")
+    table.add_column("successes", justify="right")
+    table.add_column("reverts", justify="right")
+    table.add_column("revert %", justify="right")
+    table.add_column("failed", justify="right")
+    for rule in sorted(rules):
+        row = rules[rule]
+        share = 100 * row["reverts"] / row["calls"] if row["calls"] else 0.0
+        # A call that raised a check (or crashed) is neither a success nor a revert.
+        failed = row["calls"] - row["successes"] - row["reverts"]
+        table.add_row(
+            rule,
+            str(row["calls"]),
+            str(row["successes"]),
+            str(row["reverts"]),
+            f"{share:.0f}%",
+            f"[red]{failed}[/]" if failed else "0",
+        )
+    return table
+
+
+def _combine(summaries: list[dict]) -> dict[str, Any]:
+    rules: dict[str, dict[str, int]] = {}
+    for summary in summaries:
+        for rule, row in summary["rules"].items():
+            into = rules.setdefault(rule, {"calls": 0, "successes": 0, "reverts": 0})
+            for key, value in row.items():
+                into[key] += value
+    return {
+        "examples": sum(s["examples"] for s in summaries),
+        "steps": sum(s["steps"] for s in summaries),
+        "seconds": max((s["seconds"] for s in summaries), default=0.0),
+        "budget_reached": any(s["budget_reached"] for s in summaries),
+        "failures": [CampaignFailure(**f) for s in summaries for f in s["failures"]],
+        "rules": rules,
+    }
+
+
+# --------------------------------------------------------------------------- the campaign
+def run_campaign(
+    profile: str = "quick",
+    seed: int | None = None,
+    examples: int | None = None,
+    steps: int | None = None,
+    max_seconds: float | None = None,
+    workers: int = 1,
+    contracts_dir: str | Path | None = None,
+    json_path: str | Path | None = None,
+    console: Console | None = None,
+    config: Any = None,
+) -> CampaignResult:
+    """Run a campaign; flags given here override the profile's values.
+
+    ``seed`` defaults to a random one, printed, so every run can be repeated.
+    With ``workers`` > 1, worker ``i`` runs with ``seed + i`` in its own
+    spawned process, all sharing the example database. Raises
+    :class:`ConfigError` for a bad profile, contracts directory or JSON path.
+    """
+    console = console or Console()
+    prof = resolve_profile(profile, config)
+    if contracts_dir is not None and not Path(contracts_dir).is_dir():
+        raise ConfigError(
+            f"{contracts_dir}: not a directory; point --contracts at a copy of contracts/"
+        )
+    if json_path is not None:
+        parent = Path(json_path).resolve().parent
+        if not parent.is_dir():
+            raise ConfigError(
+                f"{json_path}: directory {parent} does not exist; create it or pick another --json"
+            )
+    if workers < 1:
+        raise ConfigError(f"--workers {workers}: must be at least 1")
+    seed = random.SystemRandom().randrange(2**32) if seed is None else seed
+    examples = prof.examples if examples is None else examples
+    steps = prof.steps if steps is None else steps
+    budget = prof.max_seconds if max_seconds is None else max_seconds
+    # A derandomised profile (ci) keeps no database: the same run every time.
+    database = None if prof.derandomize else str(DATABASE_DIR)
+
+    console.print(
+        f"rpfuzz run: profile {prof.name}, seed {seed}, {examples} examples x {steps} steps, "
+        f"budget {budget:g} s, {workers} worker{'s' if workers > 1 else ''}"
+        + (f", contracts {escape(str(contracts_dir))}" if contracts_dir else ""),
+        soft_wrap=True,
+    )
+    jobs = [
+        _Job(
+            worker=i,
+            seed=seed + i,
+            examples=examples,
+            steps=steps,
+            max_seconds=budget,
+            profile=prof,
+            database=database,
+            config=config,
+            contracts_dir=str(contracts_dir) if contracts_dir is not None else None,
+        )
+        for i in range(workers)
+    ]
+    totals = {"examples": 0, "steps": 0, "seconds": 0.0, "failures": 0}
+    progress: dict[int, dict[str, Any]] = {}
+
+    def update(live: Live, item: dict[str, Any]) -> None:
+        progress[item["worker"]] = item
+        for key in ("examples", "steps", "failures"):
+            totals[key] = sum(p[key] for p in progress.values())
+        totals["seconds"] = max(p["seconds"] for p in progress.values())
+        live.update(_progress_view(prof.name, totals, budget), refresh=True)
+
+    with Live(
+        _progress_view(prof.name, totals, budget),
+        console=console,
+        auto_refresh=False,
+        transient=False,
+    ) as live:
+        if workers == 1:
+            summaries = [run_worker(jobs[0], progress=lambda item: update(live, item))]
+        else:
+            summaries = _run_workers(jobs, lambda item: update(live, item))
+    if not console.is_terminal:
+        console.line()  # Live leaves its last line open when it cannot redraw
+
+    combined = _combine(summaries)
+    result = CampaignResult(
+        profile=prof.name,
+        seed=seed,
+        workers=workers,
+        examples=combined["examples"],
+        steps=combined["steps"],
+        seconds=combined["seconds"],
+        budget_reached=combined["budget_reached"],
+        failures=combined["failures"],
+        rules=combined["rules"],
+    )
+    if json_path is not None:
+        Path(json_path).write_text(json.dumps(result.to_json(), indent=2) + "\n")
+    _print_result(console, result, budget)
+    return result
+
+
+def _run_workers(jobs: list[_Job], progress: Callable[[dict[str, Any]], None]) -> list[dict]:
+    """Run each job in a spawned process; relay progress; gather the summaries in order."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_worker_main, args=(job, queue), daemon=True) for job in jobs]
+    for proc in procs:
+        proc.start()
+    summaries: dict[int, dict] = {}
+    errors: list[tuple[str, int, str]] = []
+    try:
+        while len(summaries) + len(errors) < len(jobs):
+            try:
+                message = queue.get(timeout=1.0)
+            except queue_module.Empty:
+                dead = [
+                    i
+                    for i, proc in enumerate(procs)
+                    if not proc.is_alive() and i not in summaries and all(e[1] != i for e in errors)
+                ]
+                # A worker that died without a word (killed, crashed interpreter).
+                for i in dead:
+                    if queue.empty():
+                        errors.append(("error", i, f"exit code {procs[i].exitcode}"))
+                continue
+            if message[0] == "progress":
+                progress(message[1])
+            elif message[0] == "done":
+                summaries[message[1]] = message[2]
+            else:
+                errors.append(message)
+    finally:
+        for proc in procs:
+            proc.join(timeout=10)
+    for kind, worker, text in errors:
+        if kind == "config-error":
+            raise ConfigError(text)
+        raise RuntimeError(f"campaign worker {worker} failed: {text}")
+    return [summaries[i] for i in sorted(summaries)]
+
+
+def _print_result(console: Console, result: CampaignResult, budget: float) -> None:
+    console.print(rules_table(result.rules))
+    if result.budget_reached:
+        stop = f"stopped at the {budget:g} s budget"
+    elif result.failures:
+        stop = "stopped at the first failure, then shrank it"
+    else:
+        stop = "every example ran"
+    console.print(
+        f"{result.examples} examples, {result.steps} steps in {result.seconds:.1f} s "
+        f"({result.steps_per_second:,.1f} steps/s); {stop}. Seed {result.seed}."
+    )
+    for failure in result.failures:
+        where = f" at step {failure.step} of {failure.steps}" if failure.steps else ""
+        shrunk = "" if failure.shrunk else " (not fully shrunk: the budget ran out)"
+        replay = (
+            f"  replay file: {escape(failure.replay_file)}"
+            if failure.replay_file
+            else "  (raised outside any step: no replay file)"
+        )
+        console.print(
+            Group(
+                f"[red bold]FAILED[/] {escape(failure.invariant)}{where}{shrunk}",
+                f"  {escape(failure.message)}",
+                replay,
+            ),
+            soft_wrap=True,
+        )
+    if not result.failures:
+        console.print("[green]every invariant held[/]")

@@ -1,0 +1,288 @@
+"""Campaigns, replay files, profiles and the benchmark: ``rpfuzz run`` / ``rpfuzz bench``.
+
+The campaigns here are tiny (an example or two of a few steps) and use the
+``ci`` profile (derandomised, no database) with a fixed seed, so they draw
+the same steps every time. Each runs in ``tmp_path``, where ``failures/``
+and ``.hypothesis/`` are created.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import boa
+import pytest
+
+from harness.campaign import _Job, campaign_settings, run_worker
+from harness.cli import main
+from harness.deploy import DEFAULT_CONTRACTS_DIR
+from harness.machine import RocketPoolMachine, shared_protocol
+from harness.profiles import Profile, load_profiles
+from harness.replayfile import ReplayFile, ReplayFileError, contracts_sha256
+from harness.steps import StepContext, execute
+from invariants import InvariantViolation
+
+# The campaign isolates its examples itself (an anchor per example); its one
+# deploy per process must outlive the test that made it, so these tests opt
+# out of titanoboa's per-test anchor, which would roll the deploy back and
+# leave the process-wide cache of harness.machine.shared_protocol stale.
+campaign_test = pytest.mark.ignore_isolation
+
+TINY = ["--profile", "ci", "--seed", "1", "--examples", "1", "--steps", "3"]
+
+
+def _replay() -> ReplayFile:
+    return ReplayFile(
+        seed=7,
+        config={"settings": {"deposit.fee": "0.05%"}},
+        contracts_sha256="ab" * 32,
+        steps=[
+            {"rule": "register_node", "args": {"node": "node_operator_0"}},
+            {"rule": "deposit", "args": {"who": "depositor_0", "amount": 20 * 10**18}},
+        ],
+        failure={"step": 1, "invariant": "call-values", "message": "minted too much"},
+    )
+
+
+# --------------------------------------------------------------------------- replay files
+def test_replay_file_round_trip(tmp_path):
+    path = _replay().write(tmp_path / "failures" / "call-values.json")
+    assert ReplayFile.load(path) == _replay()
+    data = json.loads(path.read_text())
+    assert list(data) == ["format", "seed", "config", "contracts_sha256", "steps", "failure"]
+    assert data["format"] == 1
+    # The write is atomic: no temporary file is left beside it.
+    assert [p.name for p in path.parent.iterdir()] == ["call-values.json"]
+
+
+def _without(key: str):
+    def edit(data: dict) -> dict:
+        del data[key]
+        return data
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "fix"),
+    [
+        (lambda d: {**d, "format": 2}, "format", "format 1 only"),
+        (_without("format"), "format", '"format": 1'),
+        (_without("seed"), "seed", "re-run the campaign"),
+        (_without("config"), "config", "re-run the campaign"),
+        (_without("contracts_sha256"), "contracts_sha256", "re-run the campaign"),
+        (_without("steps"), "steps", "re-run the campaign"),
+        (_without("failure"), "failure", "re-run the campaign"),
+        (lambda d: {**d, "failure": {"step": 0}}, "failure.invariant", "re-run"),
+        (lambda d: {**d, "steps": "deposit"}, "steps", "a list of steps"),
+        (lambda d: {**d, "steps": [{"rule": "deposit"}]}, "steps[0]", '"args"'),
+        (lambda d: {**d, "failure": {**d["failure"], "step": 9}}, "failure.step", "index"),
+        (lambda d: {**d, "seed": "seven"}, "seed", "an integer"),
+    ],
+)
+def test_replay_file_load_errors_name_the_file_the_field_and_the_fix(tmp_path, edit, field, fix):
+    path = tmp_path / "bad.json"
+    data = json.loads(_replay().to_json())
+    path.write_text(json.dumps(edit(data)))
+    with pytest.raises(ReplayFileError) as err:
+        ReplayFile.load(path)
+    message = str(err.value)
+    assert str(path) in message
+    assert f"'{field}'" in message
+    assert fix in message
+
+
+def test_truncated_and_missing_replay_files(tmp_path):
+    path = tmp_path / "cut.json"
+    path.write_text(_replay().to_json()[:120])
+    with pytest.raises(ReplayFileError, match=r"cut\.json: truncated at line .*re-run"):
+        ReplayFile.load(path)
+    path.write_text("{not json at all}")
+    with pytest.raises(ReplayFileError, match="not valid JSON"):
+        ReplayFile.load(path)
+    with pytest.raises(ReplayFileError, match="nowhere.json: file not found"):
+        ReplayFile.load(tmp_path / "nowhere.json")
+
+
+def test_contracts_sha256_follows_every_source(tmp_path):
+    copy = tmp_path / "contracts"
+    shutil.copytree(DEFAULT_CONTRACTS_DIR, copy)
+    original = contracts_sha256(copy)
+    assert original == contracts_sha256(DEFAULT_CONTRACTS_DIR)
+    pool = copy / "RocketDepositPool.vy"
+    pool.write_text(pool.read_text() + "\n# a comment is a change\n")
+    assert contracts_sha256(copy) != original
+    pool.unlink()
+    assert contracts_sha256(copy) != original
+
+
+# --------------------------------------------------------------------------- profiles
+def test_campaign_settings_resize_the_profile_and_keep_the_database():
+    profile = load_profiles()["quick"]
+    settings = campaign_settings(profile, examples=3, steps=7, database="db")
+    assert (settings.max_examples, settings.stateful_step_count) == (3, 7)
+    assert settings.database is not None
+    assert settings.deadline is None
+    assert load_profiles()["ci"].derandomize
+
+
+# --------------------------------------------------------------------------- campaigns
+@campaign_test
+def test_the_same_seed_draws_the_same_steps():
+    def steps(seed: int) -> list:
+        profile = Profile("test", examples=3, steps=4, max_seconds=60)
+        job = _Job(0, seed, 3, 4, 60.0, profile, None, None, None, keep_steps=True)
+        return run_worker(job)["all_steps"]
+
+    first = steps(3)
+    assert first == steps(3)
+    assert first != steps(4)
+
+
+@campaign_test
+def test_a_tiny_campaign_passes_and_writes_the_rule_table(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "campaign.json"
+    assert main(["run", *TINY, "--json", str(out)]) == 0, capsys.readouterr().out
+    report = json.loads(out.read_text())
+    assert report["failures"] == []
+    assert report["examples"] >= 1
+    assert report["steps"] >= 9  # the opening scene alone is 9 steps
+    assert report["steps_per_second"] > 0
+    assert report["rules"]["deposit"]["calls"] >= 1
+    for row in report["rules"].values():
+        assert row["calls"] == row["successes"] + row["reverts"]
+    printed = capsys.readouterr().out
+    assert "Rule metrics" in printed
+    assert "every invariant held" in printed
+
+
+class _FailureSpy(io.StringIO):
+    """A console file that checks, whenever a failure is printed, that its replay file exists."""
+
+    def __init__(self, root: Path):
+        super().__init__()
+        self.root = root
+        self.checked = 0
+
+    def write(self, text: str) -> int:
+        if "FAILED" in text or "replay file:" in text:
+            assert list((self.root / "failures").glob("*.json")), "printed before it was written"
+            self.checked += 1
+        return super().write(text)
+
+
+@campaign_test
+def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
+    from rich.console import Console
+
+    import harness.cli
+
+    bugged = tmp_path / "contracts"
+    shutil.copytree(DEFAULT_CONTRACTS_DIR, bugged)
+    pool = bugged / "RocketDepositPool.vy"
+    source = pool.read_text()
+    assert "msg.value - fee, msg.sender" in source
+    # The bug: the deposit fee is no longer taken from the rETH minted.
+    pool.write_text(source.replace("msg.value - fee, msg.sender", "msg.value, msg.sender"))
+
+    monkeypatch.chdir(tmp_path)
+    spy = _FailureSpy(tmp_path)
+    monkeypatch.setattr(harness.cli, "Console", lambda: Console(file=spy, width=200))
+    out = tmp_path / "campaign.json"
+    assert main(["run", *TINY, "--contracts", str(bugged), "--json", str(out)]) == 1
+    assert spy.checked >= 1
+    # The machine class is left as found, for the machine's own TestCase in this process.
+    assert RocketPoolMachine.contracts_dir is None
+
+    [failure] = json.loads(out.read_text())["failures"]
+    replay = ReplayFile.load(tmp_path / failure["replay_file"])
+    assert replay.failure["invariant"] == failure["invariant"] == "call-values"
+    assert replay.seed == 1
+    assert replay.contracts_sha256 == contracts_sha256(bugged)
+    assert replay.contracts_sha256 != contracts_sha256(DEFAULT_CONTRACTS_DIR)
+    assert replay.steps[replay.failure["step"]]["rule"] == "deposit"
+    assert replay.config["profiles"]["ci"]["derandomize"] is True
+    assert "minted" in spy.getvalue()
+    # The recorded steps reproduce the failure at the recorded step, outside Hypothesis.
+    assert _first_failing_step(shared_protocol(None, str(bugged)), replay.steps) == (
+        replay.failure["step"],
+        "call-values",
+    )
+
+
+def _first_failing_step(p, steps: list) -> tuple[int, str] | None:
+    state = p.python_state()
+    try:
+        with boa.env.anchor():
+            ctx = StepContext.create(p, check=True)
+            for index, step in enumerate(steps):
+                try:
+                    execute(ctx, step["rule"], step["args"])
+                except InvariantViolation as exc:
+                    return index, exc.name
+    finally:
+        p.restore_python_state(state)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["run", "--profile", "nightly"], ["--profile", "profiles.nightly", "quick"]),
+        (["run", "--contracts", "{tmp}/nowhere"], ["nowhere", "not a directory"]),
+        (["run", "--json", "{tmp}/no/such/dir/out.json"], ["--json", "does not exist"]),
+        (["bench", "--json", "{tmp}/no/such/dir/out.json"], ["--json", "does not exist"]),
+    ],
+)
+def test_config_errors_exit_2_naming_what_to_fix(tmp_path, capsys, argv, names):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(argv) == 2
+    printed = " ".join(capsys.readouterr().out.split())
+    for name in names:
+        assert name in printed
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["run", "--examples", "0"], "--examples"),
+        (["run", "--steps", "many"], "--steps"),
+        (["run", "--max-seconds", "-1"], "--max-seconds"),
+        (["run", "--workers", "0"], "--workers"),
+        (["run", "--seed", "-3"], "--seed"),
+        (["bench", "--examples", "0"], "--examples"),
+    ],
+)
+def test_bad_flags_exit_2_naming_the_flag(capsys, argv, flag):
+    assert main(argv) == 2
+    assert flag in capsys.readouterr().err
+
+
+@campaign_test
+def test_bench_reports_both_rates_and_their_ratio(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert (
+        main(["bench", "--seed", "0", "--examples", "1", "--steps", "3", "--json", str(out)]) == 0
+    )
+    figures = json.loads(out.read_text())
+    assert figures["machine_steps"] == figures["replay_steps"] >= 9
+    assert figures["machine_steps_per_second"] > 0
+    assert figures["replay_steps_per_second"] > 0
+    assert figures["ratio"] > 0
+    assert figures["peak_memory_mib"] > 0
+    assert "machine / replay" in capsys.readouterr().out
+
+
+def test_workers_run_in_spawned_processes_and_add_up(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "campaign.json"
+    argv = ["run", "--profile", "quick", "--seed", "5", "--examples", "1", "--steps", "2"]
+    assert main([*argv, "--workers", "2", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["workers"] == 2
+    assert report["examples"] >= 2  # at least one from each worker
+    assert sum(row["calls"] for row in report["rules"].values()) == report["steps"]
