@@ -89,8 +89,8 @@ def _peak_memory_mib() -> float:
 
 def run_bench(
     seed: int = 0,
-    examples: int = 5,
-    steps: int = 20,
+    examples: int = 10,
+    steps: int = 30,
     contracts_dir: str | Path | None = None,
     json_path: str | Path | None = None,
     console: Console | None = None,

@@ -168,14 +168,18 @@ def _add_bench(sub) -> None:
         "--seed", type=_non_negative_int, default=0, metavar="N", help="random seed (default 0)"
     )
     bench.add_argument(
-        "--examples", type=_positive_int, default=5, metavar="N", help="examples to run (default 5)"
+        "--examples",
+        type=_positive_int,
+        default=10,
+        metavar="N",
+        help="examples to run (default 10)",
     )
     bench.add_argument(
         "--steps",
         type=_positive_int,
-        default=20,
+        default=30,
         metavar="N",
-        help="rules per example (default 20)",
+        help="rules per example (default 30)",
     )
     bench.add_argument(
         "--contracts", metavar="DIR", help="a (patched) copy of contracts/ to measure instead"

@@ -58,6 +58,10 @@ class Protocol:
     # Lowest salt per node not yet known to be used: only a hint, checked on chain.
     _next_salt: dict[str, int] = field(default_factory=dict, repr=False)
     _minipool_deployer: Any = field(default=None, repr=False)
+    # Handles by address: building one costs about 0.5 ms. Every minipool
+    # runs the same blueprint code, so a handle stays right even when an
+    # anchor rolls back and a later minipool reuses the address.
+    _minipool_handles: dict[str, Any] = field(default_factory=dict, repr=False)
     # The simulated consensus layer and the honest oDAO (set by deploy_protocol).
     beacon: BeaconChain | None = None
     oracle: Any = None
@@ -238,12 +242,16 @@ class Protocol:
         return to_checksum_address(digest[12:])
 
     def minipool_at(self, address: str) -> Any:
-        """A contract handle on the minipool at ``address``."""
-        if self._minipool_deployer is None:
-            self._minipool_deployer = boa.load_partial(
-                str(self.contracts_dir / "RocketMinipool.vy")
-            )
-        return self._minipool_deployer.at(address)
+        """A contract handle on the minipool at ``address`` (cached per address)."""
+        key = str(address).lower()
+        handle = self._minipool_handles.get(key)
+        if handle is None:
+            if self._minipool_deployer is None:
+                self._minipool_deployer = boa.load_partial(
+                    str(self.contracts_dir / "RocketMinipool.vy")
+                )
+            handle = self._minipool_handles[key] = self._minipool_deployer.at(address)
+        return handle
 
     def free_salt(self, node: str) -> int:
         """The lowest salt (from the remembered hint on) whose address ``node`` never used."""

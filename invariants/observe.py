@@ -12,8 +12,10 @@ Addresses are keys as the model keys them (lower-case hex, see
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import boa
 
 from harness.beacon import GWEI
 from harness.deploy import NETWORK_CONTRACTS
@@ -152,8 +154,51 @@ def _node(p: Any, address: str) -> NodeObservation:
     )
 
 
+class StorageWrites:
+    """Which contracts wrote storage since the last :meth:`take`: what may have changed.
+
+    Titanoboa records every SSTORE's (contract, slot) in
+    ``boa.env.sstore_trace``; this wraps that record so it also notes the
+    contract, and :meth:`take` hands over and clears the set. A write that
+    was later reverted is still noted: that only costs a needless re-read.
+    """
+
+    def __init__(self) -> None:
+        self.env = boa.env
+        trace = self.env.sstore_trace
+        if not isinstance(trace, _NotingTrace):
+            trace = self.env.sstore_trace = _NotingTrace(trace)
+        self.trace = trace
+        self.trace.written.clear()
+
+    def take(self) -> set[str] | None:
+        """Contracts (lower-case addresses) written since the last call; ``None``: unknown."""
+        if boa.env is not self.env or self.env.sstore_trace is not self.trace:
+            return None  # the environment was swapped or the trace reset: read everything
+        written = set(self.trace.written)
+        self.trace.written.clear()
+        return written
+
+
+class _NotingTrace(dict):
+    """``boa.env.sstore_trace`` that also notes each written contract in ``written``."""
+
+    def __init__(self, base: dict) -> None:
+        super().__init__(base)
+        self.written: set[str] = set()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self.written.add(str(key).lower())
+        return super().setdefault(key, default)
+
+
 def observe(
-    p: Any, model: Model, actors: Iterable[str], vault_names: Iterable[str] | None = None
+    p: Any,
+    model: Model,
+    actors: Iterable[str],
+    vault_names: Iterable[str] | None = None,
+    previous: Observation | None = None,
+    written: set[str] | None = None,
 ) -> Observation:
     """Read everything the checks need from the chain behind facade ``p``, once.
 
@@ -171,10 +216,24 @@ def observe(
     ``("rocketDepositPool",)`` detects as much and saves 16 view calls; the
     full list only says which name it was booked to.
 
-    Cost: ``13 + V + H + Q + 7 N + 6 K`` view calls for ``V`` vault names
-    (17 by default), ``H`` rETH holders, ``Q`` queued minipools, ``N``
-    minipools and ``K`` nodes, at about 0.3-0.45 ms each on py-evm; plus
-    ``M + N + 18`` balance reads for ``M`` actors, which cost next to nothing.
+    Incremental reading: given the ``previous`` observation and the set of
+    contracts ``written`` since it was taken (see :class:`StorageWrites`),
+    a group of views is read again only when a contract it reads from was
+    written; the rest is carried over. The groups and what they read:
+    rETH supply and balances (rETH), the rate (rETH, network balances), the
+    deposit pool (pool, vault, queue, settings), the queue, the vault, the
+    last report (network balances), each minipool (itself), the nodes and
+    the live minipool count (minipool manager, node staking), the auction
+    (auction manager, vault); every group also reads the directory. The
+    assumption is that a view's value changes only with the storage of the
+    contracts it reads (none of them reads the time); ETH balances and the
+    beacon chain are read every time, at next to no cost.
+
+    Cost of a full read: ``13 + V + H + Q + 7 N + 6 K`` view calls for ``V``
+    vault names (17 by default), ``H`` rETH holders, ``Q`` queued
+    minipools, ``N`` minipools and ``K`` nodes, at about 0.2-1 ms each on
+    py-evm; plus ``M + N + 18`` balance reads for ``M`` actors, which cost
+    next to nothing.
     """
     actors = [norm(a) for a in actors]
     names = [spec.name for spec in NETWORK_CONTRACTS] if vault_names is None else list(vault_names)
@@ -182,28 +241,75 @@ def observe(
     reth, pool, balances = p.reth, p.deposit_pool, p.network_balances
     queue_contract = p.minipool_queue
     beacon = model.beacon
-    return Observation(
-        reth_supply=reth.totalSupply(),
-        reth_balances={h: reth.balanceOf(h) for h in holders},
+    old = previous if previous is not None and written is not None else None
+    directory = _address(p.storage)
+
+    def stale(*contracts: Any) -> bool:
+        return old is None or directory in written or any(_address(c) in written for c in contracts)
+
+    if stale(reth):
+        reth_supply = reth.totalSupply()
+        reth_balances = {h: reth.balanceOf(h) for h in holders}
+    else:
+        reth_supply = old.reth_supply
+        reth_balances = {
+            h: old.reth_balances[h] if h in old.reth_balances else reth.balanceOf(h)
+            for h in holders
+        }
+    pool_fields = (
+        dict(
+            pool_balance=pool.getBalance(),
+            pool_node_balance=pool.getNodeBalance(),
+            pool_user_balance=pool.getUserBalance(),
+            pool_excess=pool.getExcessBalance(),
+        )
+        if stale(pool, p.vault, queue_contract, p.settings)
+        else {}
+    )
+    report_fields = (
+        dict(
+            reported_total_eth=balances.getTotalETHBalance(),
+            reported_staking_eth=balances.getStakingETHBalance(),
+            reported_reth_supply=balances.getTotalRETHSupply(),
+            reported_block=balances.getBalancesBlock(),
+        )
+        if stale(balances)
+        else {}
+    )
+    minipools = {
+        a: _minipool(p, a)
+        if old is None or a not in old.minipools or stale(a)
+        else replace(old.minipools[a], eth=p.balance(a))
+        for a in model.minipools
+    }
+    nodes_stale = stale(p.minipool_manager, p.node_staking)
+    nodes = {
+        n: _node(p, n) if nodes_stale or n not in old.nodes else old.nodes[n] for n in model.nodes
+    }
+    carried = old if old is not None else Observation()
+    return replace(
+        carried,
+        reth_supply=reth_supply,
+        reth_balances=reth_balances,
         reth_eth=p.balance(reth),
-        exchange_rate=reth.getExchangeRate(),
-        pool_balance=pool.getBalance(),
-        pool_node_balance=pool.getNodeBalance(),
-        pool_user_balance=pool.getUserBalance(),
-        pool_excess=pool.getExcessBalance(),
+        exchange_rate=reth.getExchangeRate() if stale(reth, balances) else old.exchange_rate,
+        **pool_fields,
         queue=tuple(
             norm(queue_contract.getMinipoolAt(i)) for i in range(queue_contract.getLength())
-        ),
+        )
+        if stale(queue_contract)
+        else old.queue,
         vault_eth=p.balance(p.vault),
-        vault_balances={name: p.vault.balanceOf(name) for name in names},
-        reported_total_eth=balances.getTotalETHBalance(),
-        reported_staking_eth=balances.getStakingETHBalance(),
-        reported_reth_supply=balances.getTotalRETHSupply(),
-        reported_block=balances.getBalancesBlock(),
-        minipools={a: _minipool(p, a) for a in model.minipools},
-        minipool_count=p.minipool_manager.getMinipoolCount(),
-        nodes={n: _node(p, n) for n in model.nodes},
-        auction_rpl=p.auction_manager.getTotalRPLBalance(),
+        vault_balances={name: p.vault.balanceOf(name) for name in names}
+        if stale(p.vault)
+        else old.vault_balances,
+        **report_fields,
+        minipools=minipools,
+        minipool_count=p.minipool_manager.getMinipoolCount() if nodes_stale else old.minipool_count,
+        nodes=nodes,
+        auction_rpl=p.auction_manager.getTotalRPLBalance()
+        if stale(p.auction_manager, p.vault)
+        else old.auction_rpl,
         actor_eth={a: p.balance(a) for a in actors},
         contract_eth={
             name: p.balance(contract)
@@ -218,4 +324,8 @@ def observe(
     )
 
 
-__all__ = ["MinipoolObservation", "NodeObservation", "Observation", "observe"]
+def _address(contract: Any) -> str:
+    return str(getattr(contract, "address", contract)).lower()
+
+
+__all__ = ["MinipoolObservation", "NodeObservation", "Observation", "StorageWrites", "observe"]

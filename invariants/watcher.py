@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.model import Model, norm
 from invariants.checks import EconomicEvent, check_all, conservation_baseline, report_accepted
-from invariants.observe import Observation, observe
+from invariants.observe import Observation, StorageWrites, observe
 
 
 class Watcher:
@@ -22,7 +22,9 @@ class Watcher:
     Create it before the first action (``actors`` must include every address
     that can receive protocol ETH); call :meth:`fund` whenever the harness
     mints ETH into an actor, and :meth:`step` after every action
-    (``vault_names``: see :func:`invariants.observe`). Economic
+    (``vault_names``: see :func:`invariants.observe`). Each step re-reads
+    only the views whose contracts wrote storage since the last one (see
+    :class:`invariants.observe.StorageWrites`). Economic
     events are returned by :meth:`step` once each (an uncovered loss is
     reported again only when it grows) and collected in ``events``.
     """
@@ -38,6 +40,7 @@ class Watcher:
         self.vault_names = None if vault_names is None else list(vault_names)
         self.model = model
         self.actors = [norm(a) for a in actors]
+        self.writes = StorageWrites()
         self.baseline: Observation = observe(p, model, self.actors, self.vault_names)
         self.previous: Observation = self.baseline
         self.initial_total = conservation_baseline(self.baseline)
@@ -53,7 +56,14 @@ class Watcher:
 
     def step(self) -> list[EconomicEvent]:
         """Observe once, run every check (raising on a violation), return new economic events."""
-        obs = observe(self.p, self.model, self.actors, self.vault_names)
+        obs = observe(
+            self.p,
+            self.model,
+            self.actors,
+            self.vault_names,
+            previous=self.previous,
+            written=self.writes.take(),
+        )
         events = check_all(
             obs,
             self.model,

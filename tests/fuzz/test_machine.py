@@ -6,8 +6,11 @@ CI runs the ``ci`` profile. Long campaigns belong to ``rpfuzz run``.
 """
 
 import pytest
+from hypothesis import settings
+from hypothesis.stateful import invariant
 
 from harness.machine import RocketPoolMachine, shared_protocol
+from invariants.observe import observe
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -18,3 +21,19 @@ def _deployed_outside_any_anchor():
 
 
 TestRocketPoolMachine = RocketPoolMachine.TestCase
+
+
+class IncrementalReadsMachine(RocketPoolMachine):
+    """The machine, with the watcher's incremental reads compared to a full read each step."""
+
+    @invariant()
+    def protocol_agrees_with_the_model(self) -> None:
+        super().protocol_agrees_with_the_model()
+        full = observe(self.p, self.model, self.watcher.actors, self.watcher.vault_names)
+        assert self.watcher.previous == full
+
+
+TestIncrementalReads = IncrementalReadsMachine.TestCase
+TestIncrementalReads.settings = settings(
+    max_examples=3, stateful_step_count=30, derandomize=True, database=None, deadline=None
+)

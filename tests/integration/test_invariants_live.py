@@ -8,6 +8,8 @@ by raising its balance and telling the model. After every step a
 
 from __future__ import annotations
 
+import dataclasses
+
 import boa
 import pytest
 
@@ -21,6 +23,7 @@ from invariants import (
     check_distribution_split,
     check_outcome,
 )
+from invariants.observe import StorageWrites, observe
 
 ETH = 10**18
 GWEI_PER_ETH = 10**9
@@ -55,6 +58,9 @@ class World:
 
     def step(self) -> None:
         self.events += [event.name for event in self.watch.step()]
+        # The watcher re-reads only what was written; a full read must agree.
+        full = observe(self.p, self.model, self.watch.actors, self.watch.vault_names)
+        assert self.watch.previous == full
 
     def call(self, action: str, expect, call) -> None:
         """Make a call the model predicted, check its outcome, then every invariant."""
@@ -239,3 +245,34 @@ def test_a_loss_past_the_bond_is_a_named_event_and_the_rate_falls_within_bounds(
     w.report_truth()
     assert p.rate() < ETH
     assert w.events == ["uncovered-loss", "uncovered-loss-socialised"]
+
+
+def test_storage_writes_name_the_contracts_a_call_wrote_and_views_write_none(protocol):
+    p = protocol
+    writes = StorageWrites()
+    p.reth.getExchangeRate()
+    p.deposit_pool.getBalance()
+    assert writes.take() == set()
+    p.deposit(p.depositors[0], 5 * ETH)
+    written = writes.take()
+    # rETH mints, the vault books the ETH to the pool; the pool keeps no ledger of its own.
+    assert {norm(p.reth.address), norm(p.vault.address)} <= written
+    assert norm(p.network_balances.address) not in written
+    assert writes.take() == set()
+
+
+def test_a_write_the_watcher_did_not_expect_is_still_read(protocol):
+    """A contract written outside any flow (here: the vault's storage poked) is re-read."""
+    p = protocol
+    w = World(p)
+    w.deposit(p.depositors[0], 10 * ETH)
+    before = w.watch.previous.vault_balances["rocketDepositPool"]
+    writes = w.watch.writes
+    # Pretend the vault was written: the next step must read it again, not carry it over.
+    writes.trace.written.add(norm(p.vault.address))
+    stale = dataclasses.replace(w.watch.previous, vault_balances={"rocketDepositPool": before + 1})
+    w.watch.previous = stale
+    obs = observe(p, w.model, w.watch.actors, w.watch.vault_names, stale, writes.take())
+    assert obs.vault_balances["rocketDepositPool"] == before
+    # ...and a group nobody wrote is carried over as it was.
+    assert obs.reth_supply == stale.reth_supply
