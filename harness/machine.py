@@ -74,10 +74,16 @@ class RocketPoolMachine(RuleBasedStateMachine):
         super().__init__()
         self.p = shared_protocol(self.config, self.contracts_dir)
         self._state = self.p.python_state()
+        # The example's anchor opens first: the stranger StepContext funds must
+        # vanish with it. If setting up fails, close it here, as no teardown runs.
         self._anchor = boa.env.anchor()
         self._anchor.__enter__()
-        self.ctx = StepContext.create(self.p, check=True)
-        self.watcher = start_watching(self)
+        try:
+            self.ctx = StepContext.create(self.p, check=True)
+            self.watcher = start_watching(self)
+        except BaseException:
+            self.teardown()
+            raise
         self.economic_events: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
         type(self).last_steps = self.steps

@@ -5,6 +5,7 @@ Choose the profile with ``HYPOTHESIS_PROFILE`` or ``--hypothesis-profile``
 CI runs the ``ci`` profile. Long campaigns belong to ``rpfuzz run``.
 """
 
+import boa
 import pytest
 from hypothesis import settings
 from hypothesis.stateful import invariant
@@ -37,3 +38,23 @@ TestIncrementalReads = IncrementalReadsMachine.TestCase
 TestIncrementalReads.settings = settings(
     max_examples=3, stateful_step_count=30, derandomize=True, database=None, deadline=None
 )
+
+
+def test_a_machine_that_fails_to_start_leaves_no_anchor_open(monkeypatch):
+    p = shared_protocol()
+    depositor = p.depositors[0]
+    before = boa.env.get_balance(depositor)
+
+    def broken_watcher(machine):
+        # What StepContext did inside the example's anchor must be undone.
+        boa.env.set_balance(depositor, 1)
+        raise RuntimeError("watcher could not start")
+
+    monkeypatch.setattr("harness.machine.start_watching", broken_watcher)
+    with pytest.raises(RuntimeError, match="watcher could not start"):
+        RocketPoolMachine()
+    assert boa.env.get_balance(depositor) == before
+    # No anchor left open: a change made now is not undone by a stray exit later.
+    with boa.env.anchor():
+        boa.env.set_balance(depositor, 2)
+    assert boa.env.get_balance(depositor) == before
