@@ -290,10 +290,18 @@ def _action(fn: Callable[..., dict[str, int] | None]) -> Callable[..., Expect]:
 
     @functools.wraps(fn)
     def wrapper(self: Model, *args: Any, **kwargs: Any) -> Expect:
+        outermost = not self._acting
+        if outermost:
+            self._note_world()
+        self._acting += 1
         try:
             values = fn(self, *args, **kwargs)
         except _Revert as refusal:
             return Expect(False, refusal.reason, {})
+        finally:
+            self._acting -= 1
+        if outermost:
+            self._held_mark = self.held_for_users()
         return Expect(True, None, dict(values or {}))
 
     # help() shows what callers get: an Expect, not the effects' dict.
@@ -377,6 +385,10 @@ class Model:
         self.other_credits: dict[str, int] = {}
         # Values moved by the action in progress.
         self._moved: dict[str, int] = {}
+        # What the world (not the protocol) did to held_for_users(): see world_gain().
+        self._world_gain = 0
+        self._held_mark = 0
+        self._acting = 0
 
     # ================================================================ world
     def credit(self, address: str, wei: int) -> None:
@@ -393,6 +405,27 @@ class Model:
             self.reth_eth += wei
         else:
             self.other_credits[address] = self.other_credits.get(address, 0) + wei
+
+    def world_gain(self) -> int:
+        """What the world did to :meth:`held_for_users` so far (signed wei, cumulative).
+
+        Only actions change the protocol, so any change in what is held for
+        rETH holders between two actions is the world's: beacon rewards add
+        to it; penalties, leaks and slashings take from it (rewards already
+        reported included: past ``U + N`` the users share a penalty, see
+        ROCKETPOOL.md's split). Comparing this figure at two reports gives
+        the users' net loss to the beacon chain in between, the only reason
+        the rate may fall and holders may be owed more than is held.
+        """
+        if not self._acting:
+            self._note_world()
+        return self._world_gain
+
+    def _note_world(self) -> None:
+        """Book the change in :meth:`held_for_users` since the last action as the world's."""
+        held = self.held_for_users()
+        self._world_gain += held - self._held_mark
+        self._held_mark = held
 
     def fund_rpl(self, to: str, amount: int) -> Expect:
         """The guardian (holder of the fixed RPL supply) sends ``amount`` RPL to ``to``.
@@ -1664,9 +1697,20 @@ class Model:
             return 0
 
     def minipool_total(self, minipool: Any) -> int:
-        """Beacon balance + contract ETH - refund balance: what the minipool will split."""
+        """Beacon balance + contract ETH - refund balance: what the minipool will split.
+
+        A deposit the minipool made that the beacon chain has not processed
+        yet (between the call and the harness ingesting its log) counts as
+        on the beacon chain already: the ETH is the validator's either way.
+        """
         mp = self._minipool(minipool)
-        return self.validator_balance(mp.address) + mp.eth - mp.refund
+        try:
+            validator = self.beacon.validator(mp.pubkey)
+        except KeyError:
+            balance = seen = 0
+        else:
+            balance, seen = validator.balance * GWEI, validator.deposited * GWEI
+        return balance + mp.beacon_deposited - seen + mp.eth - mp.refund
 
     def pending_user_share(self, minipool: Any) -> int:
         """The users' share of :meth:`minipool_total` under the rules that would apply now.

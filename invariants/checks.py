@@ -58,12 +58,43 @@ class EconomicEvent:
 
     ``"uncovered-loss"``: users lost more than a node's bond since the last
     report, so holders are owed more than is held until the next report
-    socialises it. ``"uncovered-loss-socialised"``: a report lowered the rate,
-    by no more than the uncovered loss over the supply.
+    socialises it. ``"uncovered-loss-socialised"``: a report lowered the
+    rate after such a loss, by no more than the users' loss over the supply.
+    ``"beacon-loss-socialised"``: a report lowered the rate with every loss
+    within its bond: penalties took rewards the last report had counted,
+    whose users' part is theirs to lose (ROCKETPOOL.md's split above
+    ``U + N``), by no more than that loss over the supply.
     """
 
     name: str
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportMarks:
+    """The model's running loss figures when the last report was accepted.
+
+    ``uncovered`` is :meth:`Model.uncovered_losses` (losses past the bonds,
+    which name the event), ``world_gain`` is :meth:`Model.world_gain` (what
+    the beacon chain did to the users' holdings, which bounds the
+    allowance). The zero marks stand for a report at the very start.
+    """
+
+    uncovered: int = 0
+    world_gain: int = 0
+
+    @classmethod
+    def of(cls, model: Model) -> ReportMarks:
+        """The marks of a report accepted now."""
+        return cls(model.uncovered_losses(), model.world_gain())
+
+    def lost_since(self, model: Model) -> int:
+        """The users' net loss to the beacon chain since these marks (wei, at least 0)."""
+        return max(0, self.world_gain - model.world_gain())
+
+    def uncovered_since(self, model: Model) -> int:
+        """Growth of the losses past the bonds since these marks (wei, at least 0)."""
+        return max(0, model.uncovered_losses() - self.uncovered)
 
 
 def _amount(wei: int) -> str:
@@ -76,7 +107,7 @@ def _short(address: str) -> str:
 
 # ================================================================ the two properties
 def check_solvency(
-    obs: Observation, model: Model, uncovered_at_last_report: int = 0
+    obs: Observation, model: Model, at_last_report: ReportMarks | None = None
 ) -> EconomicEvent | None:
     """Solvency: rETH holders are never owed more than the protocol holds for them.
 
@@ -84,36 +115,41 @@ def check_solvency(
     supply itself while nothing was reported), from the chain;
     ``held = model.held_for_users()`` (pool user balance + rETH's ETH + users'
     share of every minipool's beacon and contract balance), from the rules.
-    Holds when ``owed - held <= dust + uncovered``, where ``dust =
-    totalSupply // 1e18 + 1`` wei of rounding and ``uncovered =
-    model.uncovered_losses() - uncovered_at_last_report`` is the users' loss
-    past node bonds since the last accepted report (the caller remembers the
-    model's figure when a report is accepted). While such a loss is
-    outstanding the check returns the event ``"uncovered-loss"``.
+    Holds when ``owed - held <= dust + lost``, where ``dust = totalSupply //
+    1e18 + 1`` wei of rounding and ``lost`` is the users' net loss to the
+    beacon chain since the last accepted report (``at_last_report``, see
+    :class:`ReportMarks`; the zero marks by default). A report is a
+    snapshot: a penalty after it can take value the report counted, until
+    the next report. While losses past the bonds are outstanding the check
+    returns the event ``"uncovered-loss"``.
     """
+    marks = at_last_report or ReportMarks()
     owed = obs.reth_value(obs.reth_supply)
     held = model.held_for_users()
     dust = obs.reth_supply // ONE + 1
-    uncovered = max(0, model.uncovered_losses() - uncovered_at_last_report)
+    lost = marks.lost_since(model)
+    uncovered = marks.uncovered_since(model)
     gap = owed - held
     details = {
         "owed": owed,
         "held": held,
         "gap": gap,
         "dust": dust,
+        "lost_since_report": lost,
         "uncovered_since_report": uncovered,
         "reth_supply": obs.reth_supply,
         "reported_total_eth": obs.reported_total_eth,
         "reported_reth_supply": obs.reported_reth_supply,
     }
-    if gap > dust + uncovered:
+    if gap > dust + lost:
         raise InvariantViolation(
             "solvency",
             f"rETH holders are owed {_amount(owed)} at the reported rate but the protocol "
-            f"holds {_amount(held)} for them: short by {_amount(gap - dust - uncovered)} "
-            f"beyond {dust} wei of rounding and {_amount(uncovered)} of losses past node bonds "
-            "since the last report; look for ETH that left the users' side (a split paying "
-            "the node too much, a burn or refund paying twice) or a report above the truth",
+            f"holds {_amount(held)} for them: short by {_amount(gap - dust - lost)} "
+            f"beyond {dust} wei of rounding and {_amount(lost)} the users lost on the beacon "
+            "chain since the last report; look for ETH that left the users' side (a split "
+            "paying the node too much, a burn or refund paying twice) or a report above the "
+            "truth",
             details,
         )
     if uncovered > 0:
@@ -122,50 +158,61 @@ def check_solvency(
 
 
 def check_rate_monotonicity(
-    previous_rate: int, new_rate: int, supply: int, uncovered_since_last_report: int
+    previous_rate: int,
+    new_rate: int,
+    supply: int,
+    lost_since_last_report: int,
+    uncovered_since_last_report: int = 0,
 ) -> EconomicEvent | None:
     """rETH rate monotonicity, checked when an oracle report is accepted.
 
-    ``new_rate >= previous_rate``, unless users lost more than node bonds
-    since the previous report (``uncovered_since_last_report`` wei, the rise
-    of ``model.uncovered_losses()``): then the rate may fall by at most
-    ``uncovered * 1e18 // supply + RATE_DUST`` and the check returns the
-    event ``"uncovered-loss-socialised"``. ``supply`` is the rETH supply of
-    the new report. A report of zero supply is exempt: with no holders the
-    rate goes back to 1 ETH per rETH by definition and harms no one.
+    ``new_rate >= previous_rate``, unless the users lost value on the beacon
+    chain since the previous report (``lost_since_last_report`` wei, net of
+    rewards: see :meth:`ReportMarks.lost_since`): then the rate may fall by
+    at most ``lost * 1e18 // supply + RATE_DUST``, and the check returns
+    ``"uncovered-loss-socialised"`` if losses past the bonds grew
+    (``uncovered_since_last_report``), else ``"beacon-loss-socialised"``
+    (penalties took reported rewards; every loss stayed within its bond).
+    ``supply`` is the rETH supply of the new report: holders who burned at
+    the old rate leave the loss to those who stay. A report of zero supply
+    is exempt: with no holders the rate goes back to 1 ETH per rETH by
+    definition and harms no one.
     """
     if new_rate >= previous_rate or supply == 0:
         return None
     fall = previous_rate - new_rate
-    uncovered = max(0, uncovered_since_last_report)
-    bound = uncovered * ONE // supply + RATE_DUST if uncovered else 0
+    lost = max(0, lost_since_last_report)
+    bound = lost * ONE // supply + RATE_DUST if lost else 0
     details = {
         "previous_rate": previous_rate,
         "new_rate": new_rate,
         "fall": fall,
         "bound": bound,
         "supply": supply,
-        "uncovered_since_last_report": uncovered,
+        "lost_since_last_report": lost,
+        "uncovered_since_last_report": max(0, uncovered_since_last_report),
     }
-    if uncovered == 0:
+    if lost == 0:
         raise InvariantViolation(
             "rate-monotonicity",
             f"an accepted report lowered the rETH rate from {previous_rate} to {new_rate} wei "
-            f"per rETH (by {fall} wei) although no validator lost more than its bond since the "
-            "previous report; look for a report below the truth, or ETH lost from the "
-            "users' side between reports",
+            f"per rETH (by {fall} wei) although the users lost nothing on the beacon chain "
+            "since the previous report; look for a report below the truth, or ETH lost from "
+            "the users' side between reports",
             details,
         )
     if fall > bound:
         raise InvariantViolation(
             "rate-monotonicity",
             f"an accepted report lowered the rETH rate from {previous_rate} to {new_rate} wei "
-            f"per rETH (by {fall} wei), more than the {bound} wei that "
-            f"{_amount(uncovered)} of uncovered losses over a supply of {supply} explain; "
-            "users were charged more than the loss past the bonds",
+            f"per rETH (by {fall} wei), more than the {bound} wei that the users' "
+            f"{_amount(lost)} lost on the beacon chain over a supply of {supply} explains; "
+            "users were charged more than their loss",
             details,
         )
-    return EconomicEvent("uncovered-loss-socialised", details)
+    if uncovered_since_last_report > 0:
+        return EconomicEvent("uncovered-loss-socialised", details)
+    return EconomicEvent("beacon-loss-socialised", details)
 
 
 # ================================================================ ETH and rETH
@@ -625,7 +672,7 @@ def check_all(
     model: Model,
     previous_obs: Observation | None = None,
     *,
-    uncovered_at_last_report: int = 0,
+    at_last_report: ReportMarks | None = None,
     initial_total: int | None = None,
     funded: Mapping[str, int] | None = None,
     baseline: Observation | None = None,
@@ -640,13 +687,14 @@ def check_all(
     free lunch (needs ``baseline`` and ``actors``). ``funded`` maps actors
     to ETH the harness minted into them since the baseline.
 
-    ``uncovered_at_last_report`` is ``model.uncovered_losses()`` when the
-    last report before this step was accepted. When this step accepted one,
-    solvency is judged against the new report with no allowance, and the
-    caller must remember ``model.uncovered_losses()`` as the new figure
+    ``at_last_report`` holds the model's marks when the last report before
+    this step was accepted (zero marks by default). When this step accepted
+    one, solvency is judged against the new report with no allowance, and
+    the caller must take ``ReportMarks.of(model)`` as the new marks
     (:class:`invariants.Watcher` does).
     """
     funded = dict(funded or {})
+    marks = at_last_report or ReportMarks()
     events: list[EconomicEvent | None] = []
     check_vault(obs, model)
     check_reth_supply(obs, model)
@@ -655,18 +703,18 @@ def check_all(
     check_beacon_deposits(obs)
     if initial_total is not None:
         check_eth_conservation(obs, initial_total, sum(funded.values()))
-    uncovered_now = model.uncovered_losses()
     if report_accepted(previous_obs, obs):
         events.append(
             check_rate_monotonicity(
                 previous_obs.exchange_rate,
                 obs.exchange_rate,
                 obs.reported_reth_supply,
-                uncovered_now - uncovered_at_last_report,
+                marks.lost_since(model),
+                marks.uncovered_since(model),
             )
         )
-        uncovered_at_last_report = uncovered_now
-    events.append(check_solvency(obs, model, uncovered_at_last_report))
+        marks = ReportMarks.of(model)
+    events.append(check_solvency(obs, model, marks))
     if baseline is not None and actors is not None:
         check_no_free_lunch(obs, model, actors, baseline, funded)
     return [event for event in events if event is not None]
@@ -677,6 +725,7 @@ __all__ = [
     "LEGAL_TRANSITIONS",
     "RATE_DUST",
     "EconomicEvent",
+    "ReportMarks",
     "check_all",
     "check_beacon_deposits",
     "check_deposit_pool",

@@ -1,7 +1,7 @@
 """The state the pure checks need from one step to the next, kept in one place.
 
 :class:`Watcher` takes the baseline observation, remembers the previous one,
-the ETH the harness minted and the uncovered losses at the last accepted
+the ETH the harness minted and the model's loss marks at the last accepted
 report, and after each step observes the chain once and runs
 :func:`invariants.checks.check_all`.
 """
@@ -12,7 +12,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from harness.model import Model, norm
-from invariants.checks import EconomicEvent, check_all, conservation_baseline, report_accepted
+from invariants.checks import (
+    EconomicEvent,
+    ReportMarks,
+    check_all,
+    conservation_baseline,
+    report_accepted,
+)
 from invariants.observe import Observation, StorageWrites, observe
 
 
@@ -45,7 +51,7 @@ class Watcher:
         self.previous: Observation = self.baseline
         self.initial_total = conservation_baseline(self.baseline)
         self.funded: dict[str, int] = {}
-        self.uncovered_at_last_report = model.uncovered_losses()
+        self.at_last_report = ReportMarks.of(model)
         self.events: list[EconomicEvent] = []
         self._last_uncovered_event = 0
 
@@ -68,14 +74,14 @@ class Watcher:
             obs,
             self.model,
             self.previous,
-            uncovered_at_last_report=self.uncovered_at_last_report,
+            at_last_report=self.at_last_report,
             initial_total=self.initial_total,
             funded=self.funded,
             baseline=self.baseline,
             actors=self.actors,
         )
         if report_accepted(self.previous, obs):
-            self.uncovered_at_last_report = self.model.uncovered_losses()
+            self.at_last_report = ReportMarks.of(self.model)
             self._last_uncovered_event = 0
         self.previous = obs
         fresh = []

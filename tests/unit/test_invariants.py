@@ -20,6 +20,7 @@ from invariants import (
     MinipoolObservation,
     NodeObservation,
     Observation,
+    ReportMarks,
     check_all,
     check_beacon_deposits,
     check_deposit_pool,
@@ -196,8 +197,57 @@ def test_a_loss_past_the_bond_since_the_report_is_the_uncovered_loss_event(m, ob
     assert event.name == "uncovered-loss"
     assert event.details["uncovered_since_report"] == 4 * ETH
     # Already outstanding at the last report: no allowance left.
-    error = violation(check_solvency, obs, m, uncovered_at_last_report=4 * ETH)
+    error = violation(check_solvency, obs, m, ReportMarks.of(m))
     assert error.name == "solvency"
+
+
+def test_a_penalty_that_takes_reported_rewards_is_allowed_until_the_next_report():
+    """Rewards the report counted can be lost: above U + N the users share a penalty."""
+    m = staked_model()
+    validator = m.beacon.validator(pubkey(MINIPOOL))
+    m.beacon.reward(validator, ETH)  # 33 ETH: users' part of 1 ETH of rewards
+    report(m, 2)
+    marks = ReportMarks.of(m)
+    users_rewards = ETH - m.node_split(MINIPOOL, ETH)["node"]
+    assert m.held_for_users() == 24 * ETH + users_rewards
+    m.beacon.penalise(validator, ETH // 2)  # 32.5 ETH: within the bond, no capital lost
+    assert m.uncovered_losses() == 0
+    lost = marks.lost_since(m)
+    assert lost == users_rewards - (ETH // 2 - m.node_split(MINIPOOL, ETH // 2)["node"])
+    obs = observation_of(m)
+    assert check_solvency(obs, m, marks) is None
+    # Without the allowance the same gap is a violation: the check is not blind.
+    error = violation(check_solvency, obs, m, ReportMarks.of(m))
+    assert error.details["gap"] == lost
+    # The next report lowers the rate by the loss over the supply: a named event.
+    report(m, 3)
+    event = check_rate_monotonicity(obs.exchange_rate, m.rate(), m.reth_supply, lost, 0)
+    assert event.name == "beacon-loss-socialised"
+    assert event.details["fall"] <= lost * ETH // m.reth_supply + RATE_DUST
+
+
+def test_a_deposit_on_its_way_to_the_beacon_chain_counts_as_there_already():
+    m = new_model()
+    node_ready(m)
+    assert m.deposit(DEPOSITOR, 24 * ETH, now=0).ok
+    create(m, MINIPOOL)
+    held, gain = m.held_for_users(), m.world_gain()
+    assert m.stake(MINIPOOL, SCRUB + 1).ok  # 31 ETH sent; the beacon has not seen it yet
+    assert m.minipool_total(MINIPOOL) == 32 * ETH
+    assert m.held_for_users() == held
+    m.beacon.process_deposit(pubkey(MINIPOOL), credentials(MINIPOOL), 31 * GWEI_PER_ETH)
+    assert m.minipool_total(MINIPOOL) == 32 * ETH
+    assert m.world_gain() == gain
+
+
+def test_protocol_actions_are_not_counted_as_the_worlds_doing():
+    m = staked_model()
+    before = m.world_gain()
+    assert m.deposit(OTHER, 5 * ETH, now=m.now).ok
+    assert m.burn(DEPOSITOR, ETH, now=m.now).ok
+    assert m.world_gain() == before
+    m.beacon.penalise(m.beacon.validator(pubkey(MINIPOOL)), 10 * ETH)  # 22 ETH: 2 past the bond
+    assert m.world_gain() == before - 2 * ETH
 
 
 # ---------------------------------------------------------------- rate monotonicity
@@ -206,20 +256,24 @@ def test_rate_may_rise_or_stay():
     assert check_rate_monotonicity(ETH, ETH + 1, 10 * ETH, 0) is None
 
 
-def test_rate_may_not_fall_without_an_uncovered_loss():
+def test_rate_may_not_fall_without_a_loss_on_the_beacon_chain():
     error = violation(check_rate_monotonicity, ETH, ETH - 1, 10 * ETH, 0)
     assert error.name == "rate-monotonicity"
-    assert "no validator lost more than its bond" in error.message
+    assert "the users lost nothing on the beacon chain" in error.message
     assert error.details["fall"] == 1
 
 
 def test_rate_may_fall_by_the_uncovered_loss_over_the_supply_as_a_named_event():
     # 4 ETH lost over 20 rETH: 0.2 ETH per rETH.
     bound = 4 * ETH * ETH // (20 * ETH) + RATE_DUST
-    event = check_rate_monotonicity(ETH, ETH - bound, 20 * ETH, 4 * ETH)
+    event = check_rate_monotonicity(ETH, ETH - bound, 20 * ETH, 4 * ETH, 4 * ETH)
     assert event == EconomicEvent("uncovered-loss-socialised", event.details)
     assert event.details["fall"] == bound
-    error = violation(check_rate_monotonicity, ETH, ETH - bound - 1, 20 * ETH, 4 * ETH)
+    # The same fall with every loss within its bond names the other event.
+    assert check_rate_monotonicity(ETH, ETH - bound, 20 * ETH, 4 * ETH).name == (
+        "beacon-loss-socialised"
+    )
+    error = violation(check_rate_monotonicity, ETH, ETH - bound - 1, 20 * ETH, 4 * ETH, 4 * ETH)
     assert error.name == "rate-monotonicity"
     assert "more than the" in error.message
     assert error.details["bound"] == bound
@@ -606,5 +660,5 @@ def test_check_all_judges_a_new_report_and_resets_the_solvency_allowance(m, obs)
     assert after.exchange_rate < obs.exchange_rate
     assert [e.name for e in check_all(after, m, lossy)] == ["uncovered-loss-socialised"]
     # A report that falls with no loss since the last one is a violation.
-    error = violation(check_all, after, m, lossy, uncovered_at_last_report=4 * ETH)
+    error = violation(check_all, after, m, lossy, at_last_report=ReportMarks.of(m))
     assert error.name == "rate-monotonicity"
