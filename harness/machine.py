@@ -57,6 +57,16 @@ def shared_protocol(config: Any = None, contracts_dir: Any = None) -> Protocol:
     return _WORLD[key]
 
 
+def _lifecycle_rule():
+    """A rule that makes one lifecycle move (see ``RocketPoolMachine._lifecycle``)."""
+
+    @rule(data=st.data())
+    def lifecycle(self, data) -> None:
+        self._lifecycle(data)
+
+    return lifecycle
+
+
 class RocketPoolMachine(RuleBasedStateMachine):
     """Depositors, node operators, the oDAO, the beacon chain and time, interleaved at random."""
 
@@ -178,11 +188,14 @@ class RocketPoolMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model.reth_supply > 0)
     @rule(data=st.data())
     def transfer_reth(self, data) -> None:
-        """A holder moves rETH to another actor."""
+        """A holder moves rETH to another actor (now and then more than it holds)."""
         who = self._actor(data, "depositor", label="who")
         to = self._actor(data, "depositor", "node_operator", "stranger", label="to")
         balance = self.model.reth_balances.get(norm(self.ctx.who(who)), 0)
-        self.do("transfer_reth", who=who, to=to, amount=balance // 3)
+        amount = data.draw(
+            st.sampled_from([balance // 3, balance // 3, balance + 1]), label="amount"
+        )
+        self.do("transfer_reth", who=who, to=to, amount=amount)
 
     # ------------------------------------------------------------------ nodes
     @rule(data=st.data())
@@ -258,15 +271,19 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """Time passes: rewards accrue, exits complete, sweeps pay minipools."""
         self.do("advance", seconds=seconds)
 
-    @rule(data=st.data())
-    def lifecycle(self, data) -> None:
+    def _lifecycle(self, data) -> None:
         """Move one minipool to its next stage, so whole lives happen in most examples.
 
         Queued: a depositor funds the queue. Prelaunch: wait out the scrub
-        period and stake. Staking: exit, and wait for the withdrawal sweep.
-        Withdrawn: the owner distributes. Dissolved: the owner closes. With
-        no minipool yet, a node creates one. Each move is recorded as the
-        ordinary steps it is made of.
+        period and stake. Staking, validator live: it exits, is slashed, or
+        is penalised past its bond and exits (a 16 ETH one may first have
+        its bond reduced), then the withdrawal sweep is awaited. Withdrawn:
+        the owner distributes (and finalises), or a stranger starts the
+        user-distribute timer and distributes in the window. Distributed by
+        a user: anyone slashes the shortfall, the owner takes the refund or
+        finalises. Dissolved: the owner closes. With no minipool yet, a
+        node creates one. Each move is recorded as the ordinary steps it is
+        made of.
         """
         candidates = self._minipools(INITIALISED, PRELAUNCH, STAKING, DISSOLVED, finalised=False)
         if not candidates:
@@ -283,14 +300,61 @@ class RocketPoolMachine(RuleBasedStateMachine):
             self.do("stake", minipool=index)
         elif mp.status == DISSOLVED:
             self.do("close", minipool=index)
+        elif mp.user_distributed:
+            self._settle_user_distributed(data, index, mp)
         else:
             validator = self.p.validator(self.ctx.minipools[index])
             if validator is not None and validator.status in ("active", "exiting"):
-                if validator.status == "active":
-                    self.do("beacon_exit", minipool=index)
-                self.do("advance", seconds=7 * DAY)
+                self._end_validator(data, index, mp, validator)
             else:
-                self.do("distribute", who="owner", minipool=index, rewards_only=False)
+                self._distribute_exit(data, index)
+
+    # Hypothesis picks among the enabled rules uniformly: registering the
+    # lifecycle several times makes about one step in five a lifecycle move,
+    # so most examples see minipools staked, exited, slashed and settled.
+    lifecycle = _lifecycle_rule()
+    lifecycle_2 = _lifecycle_rule()
+    lifecycle_3 = _lifecycle_rule()
+    lifecycle_4 = _lifecycle_rule()
+    lifecycle_5 = _lifecycle_rule()
+    lifecycle_6 = _lifecycle_rule()
+
+    def _end_validator(self, data, index: int, mp, validator) -> None:
+        """A live validator leaves the beacon chain; time passes until its ETH is swept."""
+        if validator.status == "active":
+            kind = data.draw(
+                st.sampled_from(["exit", "exit", "slash", "loss", "reduce"]), label="end"
+            )
+            if kind == "reduce" and mp.bond == 16 * ETH and not mp.reduce_time:
+                self.do("begin_reduce_bond", minipool=index)
+                self.do("advance", seconds=2 * DAY + HOUR)
+                self.do("reduce_bond", minipool=index)
+                return
+            if kind == "slash":
+                self.do("beacon_slash", minipool=index)
+                self.do("advance", seconds=37 * DAY)
+                return
+            if kind == "loss":
+                amount = data.draw(st.sampled_from([12 * ETH, 27 * ETH]), label="amount")
+                self.do("beacon_penalty", minipool=index, amount=amount)
+            self.do("beacon_exit", minipool=index)
+        self.do("advance", seconds=(37 if validator.slashed else 7) * DAY)
+
+    def _distribute_exit(self, data, index: int) -> None:
+        """The owner distributes the exit, or a stranger does after the user-distribute wait."""
+        if data.draw(st.booleans(), label="by_user"):
+            self.do("begin_user_distribute", who="stranger", minipool=index)
+            self.do("advance", seconds=90 * DAY + HOUR)
+            self.do("distribute", who="stranger", minipool=index, rewards_only=False)
+        else:
+            self.do("distribute", who="owner", minipool=index, rewards_only=False)
+
+    def _settle_user_distributed(self, data, index: int, mp) -> None:
+        """After a user distribution: slash any shortfall, then refund or finalise."""
+        if mp.slash > 0:
+            self.do("slash", who="stranger", minipool=index)
+        kind = data.draw(st.sampled_from(["refund", "finalise"]), label="kind")
+        self.do(kind if mp.refund > 0 or kind == "finalise" else "finalise", minipool=index)
 
     # ------------------------------------------------------------------ the beacon chain
     @precondition(lambda self: self._minipools(STAKING, finalised=False))

@@ -19,6 +19,7 @@ import boa
 
 from harness.checked import CheckedProtocol
 from harness.errors import revert_reason
+from harness.model import Expect
 from harness.protocol import Protocol
 from invariants import InvariantViolation
 
@@ -142,7 +143,8 @@ def _owner(ctx: StepContext, index: int, who: str) -> str:
     return ctx.who(who)
 
 
-def _unauthorised(ctx: StepContext, entry: str) -> None:
+def _unauthorised(ctx: StepContext, entry: str) -> Expect:
+    """A stranger calls ``entry``: the refusal the table names is the expected outcome."""
     reason, call = UNAUTHORISED[entry]
     stranger = ctx.who("stranger")
     try:
@@ -155,13 +157,14 @@ def _unauthorised(ctx: StepContext, entry: str) -> None:
                 f"{entry} by a stranger reverted with {actual!r}, expected {reason!r}",
                 {"entry": entry, "expected": reason, "actual": actual},
             ) from exc
-        return
+        return Expect(False, actual, {})
     if ctx.cp.check:
         raise InvariantViolation(
             "access-control",
             f"{entry} succeeded for a stranger: a privileged entry point is open",
             {"entry": entry, "expected": reason, "actual": "success"},
         )
+    return Expect(True, None, {})
 
 
 ACTIONS: dict[str, Callable[..., Any]] = {

@@ -122,10 +122,15 @@ def check_solvency(
     snapshot: a penalty after it can take value the report counted, until
     the next report. While losses past the bonds are outstanding the check
     returns the event ``"uncovered-loss"``.
+
+    ``held`` is at least 0, as in the truthful report: it goes negative
+    only when the pool's node balance (unspent deposit credit) exceeds the
+    pool's ETH after users lost their capital, and holders owed nothing at
+    a rate of 0 are not short of anything.
     """
     marks = at_last_report or ReportMarks()
     owed = obs.reth_value(obs.reth_supply)
-    held = model.held_for_users()
+    held = max(0, model.held_for_users())
     dust = obs.reth_supply // ONE + 1
     lost = marks.lost_since(model)
     uncovered = marks.uncovered_since(model)

@@ -662,3 +662,17 @@ def test_check_all_judges_a_new_report_and_resets_the_solvency_allowance(m, obs)
     # A report that falls with no loss since the last one is a violation.
     error = violation(check_all, after, m, lossy, at_last_report=ReportMarks.of(m))
     assert error.name == "rate-monotonicity"
+
+
+def test_solvency_counts_a_negative_holding_as_nothing_as_the_report_does(m, obs):
+    """Unspent deposit credit can exceed the pool's ETH once the users' capital is gone."""
+    m.pool_node_balance += m.pool_balance + 4 * ETH  # credit the pool cannot back
+    m.beacon.penalise(m.beacon.validator(pubkey(MINIPOOL)), 32 * ETH)
+    assert m.held_for_users() == -4 * ETH
+    report(m, 2)
+    assert m.report.total_eth == 0
+    after = observation_of(m)
+    assert check_solvency(after, m, ReportMarks.of(m)) is None
+    # Owed anything at all, holders are short by all of it.
+    error = violation(check_solvency, replace(after, reported_total_eth=ETH), m, ReportMarks.of(m))
+    assert error.details["held"] == 0
