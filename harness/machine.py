@@ -421,24 +421,71 @@ class RocketPoolMachine(RuleBasedStateMachine):
             self.do("vote_cancel_reduction", member=member, minipool=index)
 
     # ------------------------------------------------------------------ auctions
+    @precondition(lambda self: self._live_validators())
+    @rule(data=st.data())
+    def loss_past_the_bond(self, data) -> None:
+        """A validator loses more than its bond and the owner settles: RPL goes to auction.
+
+        Penalised by 12 ETH or slashed, it exits; once swept, the owner
+        distributes (which finalises and slashes the node's RPL for the
+        shortfall); anyone cuts a lot and a depositor may bid at once.
+        """
+        index = self._pick(data, self._live_validators(), "minipool")
+        if data.draw(st.booleans(), label="slashed"):
+            self.do("beacon_slash", minipool=index)
+            self.do("advance", seconds=37 * DAY)
+        else:
+            self.do("beacon_penalty", minipool=index, amount=12 * ETH)
+            self.do("beacon_exit", minipool=index)
+            self.do("advance", seconds=7 * DAY)
+        self.do("distribute", who="owner", minipool=index, rewards_only=False)
+        if self.model.auction_rpl > self.model.auction_allotted:
+            self.do("create_lot", who="depositor_1")
+            amount = data.draw(st.sampled_from([0, ETH // 2, 2 * ETH, 20 * ETH]), label="amount")
+            who = self._actor(data, "depositor", label="who")
+            self.do("place_bid", lot=len(self.model.lots) - 1, who=who, amount=amount)
+
+    def _live_validators(self) -> list[int]:
+        """Staking minipools whose validator is active on the beacon chain."""
+        out = []
+        for index in self._minipools(STAKING, finalised=False):
+            validator = self.p.validator(self.ctx.minipools[index])
+            if validator is not None and validator.status == "active":
+                out.append(index)
+        return out
+
     @precondition(lambda self: self.model.auction_rpl > 0)
     @rule(data=st.data())
     def auction(self, data) -> None:
-        """Anyone creates a lot; depositors bid, claim, recover."""
+        """Anyone cuts a lot (often bid on at once); depositors bid, claim, recover; time passes.
+
+        Lots run 50,400 blocks (about a week): "wait" lets the last one end,
+        so claims and recoveries can succeed. Lots are drawn newest first.
+        """
         lots = len(self.model.lots)
-        kind = data.draw(
-            st.sampled_from(["create", "bid", "bid", "claim", "recover"] if lots else ["create"]),
-            label="kind",
-        )
+        kinds = ["create", "bid", "bid", "claim", "recover", "wait"] if lots else ["create"]
+        kind = data.draw(st.sampled_from(kinds), label="kind")
+        who = self._actor(data, "depositor", label="who")
+        if kind == "wait":
+            self.do("advance", seconds=8 * DAY)
+            return
         if kind == "create":
             self.do("create_lot", who="depositor_1")
-            return
-        lot = data.draw(st.integers(0, lots - 1), label="lot")
-        who = self._actor(data, "depositor", label="who")
+            if len(self.model.lots) == lots or not data.draw(st.booleans(), label="bid_now"):
+                return
+            lot, kind = lots, "bid"
+        else:
+            lot = data.draw(st.sampled_from(range(lots - 1, -1, -1)), label="lot")
         if kind == "bid":
             amount = data.draw(st.sampled_from([0, ETH // 2, 2 * ETH, 20 * ETH]), label="amount")
             self.do("place_bid", lot=lot, who=who, amount=amount)
         elif kind == "claim":
+            # Usually a bidder of that lot (anyone else has nothing to claim).
+            bidders = [
+                n for n, a in self.ctx.actors.items() if norm(a) in self.model.lots[lot].bids
+            ]
+            if bidders and data.draw(st.booleans(), label="bidder"):
+                who = self._pick(data, sorted(bidders), "bidder")
             self.do("claim_bid", lot=lot, who=who)
         else:
             self.do("recover_unclaimed_rpl", lot=lot, who=who)
