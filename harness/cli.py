@@ -31,11 +31,7 @@ def _parser() -> argparse.ArgumentParser:
             "bring 3 ETH of rewards, have the oDAO report, and burn rETH at the new rate."
         ),
     )
-    demo.add_argument(
-        "--contracts",
-        metavar="DIR",
-        help="a (patched) copy of contracts/ to deploy instead of the project's own",
-    )
+    _add_contracts(demo, "deploy")
     shell = sub.add_parser(
         "shell",
         help="a Python REPL with the protocol deployed, to try calls and read reverts by hand",
@@ -47,11 +43,7 @@ def _parser() -> argparse.ArgumentParser:
             "Commands piped on stdin are run in order, so a session can be scripted."
         ),
     )
-    shell.add_argument(
-        "--contracts",
-        metavar="DIR",
-        help="a (patched) copy of contracts/ to deploy instead of the project's own",
-    )
+    _add_contracts(shell, "deploy")
     shell.add_argument(
         "--config",
         metavar="FILE",
@@ -62,24 +54,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+def _int_at_least(minimum: int):
+    """An argparse type: an integer no smaller than ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
+        return value
+
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
-    return value
+_positive_int = _int_at_least(1)
+_non_negative_int = _int_at_least(0)
 
 
 def _positive_seconds(text: str) -> float:
@@ -90,6 +81,30 @@ def _positive_seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text} must be more than 0 seconds")
     return value
+
+
+def _add_contracts(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument(
+        "--contracts",
+        metavar="DIR",
+        help=f"a (patched) copy of contracts/ to {verb} instead of the project's own",
+    )
+
+
+def _add_size(
+    parser: argparse.ArgumentParser,
+    helps: tuple[str, str, str],
+    defaults: tuple[int | None, int | None, int | None] = (None, None, None),
+) -> None:
+    """``--seed``, ``--examples`` and ``--steps`` with these help texts and defaults."""
+    for flag, kind, help_text, default in zip(
+        ("--seed", "--examples", "--steps"),
+        (_non_negative_int, _positive_int, _positive_int),
+        helps,
+        defaults,
+        strict=True,
+    ):
+        parser.add_argument(flag, type=kind, default=default, metavar="N", help=help_text)
 
 
 def _add_run(sub) -> None:
@@ -113,18 +128,14 @@ def _add_run(sub) -> None:
         help="campaign size from boa_config.toml: quick (two minutes), ci (derandomised, "
         "no database), deep (an hour); default quick",
     )
-    run.add_argument(
-        "--seed",
-        type=_non_negative_int,
-        metavar="N",
-        help="random seed; the same seed draws the same examples (default: a random one, "
-        "printed so the run can be repeated)",
-    )
-    run.add_argument(
-        "--examples", type=_positive_int, metavar="N", help="how many random sequences to run"
-    )
-    run.add_argument(
-        "--steps", type=_positive_int, metavar="N", help="rules per sequence, after the set-up"
+    _add_size(
+        run,
+        (
+            "random seed; the same seed draws the same examples (default: a random one, "
+            "printed so the run can be repeated)",
+            "how many random sequences to run",
+            "rules per sequence, after the set-up",
+        ),
     )
     run.add_argument(
         "--max-seconds",
@@ -140,11 +151,7 @@ def _add_run(sub) -> None:
         help="processes to fuzz in (spawned), with seeds SEED, SEED+1, ..., sharing the "
         "example database (default 1)",
     )
-    run.add_argument(
-        "--contracts",
-        metavar="DIR",
-        help="a (patched) copy of contracts/ to fuzz instead of the project's own",
-    )
+    _add_contracts(run, "fuzz")
     run.add_argument(
         "--json",
         metavar="PATH",
@@ -164,26 +171,16 @@ def _add_bench(sub) -> None:
             "deploy is not timed."
         ),
     )
-    bench.add_argument(
-        "--seed", type=_non_negative_int, default=0, metavar="N", help="random seed (default 0)"
+    _add_size(
+        bench,
+        (
+            "random seed (default 0)",
+            "examples to run (default 10)",
+            "rules per example (default 30)",
+        ),
+        defaults=(0, 10, 30),
     )
-    bench.add_argument(
-        "--examples",
-        type=_positive_int,
-        default=10,
-        metavar="N",
-        help="examples to run (default 10)",
-    )
-    bench.add_argument(
-        "--steps",
-        type=_positive_int,
-        default=30,
-        metavar="N",
-        help="rules per example (default 30)",
-    )
-    bench.add_argument(
-        "--contracts", metavar="DIR", help="a (patched) copy of contracts/ to measure instead"
-    )
+    _add_contracts(bench, "measure")
     bench.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
 
 
