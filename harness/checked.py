@@ -300,7 +300,22 @@ class CheckedProtocol:
         """
         p = self.p
         p.check_beacon_synced()
-        truth = p.oracle.truthful_balances()
+        try:
+            truth = p.oracle.truthful_balances()
+        except boa.BoaError as exc:
+            # The honest oDAO reads public views (getBalance, calculateUserShare, ...):
+            # one reverting in a reachable state leaves the network without reports.
+            reason = revert_reason(exc)  # before str(exc), which rewrites the error
+            trace = str(exc)
+            if not reason or reason.startswith("Revert("):
+                reason = "no reason string: an arithmetic check or a bare assert"
+            where = next((ln[4:] for ln in trace.splitlines() if ln.startswith("[E] ")), "?")
+            raise InvariantViolation(
+                "oracle-read",
+                "the honest oDAO could not read the chain to report: a view it relies on "
+                f"reverted ({reason}) at {where}",
+                {"reason": reason, "trace": trace[:2_000]},
+            ) from exc
         expected = self.model.truthful_report() if self.check else truth
         if truth != expected:
             raise InvariantViolation(
