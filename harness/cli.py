@@ -157,6 +157,11 @@ def _add_run(sub) -> None:
         metavar="PATH",
         help="also write the figures (examples, steps/s, failures, rule metrics) as JSON",
     )
+    run.add_argument(
+        "--failures-dir",
+        metavar="DIR",
+        help="where to write replay files (created if missing; default failures/)",
+    )
 
 
 def _add_bench(sub) -> None:
@@ -217,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                 contracts_dir=args.contracts,
                 json_path=args.json,
                 console=console,
+                failures_dir=args.failures_dir,
             )
             return result.exit_code
         if args.command == "bench":
