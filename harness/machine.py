@@ -25,6 +25,7 @@ from harness.invariant_runner import check_step, start_watching
 from harness.model import norm
 from harness.protocol import Protocol
 from harness.steps import UNAUTHORISED, StepContext, execute
+from harness.views import VIEW_CONTRACTS, VIEW_NAMES, maximum_deposit, view_args
 
 ETH = 10**18
 HOUR = 3_600
@@ -164,14 +165,23 @@ class RocketPoolMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------ depositors
     @rule(data=st.data())
     def deposit(self, data) -> None:
-        """A depositor deposits: below the minimum, typical, or past capacity."""
+        """A depositor deposits: below the minimum, typical, past capacity, or at its very edge.
+
+        The edge is the largest deposit the rules accept now (the pool
+        maximum plus, while assignment is on, what the queue still needs),
+        and one wei more: where an off-by-one in the capacity rule shows.
+        """
         amount = data.draw(
             st.one_of(
                 st.sampled_from([0, 10**16 - 1, 10**16, 24 * ETH, 31 * ETH, 300 * ETH]),
                 st.integers(min_value=10**16, max_value=64 * ETH),
+                st.sampled_from(["limit", "past the limit"]),
             ),
             label="amount",
         )
+        if isinstance(amount, str):
+            limit = maximum_deposit(self.model)
+            amount = limit if amount == "limit" else limit + 1
         self.do("deposit", who=self._actor(data, "depositor", label="who"), amount=amount)
 
     @precondition(lambda self: self.model.reth_supply > 0)
@@ -341,13 +351,20 @@ class RocketPoolMachine(RuleBasedStateMachine):
         self.do("advance", seconds=(37 if validator.slashed else 7) * DAY)
 
     def _distribute_exit(self, data, index: int) -> None:
-        """The owner distributes the exit, or a stranger does after the user-distribute wait."""
-        if data.draw(st.booleans(), label="by_user"):
+        """The owner distributes the exit, or a stranger does after the user-distribute wait.
+
+        Now and then a stranger tries first, before any wait (it must be
+        refused), and the owner then distributes.
+        """
+        by = data.draw(st.sampled_from(["owner", "user", "stranger first"]), label="by")
+        if by == "user":
             self.do("begin_user_distribute", who="stranger", minipool=index)
             self.do("advance", seconds=90 * DAY + HOUR)
             self.do("distribute", who="stranger", minipool=index, rewards_only=False)
-        else:
-            self.do("distribute", who="owner", minipool=index, rewards_only=False)
+            return
+        if by == "stranger first":
+            self.do("distribute", who="stranger", minipool=index, rewards_only=False)
+        self.do("distribute", who="owner", minipool=index, rewards_only=False)
 
     def _settle_user_distributed(self, data, index: int, mp) -> None:
         """After a user distribution: slash any shortfall, then refund or finalise."""
@@ -527,6 +544,17 @@ class RocketPoolMachine(RuleBasedStateMachine):
     def unauthorised(self, entry: str) -> None:
         """A stranger calls a privileged entry point: it must be refused."""
         self.do("unauthorised", entry=entry)
+
+    @rule(data=st.data())
+    def read_view(self, data) -> None:
+        """Anyone reads a public view: it must answer, with the value the rules give."""
+        # The contract first, then one of its views: each contract is read as often.
+        contract = data.draw(st.sampled_from(VIEW_CONTRACTS), label="contract")
+        view = data.draw(
+            st.sampled_from([v for v in VIEW_NAMES if v.startswith(contract + ".")]), label="view"
+        )
+        args = view_args(view, list(self.ctx.actors), lambda s, label: data.draw(s, label=label))
+        self.do("read_view", view=view, **args)
 
     # ------------------------------------------------------------------ invariants
     @invariant()

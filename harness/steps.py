@@ -21,6 +21,7 @@ from harness.checked import CheckedProtocol
 from harness.errors import revert_reason
 from harness.model import Expect
 from harness.protocol import Protocol
+from harness.views import read_view
 from invariants import InvariantViolation
 
 ETH = 10**18
@@ -234,6 +235,7 @@ ACTIONS: dict[str, Callable[..., Any]] = {
         ctx.who(node), ctx.who(node), ctx.who(to)
     ),
     "unauthorised": lambda ctx, entry: _unauthorised(ctx, entry),
+    "read_view": lambda ctx, view, **args: read_view(ctx, view, args),
 }
 
 
