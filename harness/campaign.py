@@ -17,11 +17,13 @@ or the ``ci`` profile (no database), depends on the seed alone.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import multiprocessing
 import queue as queue_module
 import random
 import re
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -95,6 +97,8 @@ class CampaignResult:
     budget_reached: bool
     failures: list[CampaignFailure] = field(default_factory=list)
     rules: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Per contract file, with --coverage (harness.vycoverage.FileCoverage).
+    coverage: list[Any] | None = None
     # When the first failing example ended: fuzzing seconds, and steps and
     # examples run by then (in the worker that failed first); None if none failed.
     first_failure_seconds: float | None = None
@@ -141,6 +145,7 @@ class CampaignResult:
                 for f in self.failures
             ],
             "rules": self.rules,
+            "coverage": None if self.coverage is None else coverage_json(self.coverage),
         }
 
 
@@ -164,6 +169,8 @@ class _Job:
     # for other failures and shrink the first for at most that many seconds
     # (0: not at all), so the run ends soon after its first failure.
     shrink_seconds: float | None = None
+    # Measure Vyper line and branch coverage into this coverage.py data file.
+    coverage_file: str | None = None
 
 
 def campaign_settings(
@@ -253,8 +260,14 @@ def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = No
     """
     machine_cls = RocketPoolMachine
     saved = {name: getattr(machine_cls, name) for name in _MACHINE_CLASS_STATE}
+    measuring = contextlib.nullcontext()
+    if job.coverage_file is not None:
+        from harness.vycoverage import measuring as coverage_measuring
+
+        measuring = coverage_measuring(job.coverage_file)
     try:
-        return _run_worker(job, machine_cls, progress)
+        with measuring:
+            return _run_worker(job, machine_cls, progress)
     finally:
         # Leave the class as found: pytest runs its TestCase in the same process.
         for name, value in saved.items():
@@ -515,13 +528,16 @@ def run_campaign(
     console: Console | None = None,
     config: Any = None,
     failures_dir: str | Path | None = None,
+    coverage: bool = False,
 ) -> CampaignResult:
     """Run a campaign; flags given here override the profile's values.
 
     ``seed`` defaults to a random one, printed, so every run can be repeated.
     With ``workers`` > 1, worker ``i`` runs with ``seed + i`` in its own
     spawned process, all sharing the example database. Replay files go to
-    ``failures_dir`` (created if missing; default ``failures/``). Raises
+    ``failures_dir`` (created if missing; default ``failures/``). With
+    ``coverage``, every worker measures Vyper line and branch coverage (see
+    :mod:`harness.vycoverage`) and a per-contract table follows. Raises
     :class:`ConfigError` for a bad profile, contracts directory or JSON path.
     """
     console = console or Console()
@@ -570,6 +586,10 @@ def run_campaign(
         )
         for i in range(workers)
     ]
+    coverage_dir = tempfile.TemporaryDirectory(prefix="rpfuzz-coverage-") if coverage else None
+    if coverage_dir is not None:
+        for job in jobs:
+            job.coverage_file = str(Path(coverage_dir.name) / f"coverage.w{job.worker}")
     totals = {"examples": 0, "steps": 0, "seconds": 0.0, "failures": 0}
     progress: dict[int, dict[str, Any]] = {}
 
@@ -608,6 +628,13 @@ def run_campaign(
         first_failure_steps=combined["first_failure_steps"],
         first_failure_examples=combined["first_failure_examples"],
     )
+    if coverage_dir is not None:
+        from harness.vycoverage import contract_coverage
+
+        with coverage_dir:
+            result.coverage = contract_coverage(
+                [job.coverage_file for job in jobs], contracts_dir or DEFAULT_CONTRACTS_DIR
+            )
     if json_path is not None:
         Path(json_path).write_text(json.dumps(result.to_json(), indent=2) + "\n")
     _print_result(console, result, budget)
@@ -689,3 +716,87 @@ def _print_result(console: Console, result: CampaignResult, budget: float) -> No
         )
     if not result.failures:
         console.print("[green]every invariant held[/]")
+    if result.coverage is not None:
+        console.print(coverage_table(result.coverage))
+        _print_unreached(console, result.coverage)
+
+
+# --------------------------------------------------------------------------- coverage
+def coverage_totals(files: list[Any]) -> dict[str, Any]:
+    """Lines, branches and external functions over every file, hit and in all."""
+    lines = sum(f.lines for f in files)
+    lines_hit = sum(f.lines_hit for f in files)
+    branches = sum(f.branches for f in files)
+    branches_hit = sum(f.branches_hit for f in files)
+    functions = sum(len(f.functions) for f in files)
+    missed = sum(len(f.functions_missed) for f in files)
+    return {
+        "lines": lines,
+        "lines_hit": lines_hit,
+        "line_percent": round(100 * lines_hit / lines, 2) if lines else 100.0,
+        "branches": branches,
+        "branches_hit": branches_hit,
+        "branch_percent": round(100 * branches_hit / branches, 2) if branches else 100.0,
+        "external_functions": functions,
+        "external_functions_reached": functions - missed,
+    }
+
+
+def coverage_json(files: list[Any]) -> dict[str, Any]:
+    """The ``coverage`` part of the ``--json`` document."""
+    return {
+        "total": coverage_totals(files),
+        "files": [
+            {
+                "file": Path(f.path).name,
+                "lines": f.lines,
+                "lines_hit": f.lines_hit,
+                "branches": f.branches,
+                "branches_hit": f.branches_hit,
+                "missed_lines": f.missed_lines,
+                "missed_branches": [list(arc) for arc in f.missed_branches],
+                "external_functions": len(f.functions),
+                "external_functions_missed": f.functions_missed,
+            }
+            for f in files
+        ],
+    }
+
+
+def coverage_table(files: list[Any]) -> Table:
+    """Per contract file: lines and branches hit, and external functions entered."""
+    table = Table(title="Vyper coverage", title_justify="left")
+    table.add_column("contract", no_wrap=True)
+    table.add_column("lines", justify="right")
+    table.add_column("line %", justify="right")
+    table.add_column("branches", justify="right")
+    table.add_column("branch %", justify="right")
+    table.add_column("external fns", justify="right")
+    for f in files:
+        table.add_row(
+            Path(f.path).name,
+            f"{f.lines_hit}/{f.lines}",
+            f"{f.line_percent:.1f}%",
+            f"{f.branches_hit}/{f.branches}",
+            f"{f.branch_percent:.1f}%",
+            f"{len(f.functions) - len(f.functions_missed)}/{len(f.functions)}",
+        )
+    total = coverage_totals(files)
+    table.add_row(
+        "[bold]total[/]",
+        f"{total['lines_hit']}/{total['lines']}",
+        f"{total['line_percent']:.1f}%",
+        f"{total['branches_hit']}/{total['branches']}",
+        f"{total['branch_percent']:.1f}%",
+        f"{total['external_functions_reached']}/{total['external_functions']}",
+    )
+    return table
+
+
+def _print_unreached(console: Console, files: list[Any]) -> None:
+    for f in files:
+        if f.functions_missed:
+            console.print(
+                f"  never entered in {Path(f.path).name}: {', '.join(f.functions_missed)}",
+                soft_wrap=True,
+            )

@@ -169,6 +169,12 @@ def _add_run(sub) -> None:
         help="also write the figures (examples, steps/s, failures, rule metrics) as JSON",
     )
     run.add_argument(
+        "--coverage",
+        action="store_true",
+        help="measure Vyper line and branch coverage of the campaign (slower) and print it "
+        "per contract, with the external functions no step entered",
+    )
+    run.add_argument(
         "--failures-dir",
         metavar="DIR",
         help="where to write replay files (created if missing; default failures/)",
@@ -299,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
                 json_path=args.json,
                 console=console,
                 failures_dir=args.failures_dir,
+                coverage=args.coverage,
             )
             return result.exit_code
         if args.command == "zoo":
