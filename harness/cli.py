@@ -249,13 +249,15 @@ def _add_zoo(sub) -> None:
 def _add_bench(sub) -> None:
     bench = sub.add_parser(
         "bench",
-        help="measure throughput: the machine's steps/s against replaying its steps bare",
+        help="measure throughput: the machine's steps/s and examples/s against replaying "
+        "its steps bare",
         description=(
-            "Run the machine for a fixed seed and size on one core and measure its steps/s; "
-            "then replay exactly the same steps straight on titanoboa, without Hypothesis, "
-            "the model or the invariants, and measure that. Prints both, their ratio (how "
-            "much of the raw EVM speed the harness keeps) and the peak memory. The one-time "
-            "deploy is not timed."
+            "Run the machine for a fixed seed and size on one core and measure its steps/s "
+            "and examples/s; then replay exactly the same steps straight on titanoboa, without "
+            "Hypothesis, the model or the invariants, and measure that. Prints both, their "
+            "ratio (how much of the raw EVM speed the harness keeps), the peak memory and the "
+            "load average when it started (other processes slow it down). The one-time deploy "
+            "is not timed."
         ),
     )
     _add_size(

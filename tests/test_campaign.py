@@ -322,6 +322,15 @@ def test_bench_reports_both_rates_and_their_ratio(tmp_path, capsys):
     assert figures["replay_steps_per_second"] > 0
     assert figures["ratio"] > 0
     assert figures["peak_memory_mib"] > 0
+    assert figures["machine_examples"] == 1
+    assert figures["machine_examples_per_second"] == pytest.approx(
+        1 / figures["machine_seconds"], rel=0.01
+    )
+    assert figures["replay_examples_per_second"] == pytest.approx(
+        1 / figures["replay_seconds"], rel=0.01
+    )
+    assert figures["deploy_seconds"] >= 0
+    assert figures["load_average"] >= 0
     assert "machine / replay" in capsys.readouterr().out
 
 
