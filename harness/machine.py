@@ -527,6 +527,19 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """The oDAO reports a new RPL price (a percentage of the current one)."""
         self.do("report_price", price=max(1, self.model.rpl_price * move // 100))
 
+    @rule(which=st.sampled_from(["balances", "prices"]))
+    def execute_update(self, which: str) -> None:
+        """A stranger applies the last accepted report again: a report applies once."""
+        self.do("execute_update", who="stranger", which=which)
+
+    @precondition(lambda self: self._minipools(PRELAUNCH, STAKING))
+    @rule(data=st.data())
+    def gift(self, data) -> None:
+        """A stranger sends a minipool ETH in a transaction: it is shared out as rewards."""
+        index = self._pick(data, self._minipools(PRELAUNCH, STAKING), "minipool")
+        amount = data.draw(st.sampled_from([1, 10**17, ETH]), label="amount")
+        self.do("gift", who="stranger", minipool=index, amount=amount)
+
     @rule(data=st.data())
     def set_setting(self, data) -> None:
         """The guardian changes a setting, within its bounds or not."""

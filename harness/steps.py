@@ -236,6 +236,10 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     ),
     "unauthorised": lambda ctx, entry: _unauthorised(ctx, entry),
     "read_view": lambda ctx, view, **args: read_view(ctx, view, args),
+    "execute_update": lambda ctx, who, which: ctx.cp.execute_update(ctx.who(who), which),
+    "gift": lambda ctx, who, minipool, amount: ctx.cp.gift(
+        ctx.who(who), ctx.minipool(minipool), amount
+    ),
 }
 
 
