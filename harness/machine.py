@@ -473,6 +473,12 @@ class RocketPoolMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.model.auction_rpl > 0)
     @rule(data=st.data())
+    def auction_again(self, data) -> None:
+        """The auction rule again: lots are rare, so once there is one, they get twice the turns."""
+        self.auction(data)
+
+    @precondition(lambda self: self.model.auction_rpl > 0)
+    @rule(data=st.data())
     def auction(self, data) -> None:
         """Anyone cuts a lot (often bid on at once); depositors bid, claim, recover; time passes.
 
@@ -543,7 +549,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
         the calls pick a contract, the re-entrant one twice as often as the
         refuser, which stalls the node's payouts until it is pointed away.
         The node is one whose minipools will pay it something, when there is
-        one: pointing any other is moot.
+        one: pointing any other is moot. One call in ten is a stranger trying
+        to take the node's payouts.
         """
         unpaid = {
             mp.node for mp in self.model.minipools.values() if not (mp.finalised or mp.destroyed)
@@ -561,6 +568,10 @@ class RocketPoolMachine(RuleBasedStateMachine):
             to = self._actor(data, "depositor", label="to")
         else:
             to = node if kind == "node" else kind
+        if data.draw(st.integers(0, 9), label="by_stranger") == 0:
+            # Neither the node nor its withdrawal address: refused.
+            self.do("set_withdrawal_address", node=node, to="stranger", by="stranger")
+            return
         self.do("set_withdrawal_address", node=node, to=to)
 
     @rule(entry=st.sampled_from(sorted(UNAUTHORISED)))

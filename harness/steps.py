@@ -248,8 +248,8 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     ),
     "report_price": lambda ctx, price: ctx.cp.report_price(price),
     "set_setting": lambda ctx, path, value: ctx.cp.set_setting(path, value),
-    "set_withdrawal_address": lambda ctx, node, to: ctx.cp.set_withdrawal_address(
-        ctx.who(node), ctx.who(node), ctx.who(to)
+    "set_withdrawal_address": lambda ctx, node, to, by=None: ctx.cp.set_withdrawal_address(
+        ctx.who(node), ctx.who(by or node), ctx.who(to)
     ),
     "unauthorised": lambda ctx, entry: _unauthorised(ctx, entry),
 }
