@@ -135,14 +135,22 @@ def _call(indent: int, name: str, args: list[str]) -> list[str]:
     return [f"{pad}run.{name}(", *(f"{pad}    {a}," for a in args), f"{pad})"]
 
 
+def _wrap(text: str, width: int, **kwargs: str) -> list[str]:
+    # Never at a hyphen: "call-values" is a name.
+    return textwrap.wrap(text, width=width, break_on_hyphens=False, **kwargs)
+
+
 def _comment(indent: int, text: str, first: str = "", rest: str = "  ") -> list[str]:
     pad = " " * indent + "# "
     width = LINE - len(pad)
     return [
         pad + line
-        for line in textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest)
-        or [""]
+        for line in _wrap(text, width, initial_indent=first, subsequent_indent=rest) or [""]
     ]
+
+
+def _first_line(text: str) -> str:
+    return next((ln.strip() for ln in text.splitlines() if any(c.isalnum() for c in ln)), "")
 
 
 def _slug(name: str) -> str:
@@ -208,6 +216,14 @@ def _step_lines(
             rule, args = steps[i]["rule"], steps[i]["args"]
             if i == failing:
                 lines += _failure_comment(inner, result)
+            elif failing is None and i == replay_file.failure.get("step"):
+                recorded = replay_file.failure
+                lines += _comment(
+                    inner,
+                    f"Step {i}: the file recorded `{recorded.get('invariant')}` failing here; "
+                    f"it did not fail when this test was written. "
+                    f"{_first_line(str(recorded.get('message', '')))}",
+                )
             code_args = [f"{name}={arg_code(rule, name, value)}" for name, value in args.items()]
             call = _call(inner, rule, code_args)
             tagged = f"{call[-1]}  # step {i}"
@@ -255,9 +271,9 @@ def emit_pytest(
         "",
         f"    {_docstring_text(str(source))}",
         "",
-        *textwrap.wrap(_docstring_text(what), width=LINE - 4),
+        *_wrap(_docstring_text(what), width=LINE - 4),
         "",
-        *textwrap.wrap(
+        *_wrap(
             "Each line is one step of the file, run through the checked facade (every call "
             "must do what the reference model says) with the invariants checked where the "
             "campaign checked them. The test fails while the bug is there and passes once it "

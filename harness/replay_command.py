@@ -266,10 +266,15 @@ def replay_command(
         if emit is not None:
             text = emit_pytest(replay_file, result, contracts_dir, path, Path(emit).name)
             written = write_pytest(emit, text)
+            now = (
+                "it fails now and passes once the bug is fixed"
+                if result.failed
+                else "it passes now (the failure does not reproduce) and guards against the "
+                "bug coming back"
+            )
             console.print(
-                f"Wrote a regression test to {escape(str(written))}: it "
-                + ("fails now" if result.failed else "passes now")
-                + f" and passes once the bug is fixed. Run it with: pytest {escape(str(written))}",
+                f"Wrote a regression test to {escape(str(written))}: {now}. "
+                f"Run it with: pytest {escape(str(written))}",
                 soft_wrap=True,
             )
         if shell:
@@ -323,6 +328,16 @@ def minimize_command(
         return 1
     result.minimized.write(out)
     failure = result.minimized.failure
+    recorded = replay_file.failure.get("invariant")
+    if result.invariant != recorded:
+        console.print(
+            Text(
+                f"note: on these contracts the file fails with {result.invariant}, not the "
+                f"recorded {recorded}: it was minimized for {result.invariant}",
+                style="yellow",
+            ),
+            soft_wrap=True,
+        )
     budget = " (stopped at the time budget: a longer --max-seconds may shrink it further)"
     console.print(
         Text(

@@ -34,6 +34,14 @@ _HEADLINE_COLUMNS = (
 )
 
 
+# Details whose expected and actual values go by other names: (expected, actual, label).
+_NAMED_PAIRS = (
+    ("model", "oracle", "truthful report (total ETH, staking ETH, rETH supply)"),
+    ("held", "owed", "ETH for rETH holders: held for them (model), owed at the reported rate"),
+    ("previous_rate", "new_rate", "rETH rate: the previous report's, the new report's"),
+)
+
+
 def wide_console(console: Console | None = None) -> Console:
     """``console``, or a new one; wide enough for the step table when output is not a terminal."""
     console = console or Console()
@@ -134,9 +142,10 @@ def detail_rows(details: dict[str, Any]) -> tuple[list[tuple[str, str, str, str]
     """Split an invariant's ``details`` into expected-versus-actual rows and the rest.
 
     Pairs are ``expected``/``actual`` (named by ``key`` or ``field`` when the
-    details have one), ``expected_X``/``actual_X`` and the oracle's
-    ``model``/``oracle``. Each row is ``(quantity, expected, actual,
-    difference)``; the rest come back as ``(name, value)``.
+    details have one), ``expected_X``/``actual_X``, and solvency's, the rate's
+    and the oracle's own names (:data:`_NAMED_PAIRS`). Each row is
+    ``(quantity, expected, actual, difference)``; the rest come back as
+    ``(name, value)``.
     """
     rows: list[tuple[str, str, str, str]] = []
     used: set[str] = set()
@@ -155,8 +164,9 @@ def detail_rows(details: dict[str, Any]) -> tuple[list[tuple[str, str, str, str]
     for key in details:
         if key.startswith("expected_") and f"actual_{key[9:]}" in details:
             pair(key[9:], key, f"actual_{key[9:]}")
-    if "model" in details and "oracle" in details:
-        pair("truthful report (total ETH, staking ETH, rETH supply)", "model", "oracle")
+    for expected_key, actual_key, label in _NAMED_PAIRS:
+        if expected_key in details and actual_key in details:
+            pair(label, expected_key, actual_key)
     rest = [(key, _value(value)) for key, value in details.items() if key not in used]
     return rows, rest
 

@@ -37,6 +37,7 @@ from harness.replay import (
     replay,
     run_steps,
 )
+from harness.replay_display import detail_rows
 from harness.replayfile import ReplayFile, contracts_sha256
 from harness.units import to_wei
 
@@ -74,12 +75,19 @@ def bugged() -> Path:
     return home / "contracts"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _deployed_outside_any_anchor(bugged):
-    # titanoboa's plugin wraps every test in an anchor: a deployment made inside
-    # the first test would be rolled back after it. Deploy both first.
+@pytest.fixture(scope="module")
+def deployed(bugged) -> None:
+    """Both deployments, made once for the module (a replay shares them, see protocol_for).
+
+    titanoboa's plugin wraps every test in an anchor: a deployment made inside
+    a test would be rolled back after it. A module fixture is set up before
+    the test's own fixtures, in an anchor that lasts until the module ends.
+    """
     protocol_for(CONFIG, bugged)
     protocol_for(CONFIG, None)
+
+
+replays = pytest.mark.usefixtures("deployed")
 
 
 def _bind(source: Path, directory: Path, contracts: Path, name: str | None = None) -> Path:
@@ -98,10 +106,10 @@ def found(tmp_path, bugged) -> Path:
     return _bind(FOUND, tmp_path, bugged)
 
 
-def _scene() -> list[dict]:
+def _scene(nodes: int = 4) -> list[dict]:
     """The machine's opening scene: one rule, so checked after its last step only."""
     steps = []
-    for i in range(4):
+    for i in range(nodes):
         steps.append({"rule": "register_node", "args": {"node": f"node_operator_{i}"}})
         steps.append(
             {"rule": "stake_rpl", "args": {"node": f"node_operator_{i}", "amount": 3_000 * ETH}}
@@ -111,10 +119,12 @@ def _scene() -> list[dict]:
     return [*steps, {"rule": "deposit", "args": {"who": "depositor_0", "amount": 20 * ETH}}]
 
 
-def _rewards_split_file(path: Path, contracts: Path, padding: list[dict] = ()) -> Path:
+def _rewards_split_file(
+    path: Path, contracts: Path, padding: list[dict] = (), nodes: int = 4
+) -> Path:
     """Hand-made: a minipool stakes, earns 30 days of rewards, and the owner splits them."""
     steps = [
-        *_scene(),
+        *_scene(nodes),
         {"rule": "deposit", "args": {"who": "depositor_1", "amount": 31 * ETH}},
         *padding,
         {
@@ -159,6 +169,7 @@ def _flat(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- reproduction
+@replays
 def test_the_campaign_failure_reproduces_at_the_same_step_every_time(found, bugged):
     replay_file = load_replay(found)
     assert replay_file.failure["step"] == 10
@@ -188,6 +199,7 @@ def test_the_failure_reproduces_in_a_fresh_process(found, tmp_path):
     assert "Traceback" not in done.stdout + done.stderr
 
 
+@replays
 def test_replay_prints_a_row_per_step_and_the_failure_with_its_vyper_trace(monkeypatch, found):
     code, out = _run(monkeypatch, ["replay", found])
     assert code == 1
@@ -205,6 +217,7 @@ def test_replay_prints_a_row_per_step_and_the_failure_with_its_vyper_trace(monke
     assert "note:" not in flat  # recorded on exactly these sources
 
 
+@replays
 def test_expected_values_beside_actual_ones(monkeypatch, tmp_path, bugged):
     path = _rewards_split_file(tmp_path / "split.json", bugged)
     result = replay(load_replay(path), bugged)
@@ -223,6 +236,34 @@ def test_expected_values_beside_actual_ones(monkeypatch, tmp_path, bugged):
     assert f"({details['actual'] - details['expected']} wei)" in row
 
 
+def test_details_pair_expected_with_actual_values():
+    rows, rest = detail_rows(
+        {"held": 30 * ETH, "owed": 31 * ETH, "gap": ETH, "dust": 32, "reth_supply": 3}
+    )
+    assert rows == [
+        (
+            "ETH for rETH holders: held for them (model), owed at the reported rate",
+            f"30 ETH ({30 * ETH} wei)",
+            f"31 ETH ({31 * ETH} wei)",
+            f"1 ETH ({ETH} wei)",
+        )
+    ]
+    assert rest == [("gap", f"1 ETH ({ETH} wei)"), ("dust", "32"), ("reth_supply", "3")]
+    rows, rest = detail_rows(
+        {"node": "0xab", "field": "eth_matched", "expected": 24 * ETH, "actual": 16 * ETH}
+    )
+    assert rows == [
+        (
+            "eth_matched",
+            f"24 ETH ({24 * ETH} wei)",
+            f"16 ETH ({16 * ETH} wei)",
+            f"-8 ETH ({-8 * ETH} wei)",
+        )
+    ]
+    assert rest == [("node", "0xab")]
+
+
+@replays
 def test_with_the_bug_fixed_replay_exits_0_and_says_the_sources_differ(monkeypatch, found, bugged):
     code, out = _run(monkeypatch, ["replay", found, "--contracts", DEFAULT_CONTRACTS_DIR])
     assert code == 0
@@ -236,6 +277,7 @@ def test_with_the_bug_fixed_replay_exits_0_and_says_the_sources_differ(monkeypat
     assert "(oracle-read at step 10) no longer reproduces" in flat
 
 
+@replays
 def test_the_checked_in_file_runs_on_the_project_contracts_and_passes(monkeypatch):
     # contracts_dir is null: the project's own contracts, which have no bug.
     code, out = _run(monkeypatch, ["replay", FOUND])
@@ -244,6 +286,7 @@ def test_the_checked_in_file_runs_on_the_project_contracts_and_passes(monkeypatc
 
 
 # --------------------------------------------------------------------------- where checks run
+@replays
 def test_invariants_run_where_the_campaign_ran_them(monkeypatch, bugged):
     steps = _scene()
     replay_file = ReplayFile(None, CONFIG, contracts_sha256(bugged), steps, {"step": -1})
@@ -262,6 +305,7 @@ def test_invariants_run_where_the_campaign_ran_them(monkeypatch, bugged):
     assert [s.checked for s in result.steps] == [False] * 8 + [True]
 
 
+@replays
 def test_a_file_without_marks_is_checked_after_every_step(bugged):
     steps = [{"rule": s["rule"], "args": s["args"]} for s in _scene()]
     with ReplaySession(protocol_for(CONFIG, bugged)) as session:
@@ -269,6 +313,7 @@ def test_a_file_without_marks_is_checked_after_every_step(bugged):
     assert [s.checked for s in result.steps] == [True] * 9
 
 
+@replays
 def test_a_marked_last_step_is_still_checked(bugged):
     steps = _scene()[:2]  # both marked "check": false
     with ReplaySession(protocol_for(CONFIG, bugged)) as session:
@@ -277,6 +322,7 @@ def test_a_marked_last_step_is_still_checked(bugged):
 
 
 # --------------------------------------------------------------------------- --until, --shell
+@replays
 def test_until_stops_before_step_n(monkeypatch, found):
     code, out = _run(monkeypatch, ["replay", found, "--until", "10"])
     assert code == 0
@@ -284,6 +330,7 @@ def test_until_stops_before_step_n(monkeypatch, found):
     assert "Stopped before step 10 of 11 as asked (--until); the next step is report" in _flat(out)
 
 
+@replays
 def test_until_and_shell_open_the_shell_just_before_the_failure(monkeypatch, capsys, found, bugged):
     expected = replay(load_replay(found), bugged, until=10)
     supply_before_failure = expected.steps[-1].after["supply"]
@@ -310,6 +357,7 @@ def test_until_and_shell_open_the_shell_just_before_the_failure(monkeypatch, cap
 
 
 # --------------------------------------------------------------------------- --emit-pytest
+@replays
 def test_the_emitted_test_fails_on_the_bug_and_passes_once_it_is_fixed(
     monkeypatch, tmp_path, found, bugged
 ):
@@ -375,6 +423,7 @@ def test_emitted_arguments_read_in_eth_and_mean_the_same(rule, name, value, code
 
 
 # --------------------------------------------------------------------------- minimize
+@replays
 def test_minimize_shrinks_a_file_and_the_same_invariant_still_fails(monkeypatch, tmp_path, bugged):
     path = _bind(UNSHRUNK, tmp_path, bugged)
     out = tmp_path / "small.json"
@@ -398,6 +447,7 @@ def test_minimize_shrinks_a_file_and_the_same_invariant_still_fails(monkeypatch,
     assert "BoaError still fails" in flat
 
 
+@replays
 def test_minimize_survives_candidates_that_cannot_run(tmp_path, bugged):
     # Padding the hand-made file: deleting create_minipool leaves "stake minipool=0"
     # naming a minipool that never exists; such candidates just do not reproduce.
@@ -406,7 +456,7 @@ def test_minimize_survives_candidates_that_cannot_run(tmp_path, bugged):
         {"rule": "report_price", "args": {"price": 2 * 10**16}},
         {"rule": "transfer_reth", "args": {"who": "depositor_1", "to": "stranger", "amount": ETH}},
     ]
-    path = _rewards_split_file(tmp_path / "padded.json", bugged, padding)
+    path = _rewards_split_file(tmp_path / "padded.json", bugged, padding, nodes=1)
     padded = load_replay(path)
     result = minimize(padded, bugged, max_seconds=120)
     assert result.invariant == "call-values"
@@ -417,6 +467,7 @@ def test_minimize_survives_candidates_that_cannot_run(tmp_path, bugged):
     assert replay(result.minimized, bugged).failure.invariant == "call-values"
 
 
+@replays
 def test_minimize_exits_1_when_the_file_does_not_fail(monkeypatch, found):
     code, out = _run(monkeypatch, ["minimize", found, "--contracts", DEFAULT_CONTRACTS_DIR])
     assert code == 1
@@ -510,6 +561,7 @@ def test_a_corrupt_file_exits_2_naming_the_file_the_field_and_the_fix(
         assert "Traceback" not in out
 
 
+@replays
 @pytest.mark.parametrize(
     ("corrupt", "field", "what"),
     [
@@ -533,6 +585,7 @@ def test_a_step_naming_what_does_not_exist_exits_2(monkeypatch, found, corrupt, 
     assert "fix the step or remove it" in flat
 
 
+@replays
 def test_a_contracts_dir_that_is_not_here_exits_2(monkeypatch, tmp_path, found, bugged):
     _edit(lambda d: d.update(contracts_dir=str(tmp_path / "elsewhere")))(found)
     code, out = _run(monkeypatch, ["replay", found])
