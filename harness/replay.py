@@ -138,8 +138,9 @@ def validate_steps(path: str | Path, steps: list[dict[str, Any]]) -> None:
         params = _parameters(rule)
         names = [p.name for p in params]
         takes = f"rule {rule!r} takes " + (", ".join(names) if names else "no arguments")
+        open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
         for name in args:
-            if name not in names:
+            if name not in names and not open_ended:
                 raise ReplayFileError(
                     f"{path}: field 'steps[{i}].args.{name}' is not an argument of {takes}; "
                     "rename or remove it"
