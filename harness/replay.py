@@ -42,7 +42,7 @@ import boa
 from harness.config import ConfigError
 from harness.deploy import DEFAULT_CONTRACTS_DIR
 from harness.errors import revert_reason
-from harness.invariant_runner import start_watching
+from harness.invariant_runner import run_checks, start_watching
 from harness.machine import shared_protocol
 from harness.protocol import Protocol
 from harness.replayfile import ReplayFile, ReplayFileError
@@ -82,6 +82,9 @@ _BOOL = ArgKind(lambda v: isinstance(v, bool), "true or false")
 ARG_KINDS: dict[str, ArgKind] = {
     "who": _ACTOR,
     "to": _ACTOR,
+    "by": ArgKind(
+        lambda v: v is None or isinstance(v, str), "an actor's role name, or null (the node)"
+    ),
     "node": _ACTOR,
     "member": _ACTOR,
     "amount": _WEI,
@@ -389,7 +392,8 @@ class ReplaySession:
     def _resolve(self, rule: str, args: dict[str, Any]) -> None:
         """Raise :class:`StepError` for an actor or minipool that does not exist here."""
         for name, value in args.items():
-            if ARG_KINDS.get(name) is _ACTOR and value not in self.ctx.actors:
+            is_actor = ARG_KINDS.get(name) is _ACTOR or (name == "by" and value is not None)
+            if is_actor and value not in self.ctx.actors:
                 if name == "who" and value == "owner" and rule == "distribute":
                     continue
                 raise StepError(
@@ -431,7 +435,7 @@ class ReplaySession:
             if refused:
                 result.outcome, result.reason = "reverted", refused[0].reason
             if check:
-                result.events = [event.name for event in self.watcher.step()]
+                result.events = self.check()
         except Exception as exc:  # noqa: BLE001 - the campaign reports any step error as a failure
             result.outcome, result.failure = "failed", exc
             if isinstance(exc, boa.BoaError):
@@ -441,8 +445,11 @@ class ReplaySession:
         return result
 
     def check(self) -> list[str]:
-        """Run every invariant on the state now; raises the violation, returns economic events."""
-        return [event.name for event in self.watcher.step()]
+        """Run every invariant on the state now, as the machine does after a rule.
+
+        Raises the violation; returns the names of the economic events.
+        """
+        return [event.name for event in run_checks(self)]
 
 
 class Runner:

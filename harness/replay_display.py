@@ -142,7 +142,8 @@ def detail_rows(details: dict[str, Any]) -> tuple[list[tuple[str, str, str, str]
     """Split an invariant's ``details`` into expected-versus-actual rows and the rest.
 
     Pairs are ``expected``/``actual`` (named by ``key`` or ``field`` when the
-    details have one), ``expected_X``/``actual_X``, and solvency's, the rate's
+    details have one), ``expected_X`` with ``actual_X`` (or plain ``X``), and
+    solvency's, the rate's
     and the oracle's own names (:data:`_NAMED_PAIRS`). Each row is
     ``(quantity, expected, actual, difference)``; the rest come back as
     ``(name, value)``.
@@ -161,9 +162,14 @@ def detail_rows(details: dict[str, Any]) -> tuple[list[tuple[str, str, str, str]
         label = details.get("key") or details.get("field") or "value"
         pair(str(label), "expected", "actual")
         used.update(k for k in ("key", "field") if k in details)
-    for key in details:
-        if key.startswith("expected_") and f"actual_{key[9:]}" in details:
-            pair(key[9:], key, f"actual_{key[9:]}")
+    for key in list(details):
+        name = key.removeprefix("expected_")
+        if name == key:
+            continue
+        for actual_key in (f"actual_{name}", name):
+            if actual_key in details and actual_key not in used:
+                pair(name, key, actual_key)
+                break
     for expected_key, actual_key, label in _NAMED_PAIRS:
         if expected_key in details and actual_key in details:
             pair(label, expected_key, actual_key)

@@ -261,6 +261,17 @@ def test_details_pair_expected_with_actual_values():
         )
     ]
     assert rest == [("node", "0xab")]
+    rows, rest = detail_rows(
+        {
+            "address": "0xcd",
+            "attempts": 2,
+            "successes": 1,
+            "expected_attempts": 2,
+            "expected_successes": 0,
+        }
+    )
+    assert rows == [("attempts", "2", "2", ""), ("successes", "0", "1", "1")]
+    assert rest == [("address", "0xcd")]
 
 
 @replays
@@ -532,6 +543,19 @@ def _truncate(path: Path) -> None:
         (_edit(_set_arg(8, "amount", -1)), "steps[8].args.amount", "an integer >= 0"),
         (_edit(_set_arg(8, "amount", True)), "steps[8].args.amount", "fix the value"),
         (_edit(_set_arg(9, "credit", "no")), "steps[9].args.credit", "true or false"),
+        (
+            _edit(
+                lambda d: d["steps"].insert(
+                    9,
+                    {
+                        "rule": "set_withdrawal_address",
+                        "args": {"node": "node_operator_0", "to": "depositor_0", "by": 3},
+                    },
+                )
+            ),
+            "steps[9].args.by",
+            "an actor's role name, or null",
+        ),
         (_edit(_set_arg(8, "amonut", 1)), "steps[8].args.amonut", "rename or remove it"),
         (
             _edit(lambda d: d["steps"][8]["args"].pop("who")),
