@@ -77,11 +77,13 @@ def _deploy(path: str, replay_file: ReplayFile, contracts_dir: Path) -> Protocol
         ) from exc
 
 
-def _header(console: Console, path: str, replay_file: ReplayFile, contracts_dir: Path) -> None:
+def _header(
+    console: Console, command: str, path: str, replay_file: ReplayFile, contracts_dir: Path
+) -> None:
     recorded = replay_file.failure
     console.print(
         Text.assemble(
-            ("rpfuzz replay ", "bold"),
+            (f"rpfuzz {command} ", "bold"),
             (path, "bold"),
             f": {len(replay_file.steps)} steps, seed {replay_file.seed}; recorded failure: "
             f"{recorded.get('invariant')} at step {recorded.get('step')}: "
@@ -240,14 +242,15 @@ def replay_command(
         if emit is not None:
             if until is not None:
                 raise _Unusable(
-                    "--emit-pytest writes a test of the whole file: drop --until (or emit first)"
+                    "--emit-pytest writes a test of the whole file and --until replays part of "
+                    "it: run them separately"
                 )
             if not Path(emit).resolve().parent.is_dir():
                 raise _Unusable(
                     f"--emit-pytest {emit}: directory {Path(emit).resolve().parent} does not "
                     "exist; create it or pick another path"
                 )
-        _header(console, path, replay_file, contracts_dir)
+        _header(console, "replay", path, replay_file, contracts_dir)
         p = _deploy(path, replay_file, contracts_dir)
     except _Unusable as exc:
         return _error(console, str(exc))
@@ -265,7 +268,12 @@ def replay_command(
         code = _verdict(console, replay_file, result)
         if emit is not None:
             text = emit_pytest(replay_file, result, contracts_dir, path, Path(emit).name)
-            written = write_pytest(emit, text)
+            try:
+                written = write_pytest(emit, text)
+            except OSError as exc:
+                return _error(
+                    console, f"--emit-pytest {emit}: cannot write it ({exc}); pick another path"
+                )
             now = (
                 "it fails now and passes once the bug is fixed"
                 if result.failed
@@ -300,7 +308,7 @@ def minimize_command(
                 f"--output {out}: directory {out.resolve().parent} does not exist; create it "
                 "or pick another path"
             )
-        _header(console, path, replay_file, contracts_dir)
+        _header(console, "minimize", path, replay_file, contracts_dir)
         _deploy(path, replay_file, contracts_dir)
     except _Unusable as exc:
         return _error(console, str(exc))
@@ -326,7 +334,10 @@ def minimize_command(
             soft_wrap=True,
         )
         return 1
-    result.minimized.write(out)
+    try:
+        result.minimized.write(out)
+    except OSError as exc:
+        return _error(console, f"--output {out}: cannot write it ({exc}); pick another path")
     failure = result.minimized.failure
     recorded = replay_file.failure.get("invariant")
     if result.invariant != recorded:

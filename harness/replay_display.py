@@ -10,8 +10,10 @@ source trace when a revert is involved.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import boa
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
@@ -25,6 +27,7 @@ ETH = 10**18
 HOUR = 3_600
 DAY = 86_400
 PIPED_WIDTH = 160
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 _HEADLINE_COLUMNS = (
     ("rate", "Δ rate"),
@@ -132,9 +135,14 @@ def steps_table(result: ReplayResult) -> Table:
 
 
 def _value(value: Any) -> str:
-    """A detail value: wei-sized integers in ETH (exact) with the wei, others as they are."""
+    """A detail value: wei-sized integers in ETH (exact) with the wei, actors by name."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**9:
         return f"{fmt_eth(value, places=18)} ETH ({value} wei)"
+    if isinstance(value, str) and _ADDRESS.match(value):
+        try:
+            return f"{boa.env.lookup_alias(value)} ({value})"
+        except (KeyError, ValueError):  # no alias: a contract, or made outside the harness
+            return value
     return str(value)
 
 
