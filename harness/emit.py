@@ -24,6 +24,7 @@ from typing import Any
 
 from harness.deploy import DEFAULT_CONTRACTS_DIR
 from harness.replay import ReplayResult, checks_after, failure_summary, holds_wei
+from harness.replay_display import detail_rows
 from harness.replayfile import ReplayFile
 from invariants import InvariantViolation
 
@@ -173,8 +174,6 @@ def _failure_comment(indent: int, result: ReplayResult) -> list[str]:
         rest="  ",
     )
     if isinstance(exc, InvariantViolation):
-        from harness.replay_display import detail_rows
-
         rows, _ = detail_rows({k: v for k, v in exc.details.items() if k != "trace"})
         for quantity, expected, actual, _diff in rows:
             lines += _comment(
