@@ -411,6 +411,8 @@ def _write_failures(
 
     config_raw = load_config(job.config).raw
     sha = contracts_sha256(job.contracts_dir or DEFAULT_CONTRACTS_DIR)
+    # Absolute, so `rpfuzz replay` finds the sources from any directory.
+    fuzzed = str(Path(job.contracts_dir).resolve()) if job.contracts_dir else None
     out = []
     for exc, steps, step, shrunk in chosen:
         name, message = _failure_name(exc), _failure_message(exc)
@@ -419,6 +421,7 @@ def _write_failures(
             replay = ReplayFile(
                 seed=job.seed,
                 config=config_raw,
+                contracts_dir=fuzzed,
                 contracts_sha256=sha,
                 steps=steps,
                 failure={"step": step, "invariant": name, "message": message},

@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_run(sub)
     _add_zoo(sub)
+    _add_replay(sub)
+    _add_minimize(sub)
     _add_bench(sub)
     return parser
 
@@ -246,6 +248,78 @@ def _add_zoo(sub) -> None:
     _add_contracts(zoo, "plant the bugs in")
 
 
+def _add_replay(sub) -> None:
+    replay = sub.add_parser(
+        "replay",
+        help="re-run a replay file step by step: where it fails, why, and the model's numbers",
+        description=(
+            "Re-run the steps of a replay file (written under failures/ by rpfuzz run) "
+            "deterministically, on the contracts it was recorded on (or --contracts DIR), "
+            "through the checked facade, with the invariants checked where the campaign "
+            "checked them. Prints one row per step: rule, arguments in ETH, outcome, and the "
+            "change in the rETH rate, rETH supply, deposit pool balance and collateral. At the "
+            "failing step: the violated invariant, the model's expected values beside the "
+            "actual ones, and titanoboa's Vyper source trace when a call reverted. A file "
+            "recorded on other sources says so (their sha256) first. Exit code 1: a step "
+            "fails (the failure reproduces); 0: every step passes (the bug is fixed); 2: the "
+            "file, the contracts or a flag cannot be used."
+        ),
+    )
+    replay.add_argument("file", metavar="FILE", help="the replay file (JSON)")
+    _add_contracts(replay, "replay on")
+    replay.add_argument(
+        "--until",
+        type=_non_negative_int,
+        metavar="N",
+        help="stop before step N (steps 0 to N-1 run); with N the failing step, the state "
+        "just before the failure",
+    )
+    replay.add_argument(
+        "--shell",
+        action="store_true",
+        help="then open the rpfuzz shell at that state (p, the actors, the checked facade "
+        "cp, the model, next_step() to run the next recorded step, check() for the invariants)",
+    )
+    replay.add_argument(
+        "--emit-pytest",
+        metavar="PATH",
+        help="also write a standalone pytest test of the file: one line per step, a comment "
+        "at the failing step naming the invariant; it fails while the bug is there and "
+        "passes once it is fixed (RPFUZZ_CONTRACTS=DIR points it at other sources)",
+    )
+
+
+def _add_minimize(sub) -> None:
+    minimize = sub.add_parser(
+        "minimize",
+        help="shrink a replay file: fewer steps, smaller amounts, the same invariant failing",
+        description=(
+            "Shrink a replay file while the same invariant still fails on its contracts (or "
+            "--contracts DIR): delete chunks of steps, then single steps, then lower each "
+            "amount and duration to its minimum or by halves, replaying every candidate from "
+            "the deployed state. For files recorded elsewhere, cut short by a campaign's "
+            "budget, or edited by hand. Writes FILE's name with .min.json unless --output is "
+            "given. Exit code 0: written; 1: the file does not fail on these contracts; 2: "
+            "the file, the contracts or a flag cannot be used."
+        ),
+    )
+    minimize.add_argument("file", metavar="FILE", help="the replay file (JSON)")
+    _add_contracts(minimize, "replay on")
+    minimize.add_argument(
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="where to write the minimized file (default: FILE's name with .min.json)",
+    )
+    minimize.add_argument(
+        "--max-seconds",
+        type=_positive_seconds,
+        default=300.0,
+        metavar="S",
+        help="time budget; the smallest failing file found by then is written (default 300)",
+    )
+
+
 def _add_bench(sub) -> None:
     bench = sub.add_parser(
         "bench",
@@ -329,6 +403,27 @@ def main(argv: list[str] | None = None) -> int:
                 console=console,
             )
             return result.exit_code
+        if args.command == "replay":
+            from harness.replay_command import replay_command
+
+            return replay_command(
+                args.file,
+                contracts=args.contracts,
+                until=args.until,
+                shell=args.shell,
+                emit=args.emit_pytest,
+                console=console,
+            )
+        if args.command == "minimize":
+            from harness.replay_command import minimize_command
+
+            return minimize_command(
+                args.file,
+                contracts=args.contracts,
+                output=args.output,
+                max_seconds=args.max_seconds,
+                console=console,
+            )
         if args.command == "bench":
             from harness.bench import run_bench
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from hypothesis import event
 
-from invariants import Watcher
+from harness.contract_actors import REENTRANT, reentry_counters
+from invariants import EconomicEvent, Watcher, check_no_reentry
 
 # Only the deposit pool keeps ETH in the vault; reading the other names
 # costs 16 view calls a step and detects nothing more (see invariants.observe).
@@ -25,8 +26,29 @@ def start_watching(machine: Any) -> Watcher:
     return Watcher(machine.p, machine.model, list(machine.ctx.actors.values()), VAULT_NAMES)
 
 
+def run_checks(machine: Any) -> list[EconomicEvent]:
+    """Every per-step invariant on ``machine``'s state now; raises a violation, returns events.
+
+    ``machine`` is anything with the machine's ``watcher``, ``ctx`` and
+    ``model``: the machine itself, or a replay (:mod:`harness.replay`), so
+    both check exactly the same things. After the watcher's checks: no call
+    back from the re-entrant withdrawal address went through
+    (:func:`invariants.check_no_reentry`). Its counters change only with its
+    storage, so they are read only in steps that wrote it (every attempt
+    does) or when that is unknown.
+    """
+    watcher = machine.watcher
+    found = watcher.step()
+    reentrant = machine.ctx.contracts.get(REENTRANT)
+    if reentrant is not None:
+        address = str(reentrant.address)
+        if watcher.written is None or address.lower() in watcher.written:
+            check_no_reentry({address: reentry_counters(reentrant)}, machine.model)
+    return found
+
+
 def check_step(machine: Any) -> None:
     """The per-step invariants for ``machine``; economic events are recorded, violations raise."""
-    for found in machine.watcher.step():
+    for found in run_checks(machine):
         event(found.name)
         machine.economic_events.append({"step": len(machine.steps), "event": found.name})

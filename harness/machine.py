@@ -20,6 +20,7 @@ import boa
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from harness.contract_actors import REENTRANT, REFUSER, contract_actors
 from harness.deploy import deploy_protocol
 from harness.invariant_runner import check_step, start_watching
 from harness.model import norm
@@ -55,6 +56,8 @@ def shared_protocol(config: Any = None, contracts_dir: Any = None) -> Protocol:
     # once the anchor closes: redeploy rather than drive vanished contracts.
     if cached is None or not boa.env.get_code(cached.storage.address):
         _WORLD[key] = deploy_protocol(config=config, contracts_dir=contracts_dir)
+    # The machine's contract actors too, here, outside the examples' anchors.
+    contract_actors()
     return _WORLD[key]
 
 
@@ -97,6 +100,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
             raise
         self.economic_events: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
+        # Whether the current rule recorded a step the invariants have not run after yet.
+        self._rule_open = False
         type(self).last_steps = self.steps
         # Campaign hook: which step's call or invariant raised, and what it raised.
         self.failed_step: int | None = None
@@ -114,9 +119,17 @@ class RocketPoolMachine(RuleBasedStateMachine):
         return self.p.model
 
     def do(self, rule: str, **args: Any) -> Any:
-        """Record a step, then perform it; counts calls, successes and reverts per rule."""
+        """Record a step, then perform it; counts calls, successes and reverts per rule.
+
+        The invariants run after each rule, not after each step: a step the
+        rule followed with another is marked ``"check": False``, so a replay
+        runs them exactly where the machine did (see :mod:`harness.replay`).
+        """
+        if self._rule_open:
+            self.steps[-1]["check"] = False
         step = {"rule": rule, "args": args}
         self.steps.append(step)
+        self._rule_open = True
         type(self).step_count += 1
         stats = type(self).stats
         stats[(rule, "calls")] += 1
@@ -154,12 +167,26 @@ class RocketPoolMachine(RuleBasedStateMachine):
         return self._pick(data, names, label)
 
     # ------------------------------------------------------------------ start
-    @initialize()
-    def set_the_scene(self) -> None:
-        """Every node registers and stakes RPL; two depositors fill the pool a little."""
+    @initialize(data=st.data())
+    def set_the_scene(self, data=None) -> None:
+        """Every node registers and stakes RPL; a depositor fills the pool a little.
+
+        One node in three starts with a contract actor as its withdrawal
+        address (see :meth:`set_withdrawal_address`), so that payments to
+        contracts happen in many examples: the rule alone comes too seldom
+        and too late. Called without ``data`` (as tests do), none does.
+        """
         for i in range(len(self.p.node_operators)):
-            self.do("register_node", node=f"node_operator_{i}")
-            self.do("stake_rpl", node=f"node_operator_{i}", amount=3_000 * ETH)
+            node = f"node_operator_{i}"
+            self.do("register_node", node=node)
+            self.do("stake_rpl", node=node, amount=3_000 * ETH)
+            if data is None:
+                continue
+            payee = data.draw(
+                st.sampled_from([node, node, node, node, REENTRANT, REFUSER]), label="payee"
+            )
+            if payee != node:
+                self.do("set_withdrawal_address", node=node, to=payee)
         self.do("deposit", who="depositor_0", amount=20 * ETH)
 
     # ------------------------------------------------------------------ depositors
@@ -476,6 +503,12 @@ class RocketPoolMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.model.auction_rpl > 0)
     @rule(data=st.data())
+    def auction_again(self, data) -> None:
+        """The auction rule again: lots are rare, so once there is one, they get twice the turns."""
+        self.auction(data)
+
+    @precondition(lambda self: self.model.auction_rpl > 0)
+    @rule(data=st.data())
     def auction(self, data) -> None:
         """Anyone cuts a lot (often bid on at once); depositors bid, claim, recover; time passes.
 
@@ -558,9 +591,37 @@ class RocketPoolMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def set_withdrawal_address(self, data) -> None:
-        """A node points its withdrawal address at another actor."""
-        node = self._actor(data, "node_operator", label="node")
-        self.do("set_withdrawal_address", node=node, to=self._actor(data, "depositor", label="to"))
+        """A node points its withdrawal address at a depositor, back at itself, or at a contract.
+
+        The contracts: one refuses ETH (every payment to it must revert),
+        one calls the paying minipool back (the lock must refuse it). Half
+        the calls pick a contract, the re-entrant one twice as often as the
+        refuser, which stalls the node's payouts until it is pointed away.
+        The node is one whose minipools will pay it something, when there is
+        one: pointing any other is moot. One call in ten is a stranger trying
+        to take the node's payouts.
+        """
+        unpaid = {
+            mp.node for mp in self.model.minipools.values() if not (mp.finalised or mp.destroyed)
+        }
+        owners = [n for n in self.ctx.actors if norm(self.ctx.who(n)) in unpaid]
+        if owners:
+            node = self._pick(data, owners, "node")
+        else:
+            node = self._actor(data, "node_operator", label="node")
+        kind = data.draw(
+            st.sampled_from(["depositor", "depositor", "node", REFUSER, REENTRANT, REENTRANT]),
+            label="kind",
+        )
+        if kind == "depositor":
+            to = self._actor(data, "depositor", label="to")
+        else:
+            to = node if kind == "node" else kind
+        if data.draw(st.integers(0, 9), label="by_stranger") == 0:
+            # Neither the node nor its withdrawal address: refused.
+            self.do("set_withdrawal_address", node=node, to="stranger", by="stranger")
+            return
+        self.do("set_withdrawal_address", node=node, to=to)
 
     @rule(entry=st.sampled_from(sorted(UNAUTHORISED)))
     def unauthorised(self, entry: str) -> None:
@@ -581,7 +642,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------ invariants
     @invariant()
     def protocol_agrees_with_the_model(self) -> None:
-        """After every step: the invariants of :mod:`invariants` hold."""
+        """After every rule: the invariants of :mod:`invariants` hold."""
+        self._rule_open = False
         try:
             check_step(self)
         except Exception as exc:

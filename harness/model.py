@@ -22,6 +22,7 @@ action returns an :class:`Expect`; a refused action changes nothing.
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from collections.abc import Callable
@@ -285,7 +286,10 @@ def _action(fn: Callable[..., dict[str, int] | None]) -> Callable[..., Expect]:
     """Wrap an action: its checks raise ``_Revert``, its effects return ``values``.
 
     Every action checks everything before changing anything, so a refusal
-    leaves the model as it was.
+    leaves the model as it was. The one check that comes late is a payment
+    to a withdrawal address that refuses ETH (the minipool pays last); an
+    action that may make one takes a checkpoint first (see
+    :meth:`Model._checkpoint_payment`), and a refusal restores it.
     """
 
     @functools.wraps(fn)
@@ -297,9 +301,13 @@ def _action(fn: Callable[..., dict[str, int] | None]) -> Callable[..., Expect]:
         try:
             values = fn(self, *args, **kwargs)
         except _Revert as refusal:
+            if self._checkpoint is not None:
+                self._restore(self._checkpoint)
             return Expect(False, refusal.reason, {})
         finally:
             self._acting -= 1
+            if outermost:
+                self._checkpoint = None
         if outermost:
             self._held_mark = self.held_for_users()
         return Expect(True, None, dict(values or {}))
@@ -383,12 +391,19 @@ class Model:
         self._price_voted: dict[tuple[str, int, int], tuple] = {}
         # ETH credited to addresses the model has no account for.
         self.other_credits: dict[str, int] = {}
+        # Contract withdrawal addresses: those that refuse ETH, those that
+        # re-enter the payer (and how many payments they have had).
+        self.refusers: set[str] = set()
+        self.reentrants: set[str] = set()
+        self.reentry_attempts: dict[str, int] = {}
         # Values moved by the action in progress.
         self._moved: dict[str, int] = {}
         # What the world (not the protocol) did to held_for_users(): see world_gain().
         self._world_gain = 0
         self._held_mark = 0
         self._acting = 0
+        # The model as it was before an action whose payment may be refused.
+        self._checkpoint: dict[str, Any] | None = None
 
     # ================================================================ world
     def credit(self, address: str, wei: int) -> None:
@@ -427,6 +442,27 @@ class Model:
         self._world_gain += held - self._held_mark
         self._held_mark = held
 
+    def add_refuser(self, address: str) -> None:
+        """``address`` is a contract that refuses ETH: a payment to it reverts the paying call."""
+        self.refusers.add(norm(address))
+
+    def add_reentrant(self, address: str) -> None:
+        """``address`` is a contract that calls the payer back on every payment, then keeps the ETH.
+
+        Predicted like an externally owned account: the payer's reentrancy
+        lock refuses the call back, so only the attempts are counted (see
+        :meth:`expected_reentries`).
+        """
+        self.reentrants.add(norm(address))
+
+    def expected_reentries(self, address: str) -> tuple[int, int]:
+        """``(attempts, successes)`` a re-entrant withdrawal address must have counted by now.
+
+        One attempt per payment it received; no success ever, because every
+        contract that moves ETH holds its reentrancy lock while it pays.
+        """
+        return self.reentry_attempts.get(norm(address), 0), 0
+
     def fund_rpl(self, to: str, amount: int) -> Expect:
         """The guardian (holder of the fixed RPL supply) sends ``amount`` RPL to ``to``.
 
@@ -460,6 +496,52 @@ class Model:
 
     def _pay_out(self, who: str, wei: int) -> None:
         self.eth_out[who] = self.eth_out.get(who, 0) + wei
+
+    def _checkpoint_payment(self, mp: MinipoolState) -> None:
+        """Before an action that may pay ``mp``'s node: checkpoint if its payee refuses ETH.
+
+        Only then, so the common path copies nothing; the beacon chain is
+        shared, not copied (the model never changes it).
+        """
+        if self.refusers and self.withdrawal_address(mp.node) in self.refusers:
+            self._checkpoint = copy.deepcopy(
+                {k: v for k, v in self.__dict__.items() if k != "beacon"}
+            )
+
+    def _restore(self, saved: dict[str, Any]) -> None:
+        """Put back a checkpoint; minipool and node records keep their identity.
+
+        So a caller holding ``model.minipools[a]`` or ``model.nodes[n]``
+        across a refused action still sees the live record.
+        """
+        saved = dict(saved)
+        for name in ("minipools", "nodes"):
+            live, records = getattr(self, name), saved.pop(name)
+            for key in [k for k in live if k not in records]:
+                del live[key]
+            for key, record in records.items():
+                if key in live:
+                    vars(live[key]).update(vars(record))
+                else:
+                    live[key] = record
+        self.__dict__.update(saved)
+
+    def _pay_node(self, mp: MinipoolState, wei: int, refused: str) -> None:
+        """The minipool pays its node's withdrawal address; a refusing one reverts with ``refused``.
+
+        A re-entrant address counts an attempt per payment.
+        """
+        to = self.withdrawal_address(mp.node)
+        if to in self.refusers:
+            if self._checkpoint is None:
+                raise RuntimeError(
+                    "model bug: a payment a withdrawal address can refuse, in an action that "
+                    "took no checkpoint (call _checkpoint_payment first)"
+                )
+            raise _Revert(refused)
+        self._pay_out(to, wei)
+        if to in self.reentrants:
+            self.reentry_attempts[to] = self.reentry_attempts.get(to, 0) + 1
 
     def _minipool(self, minipool: Any) -> MinipoolState:
         address = norm(minipool)
@@ -1233,6 +1315,7 @@ class Model:
         _require(caller == mp.node, "minipool: caller is not the minipool owner")
         _require(mp.status == DISSOLVED, "minipool: can only close while dissolved")
         _require(not mp.closed, "minipool: already closed")
+        self._checkpoint_payment(mp)
         mp.closed = True
         mp.bond = 0
         mp.user_capital = 0
@@ -1258,7 +1341,7 @@ class Model:
         amount = mp.eth
         if amount:
             mp.eth = 0
-            self._pay_out(self.withdrawal_address(mp.node), amount)
+            self._pay_node(mp, amount, "minipool: transfer to withdrawal address failed")
         return amount
 
     @_action
@@ -1354,7 +1437,7 @@ class Model:
         amount = mp.refund
         mp.refund = 0
         mp.eth -= amount
-        self._pay_out(self.withdrawal_address(mp.node), amount)
+        self._pay_node(mp, amount, "minipool: refund transfer failed")
         self._move("refunded", amount)
 
     def _user_distribute_allowed(self, mp: MinipoolState) -> bool:
@@ -1398,6 +1481,8 @@ class Model:
         caller = norm(caller)
         mp = self._minipool(minipool)
         owner = self._is_owner(mp, caller)
+        if owner:
+            self._checkpoint_payment(mp)
         if mp.status == DISSOLVED:
             _require(owner, "minipool: only the owner can distribute a dissolved minipool")
             return self._done(paid=self._pay_owner_everything(mp))
@@ -1462,6 +1547,7 @@ class Model:
         mp = self._minipool(minipool)
         _require(self._is_owner(mp, norm(caller)), "minipool: caller is not the minipool owner")
         _require(mp.refund > 0, "minipool: no refund balance")
+        self._checkpoint_payment(mp)
         if mp.user_distributed and not mp.finalised:
             self._finalise(mp)
         else:
@@ -1476,6 +1562,7 @@ class Model:
         mp = self._minipool(minipool)
         _require(self._is_owner(mp, norm(caller)), "minipool: caller is not the minipool owner")
         _require(mp.user_distributed, "minipool: can only finalise after a user distribution")
+        self._checkpoint_payment(mp)
         self._finalise(mp)
         return self._done()
 

@@ -2,13 +2,22 @@
 
 The format (``format`` 1) is the one ``../shared/ARCHITECTURE.md`` describes::
 
-    {"format": 1, "seed": ..., "config": {...}, "contracts_sha256": "...",
+    {"format": 1, "seed": ..., "config": {...}, "contracts_dir": "...",
+     "contracts_sha256": "...",
      "steps": [{"rule": "deposit", "args": {...}}, ...],
      "failure": {"step": N, "invariant": "...", "message": "..."}}
 
 ``failure.step`` is the index in ``steps`` of the step whose call raised or
 after which an invariant fired. ``contracts_sha256`` pins the sources the
 failure was found on, so a replay on edited contracts can say so.
+
+Two optional additions, which a reader of format 1 may ignore:
+``contracts_dir`` is the directory the campaign fuzzed (absolute; ``null``
+or absent: the project's ``contracts/``), so ``rpfuzz replay`` finds the
+sources the file names; a step's ``"check": false`` says the campaign did
+not run the invariants after it (its rule went on with another step), so a
+replay runs them exactly where the campaign did. A step without it is
+checked.
 """
 
 from __future__ import annotations
@@ -22,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-_FIELDS = ("format", "seed", "config", "contracts_sha256", "steps", "failure")
+_FIELDS = ("format", "seed", "config", "contracts_dir", "contracts_sha256", "steps", "failure")
+_OPTIONAL_FIELDS = {"contracts_dir": None}
 _FAILURE_FIELDS = ("step", "invariant", "message")
+_STEP_KEYS = ("rule", "args", "check")
 
 
 class ReplayFileError(ValueError):
@@ -57,6 +68,7 @@ class ReplayFile:
     steps: list[dict[str, Any]]
     failure: dict[str, Any] = field(default_factory=dict)
     format: int = FORMAT
+    contracts_dir: str | None = None
 
     def to_json(self) -> str:
         """The file's text: keys in the documented order, indented for diffs and eyes."""
@@ -121,10 +133,14 @@ class ReplayFile:
                 "replay it with the rpfuzz version that wrote it, or re-run the campaign"
             )
         for name in _FIELDS:
-            if name not in data:
+            if name not in data and name not in _OPTIONAL_FIELDS:
                 raise _missing(path, name, "re-run the campaign to write a complete file")
+        data = {**_OPTIONAL_FIELDS, **data}
         _expect_type(path, "seed", data["seed"], (int, type(None)), "an integer or null")
         _expect_type(path, "config", data["config"], dict, "an object")
+        _expect_type(
+            path, "contracts_dir", data["contracts_dir"], (str, type(None)), "a path or null"
+        )
         _expect_type(path, "contracts_sha256", data["contracts_sha256"], str, "a hex string")
         _expect_type(path, "steps", data["steps"], list, "a list of steps")
         _expect_type(path, "failure", data["failure"], dict, "an object")
@@ -135,8 +151,19 @@ class ReplayFile:
                 or not isinstance(step.get("args"), dict)
             ):
                 raise ReplayFileError(
-                    f"{path}: field 'steps[{i}]' is {step!r}; each step is "
+                    f"{path}: field 'steps[{i}]' is {step!r:.120}; each step is "
                     '{"rule": name, "args": {...}}: fix or remove it'
+                )
+            for key in step:
+                if key not in _STEP_KEYS:
+                    raise ReplayFileError(
+                        f"{path}: field 'steps[{i}].{key}' is not a step field; a step has "
+                        f"{', '.join(_STEP_KEYS)} (check optional): rename or remove it"
+                    )
+            if "check" in step and not isinstance(step["check"], bool):
+                raise ReplayFileError(
+                    f"{path}: field 'steps[{i}].check' is {step['check']!r}; it must be "
+                    "true or false (false: the invariants did not run after this step)"
                 )
         for name in _FAILURE_FIELDS:
             if name not in data["failure"]:

@@ -2,10 +2,12 @@
 
 A step is ``{"rule": name, "args": {...}}`` with JSON values only: actors by
 role name (``"depositor_0"``, ``"node_operator_1"``, ``"odao_member_2"``,
-``"guardian"``, ``"stranger"``), minipools by their creation index, amounts
-in wei. :func:`execute` performs a step on a :class:`StepContext`, so the
-stateful machine, the replayer and the benchmark share one definition of
-what each step does: checked against the model, or bare.
+``"guardian"``, ``"stranger"``, and the contract actors ``"refuser"`` and
+``"reentrant"`` of :mod:`harness.contract_actors`), minipools by their
+creation index, amounts in wei. :func:`execute` performs a step on a
+:class:`StepContext`, so the stateful machine, the replayer and the
+benchmark share one definition of what each step does: checked against the
+model, or bare.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import boa
 
 from harness.checked import CheckedProtocol
+from harness.contract_actors import REENTRANT, REFUSER, contract_actors
 from harness.errors import revert_reason
 from harness.model import Expect
 from harness.protocol import Protocol
@@ -81,15 +84,23 @@ UNAUTHORISED: dict[str, tuple[str, Callable[[Protocol, str], Any]]] = {
 
 @dataclass
 class StepContext:
-    """What steps run against: the (checked or bare) protocol and the names it knows."""
+    """What steps run against: the (checked or bare) protocol and the names it knows.
+
+    ``contracts`` holds the handles of the contract actors, by role name.
+    """
 
     cp: CheckedProtocol
     actors: dict[str, str]
     minipools: list[str] = field(default_factory=list)  # creation order
+    contracts: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(cls, p: Protocol, check: bool = True) -> StepContext:
-        """A context over ``p``: actors named by role; a funded stranger added."""
+        """A context over ``p``: actors named by role; a funded stranger and the contract actors.
+
+        The model (when checking) learns which contract actor refuses ETH and
+        which re-enters.
+        """
         actors = {"guardian": p.guardian}
         for group, prefix in (
             (p.depositors, "depositor"),
@@ -101,7 +112,14 @@ class StepContext:
         stranger = boa.env.generate_address("stranger")
         boa.env.set_balance(stranger, p.config.eth_per_actor)
         actors["stranger"] = stranger
-        return cls(CheckedProtocol(p, check=check), actors)
+        contracts = contract_actors()
+        for role, contract in contracts.items():
+            actors[role] = str(contract.address)
+        cp = CheckedProtocol(p, check=check)
+        if check:
+            cp.model.add_refuser(actors[REFUSER])
+            cp.model.add_reentrant(actors[REENTRANT])
+        return cls(cp, actors, contracts=contracts)
 
     @property
     def p(self) -> Protocol:
@@ -231,8 +249,8 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     ),
     "report_price": lambda ctx, price: ctx.cp.report_price(price),
     "set_setting": lambda ctx, path, value: ctx.cp.set_setting(path, value),
-    "set_withdrawal_address": lambda ctx, node, to: ctx.cp.set_withdrawal_address(
-        ctx.who(node), ctx.who(node), ctx.who(to)
+    "set_withdrawal_address": lambda ctx, node, to, by=None: ctx.cp.set_withdrawal_address(
+        ctx.who(node), ctx.who(by or node), ctx.who(to)
     ),
     "unauthorised": lambda ctx, entry: _unauthorised(ctx, entry),
     "read_view": lambda ctx, view, **args: read_view(ctx, view, args),

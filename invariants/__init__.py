@@ -57,6 +57,7 @@ from invariants.observe import (  # noqa: E402
     Observation,
     observe,
 )
+from invariants.reentry import check_no_reentry  # noqa: E402
 from invariants.watcher import Watcher  # noqa: E402
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "check_minipool_lifecycle",
     "check_minipools",
     "check_no_free_lunch",
+    "check_no_reentry",
     "check_node_accounting",
     "check_outcome",
     "check_rate_monotonicity",

@@ -35,7 +35,7 @@ from harness.model import (
 )
 from harness.units import fmt_eth
 from invariants import InvariantViolation
-from invariants.observe import Observation
+from invariants.observe import MinipoolObservation, NodeObservation, Observation
 
 ONE = 10**18
 # Statuses a minipool may have: Withdrawable (3) has been unused since Atlas.
@@ -481,27 +481,9 @@ def check_minipool_accounting(obs: Observation, model: Model) -> None:
                     f"user deposit {_amount(mp.user_deposit)} = {_amount(capital)}, not 32 ETH",
                     {"minipool": address, "expected": LAUNCH_BALANCE, "actual": capital},
                 )
-        state = model.minipools.get(address)
-        if state is None:
-            raise InvariantViolation(
-                "minipool-accounting",
-                f"minipool {address} was observed but the rules know no such minipool",
-                {"minipool": address},
-            )
-        for obs_field, model_field in _MINIPOOL_FIELDS:
-            actual, expected = getattr(mp, obs_field), getattr(state, model_field)
-            if actual != expected:
-                raise InvariantViolation(
-                    "minipool-accounting",
-                    f"minipool {address} has {obs_field.replace('_', ' ')} {actual} but the "
-                    f"rules give {expected}",
-                    {
-                        "minipool": address,
-                        "field": obs_field,
-                        "expected": expected,
-                        "actual": actual,
-                    },
-                )
+        _check_record(
+            "minipool-accounting", "minipool", mp, model.minipools.get(address), _MINIPOOL_FIELDS
+        )
     live = sum(1 for state in model.minipools.values() if not state.destroyed)
     if obs.minipool_count != live:
         raise InvariantViolation(
@@ -529,22 +511,33 @@ def check_node_accounting(obs: Observation, model: Model) -> None:
     destroyed), finalised.
     """
     for address, node in sorted(obs.nodes.items()):
-        state = model.nodes.get(address)
-        if state is None:
+        _check_record("node-accounting", "node", node, model.nodes.get(address), _NODE_FIELDS)
+
+
+def _check_record(
+    invariant: str,
+    kind: str,
+    observed: MinipoolObservation | NodeObservation,
+    state: Any,
+    fields: Iterable[tuple[str, str]],
+) -> None:
+    """``observed`` (a minipool or node as read) equals the rules' ``state``, field by field."""
+    address = observed.address
+    if state is None:
+        raise InvariantViolation(
+            invariant,
+            f"{kind} {address} was observed but the rules know no such {kind}",
+            {kind: address},
+        )
+    for obs_field, model_field in fields:
+        actual, expected = getattr(observed, obs_field), getattr(state, model_field)
+        if actual != expected:
             raise InvariantViolation(
-                "node-accounting",
-                f"node {address} was observed but the rules know no such node",
-                {"node": address},
+                invariant,
+                f"{kind} {address} has {obs_field.replace('_', ' ')} {actual} but the rules "
+                f"give {expected}",
+                {kind: address, "field": obs_field, "expected": expected, "actual": actual},
             )
-        for obs_field, model_field in _NODE_FIELDS:
-            actual, expected = getattr(node, obs_field), getattr(state, model_field)
-            if actual != expected:
-                raise InvariantViolation(
-                    "node-accounting",
-                    f"node {address} has {obs_field.replace('_', ' ')} {actual} but the rules "
-                    f"give {expected}",
-                    {"node": address, "field": obs_field, "expected": expected, "actual": actual},
-                )
 
 
 def check_minipools(obs: Observation, model: Model, previous: Observation | None = None) -> None:

@@ -54,6 +54,8 @@ class Watcher:
         self.at_last_report = ReportMarks.of(model)
         self.events: list[EconomicEvent] = []
         self._last_uncovered_event = 0
+        # Contracts that wrote storage during the last step (None: unknown).
+        self.written: set[str] | None = None
 
     def fund(self, actor: str, wei: int) -> None:
         """Record that the harness minted ``wei`` into ``actor`` (outside the protocol)."""
@@ -61,14 +63,20 @@ class Watcher:
         self.funded[actor] = self.funded.get(actor, 0) + wei
 
     def step(self) -> list[EconomicEvent]:
-        """Observe once, run every check (raising on a violation), return new economic events."""
+        """Observe once, run every check (raising on a violation), return new economic events.
+
+        Afterwards ``written`` holds the contracts (lower-case addresses)
+        that wrote storage during the step, ``None`` if that is unknown, for
+        checks outside the watcher that read only what changed.
+        """
+        self.written = self.writes.take()
         obs = observe(
             self.p,
             self.model,
             self.actors,
             self.vault_names,
             previous=self.previous,
-            written=self.writes.take(),
+            written=self.written,
         )
         events = check_all(
             obs,

@@ -52,7 +52,15 @@ def test_replay_file_round_trip(tmp_path):
     path = _replay().write(tmp_path / "failures" / "call-values.json")
     assert ReplayFile.load(path) == _replay()
     data = json.loads(path.read_text())
-    assert list(data) == ["format", "seed", "config", "contracts_sha256", "steps", "failure"]
+    assert list(data) == [
+        "format",
+        "seed",
+        "config",
+        "contracts_dir",
+        "contracts_sha256",
+        "steps",
+        "failure",
+    ]
     assert data["format"] == 1
     # The write is atomic: no temporary file is left beside it.
     assert [p.name for p in path.parent.iterdir()] == ["call-values.json"]
@@ -210,6 +218,11 @@ def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
     assert replay.seed == 1
     assert replay.contracts_sha256 == contracts_sha256(bugged)
     assert replay.contracts_sha256 != contracts_sha256(DEFAULT_CONTRACTS_DIR)
+    assert replay.contracts_dir == str(bugged.resolve())
+    # The opening scene is one rule: the invariants ran after none of its steps but the last.
+    assert [step.get("check", True) for step in replay.steps] == [False] * (
+        len(replay.steps) - 1
+    ) + [True]
     assert replay.steps[replay.failure["step"]]["rule"] == "deposit"
     assert replay.config["profiles"]["ci"]["derandomize"] is True
     assert "minted" in spy.getvalue()
