@@ -43,30 +43,13 @@ BUGS: tuple[Bug, ...] = (
         ),
     ),
     Bug(
-        name="refund-reentrancy",
+        name="minipool-reentrancy",
         description=(
-            "minipools lose their reentrancy lock and refund() zeroes the refund balance "
-            "after paying it"
+            "minipools lose their reentrancy lock: a contract withdrawal address being paid "
+            "calls distributeBalance again"
         ),
         imitates="audit 3: a contract withdrawal address re-enters the paying contract",
-        edits=(
-            Edit(MINIPOOL, "# pragma nonreentrancy on\n", ""),
-            Edit(
-                MINIPOOL,
-                """    amount: uint256 = self._node_refund_balance
-    self._node_refund_balance = 0
-    to: address = self._withdrawal_address()
-    success: bool = raw_call(to, b"", value=amount, revert_on_failure=False)
-    assert success, "minipool: refund transfer failed"
-""",
-                """    amount: uint256 = self._node_refund_balance
-    to: address = self._withdrawal_address()
-    success: bool = raw_call(to, b"", value=amount, revert_on_failure=False)
-    assert success, "minipool: refund transfer failed"
-    self._node_refund_balance = 0
-""",
-            ),
-        ),
+        edits=(Edit(MINIPOOL, "# pragma nonreentrancy on\n", ""),),
         requires="harness.contract_actors",
         note=(
             "only a contract withdrawal address that calls back can show it: needs the "
@@ -396,18 +379,6 @@ BUGS: tuple[Bug, ...] = (
     )
 """,
                 "",
-            ),
-        ),
-    ),
-    Bug(
-        name="credit-predeposit-off-by-one",
-        description="a credit deposit sending exactly 1 ETH asks the pool for 0 ETH, which fails",
-        imitates="an off-by-one at the 1 ETH pre-deposit",
-        edits=(
-            Edit(
-                "RocketNodeDeposit.vy",
-                "    if in_hand < PRELAUNCH_VALUE:\n",
-                "    if in_hand <= PRELAUNCH_VALUE:\n",
             ),
         ),
     ),
