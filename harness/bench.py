@@ -3,20 +3,23 @@
 Two figures from one process (py-evm is single-threaded, so one core):
 
 * **machine**: the stateful machine under Hypothesis, with the reference
-  model and the invariants, for a fixed seed and size: total steps over the
-  wall time of the run (the one-time deploy excluded);
+  model and the invariants, for a fixed seed and size: total steps, and
+  examples, over the wall time of the run (the one-time deploy excluded);
 * **replay**: exactly the steps that run recorded, executed straight on boa
   through the bare facade (``StepContext.create(p, check=False)``: no
   Hypothesis, no model, no invariants), each example from the deployed
   state inside ``boa.env.anchor()``.
 
-machine / replay is the share of raw EVM throughput the harness keeps.
+machine / replay is the share of raw EVM throughput the harness keeps
+(steps/s over steps/s: the same steps, so examples/s give the same ratio).
+Peak memory is the process's resident high-water mark, deploy included.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import resource
 import sys
 import time
@@ -46,13 +49,17 @@ class BenchResult:
     machine_steps: int
     machine_seconds: float
     machine_steps_per_second: float
+    machine_examples_per_second: float
+    deploy_seconds: float
     replay_steps: int
     replay_seconds: float
     replay_steps_per_second: float
+    replay_examples_per_second: float
     replay_errors: int
     ratio: float
     peak_memory_mib: float
     machine_failed: bool
+    load_average: float
 
 
 def replay_bare(p: Any, examples: list[list[dict[str, Any]]]) -> tuple[int, float, int]:
@@ -79,6 +86,14 @@ def replay_bare(p: Any, examples: list[list[dict[str, Any]]]) -> tuple[int, floa
         finally:
             p.restore_python_state(state)
     return steps, time.perf_counter() - started, errors
+
+
+def _load() -> float:
+    """The 1-minute load average: figures from a busy machine are slower, say so."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:  # pragma: no cover - platforms without it
+        return 0.0
 
 
 def _peak_memory_mib() -> float:
@@ -118,7 +133,11 @@ def run_bench(
         contracts_dir=str(contracts_dir) if contracts_dir is not None else None,
         keep_steps=True,
     )
-    console.print(f"rpfuzz bench: seed {seed}, {examples} examples x {steps} steps, one process")
+    load = _load()
+    console.print(
+        f"rpfuzz bench: seed {seed}, {examples} examples x {steps} steps, one process; "
+        f"load average {load:.2f} on {os.cpu_count()} cores at the start"
+    )
     summary = run_worker(job)
     recorded = [list(example) for example in summary["all_steps"]]
     p = shared_protocol(config, job.contracts_dir)
@@ -126,6 +145,8 @@ def run_bench(
 
     machine_rate = summary["steps"] / summary["seconds"] if summary["seconds"] else 0.0
     replay_rate = replay_steps / replay_seconds if replay_seconds else 0.0
+    machine_examples = summary["examples"] / summary["seconds"] if summary["seconds"] else 0.0
+    replay_examples = len(recorded) / replay_seconds if replay_seconds else 0.0
     result = BenchResult(
         seed=seed,
         examples=examples,
@@ -134,13 +155,17 @@ def run_bench(
         machine_steps=summary["steps"],
         machine_seconds=round(summary["seconds"], 3),
         machine_steps_per_second=round(machine_rate, 2),
+        machine_examples_per_second=round(machine_examples, 3),
+        deploy_seconds=round(summary["deploy_seconds"], 3),
         replay_steps=replay_steps,
         replay_seconds=round(replay_seconds, 3),
         replay_steps_per_second=round(replay_rate, 2),
+        replay_examples_per_second=round(replay_examples, 3),
         replay_errors=errors,
         ratio=round(machine_rate / replay_rate, 4) if replay_rate else 0.0,
         peak_memory_mib=round(_peak_memory_mib(), 1),
         machine_failed=bool(summary["failures"]),
+        load_average=round(load, 2),
     )
     _print(console, result)
     if json_path is not None:
@@ -155,12 +180,14 @@ def _print(console: Console, r: BenchResult) -> None:
     table.add_column("steps", justify="right")
     table.add_column("seconds", justify="right")
     table.add_column("steps/s", justify="right")
+    table.add_column("examples/s", justify="right")
     table.add_row(
         "machine (Hypothesis + model + invariants)",
         str(r.machine_examples),
         str(r.machine_steps),
         f"{r.machine_seconds:.2f}",
         f"{r.machine_steps_per_second:,.1f}",
+        f"{r.machine_examples_per_second:,.2f}",
     )
     table.add_row(
         "replay (the same steps, bare boa)",
@@ -168,12 +195,13 @@ def _print(console: Console, r: BenchResult) -> None:
         str(r.replay_steps),
         f"{r.replay_seconds:.2f}",
         f"{r.replay_steps_per_second:,.1f}",
+        f"{r.replay_examples_per_second:,.2f}",
     )
     console.print(table)
     verdict = "meets" if r.ratio >= 0.40 else "is below"
     console.print(
         f"machine / replay = {r.ratio:.1%} ({verdict} the 40% target); "
-        f"peak memory {r.peak_memory_mib:,.0f} MiB"
+        f"peak memory {r.peak_memory_mib:,.0f} MiB; deploy {r.deploy_seconds:.1f} s (not timed)"
     )
     if r.machine_failed:
         console.print(

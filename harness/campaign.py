@@ -17,11 +17,13 @@ or the ``ci`` profile (no database), depends on the seed alone.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import multiprocessing
 import queue as queue_module
 import random
 import re
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -77,6 +79,9 @@ class CampaignFailure:
     steps: int
     replay_file: str | None
     shrunk: bool = True
+    # Raised something other than an InvariantViolation: the harness or the
+    # VM broke (a bare revert, a KeyError), not a named property.
+    crashed: bool = False
 
 
 @dataclass
@@ -92,6 +97,13 @@ class CampaignResult:
     budget_reached: bool
     failures: list[CampaignFailure] = field(default_factory=list)
     rules: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Per contract file, with --coverage (harness.vycoverage.FileCoverage).
+    coverage: list[Any] | None = None
+    # When the first failing example ended: fuzzing seconds, and steps and
+    # examples run by then (in the worker that failed first); None if none failed.
+    first_failure_seconds: float | None = None
+    first_failure_steps: int | None = None
+    first_failure_examples: int | None = None
 
     @property
     def steps_per_second(self) -> float:
@@ -114,6 +126,13 @@ class CampaignResult:
             "steps_per_second": round(self.steps_per_second, 3),
             "seconds": round(self.seconds, 3),
             "budget_reached": self.budget_reached,
+            "first_failure": None
+            if self.first_failure_seconds is None
+            else {
+                "seconds": round(self.first_failure_seconds, 3),
+                "steps": self.first_failure_steps,
+                "examples": self.first_failure_examples,
+            },
             "failures": [
                 {
                     "invariant": f.invariant,
@@ -121,10 +140,12 @@ class CampaignResult:
                     "step": f.step,
                     "replay_file": f.replay_file,
                     "shrunk": f.shrunk,
+                    "crashed": f.crashed,
                 }
                 for f in self.failures
             ],
             "rules": self.rules,
+            "coverage": None if self.coverage is None else coverage_json(self.coverage),
         }
 
 
@@ -142,17 +163,31 @@ class _Job:
     config: Any
     contracts_dir: str | None
     keep_steps: bool = False
+    # Where replay files go (default failures/ in the working directory).
+    failures_dir: str | None = None
+    # None: after a failure, shrink until the budget. A number: stop looking
+    # for other failures and shrink the first for at most that many seconds
+    # (0: not at all), so the run ends soon after its first failure.
+    shrink_seconds: float | None = None
+    # Measure Vyper line and branch coverage into this coverage.py data file.
+    coverage_file: str | None = None
 
 
 def campaign_settings(
-    profile: Profile, examples: int, steps: int, database: str | Path | None
+    profile: Profile,
+    examples: int,
+    steps: int,
+    database: str | Path | None,
+    first_failure_only: bool = False,
 ) -> hypothesis.settings:
     """The profile's Hypothesis settings, resized, with the campaign's database.
 
     On top of :func:`harness.profiles.hypothesis_settings`: the explain phase
     is left out (it re-runs the shrunk example many times, minutes on
     py-evm, and the replay file already says what failed), and long step
-    sequences may be large without a health-check failure.
+    sequences may be large without a health-check failure. With
+    ``first_failure_only``, generation stops at the first failure instead of
+    looking on for distinct ones.
     """
     return profile_settings(
         profile,
@@ -163,6 +198,7 @@ def campaign_settings(
         phases=[p for p in Phase if p is not Phase.explain],
         verbosity=Verbosity.normal,
         print_blob=False,
+        report_multiple_bugs=not first_failure_only,
     )
 
 
@@ -205,14 +241,14 @@ def _failure_message(exc: BaseException) -> str:
     return exc.message if isinstance(exc, InvariantViolation) else str(exc)
 
 
-def _replay_path(name: str, worker: int) -> Path:
+def _replay_path(name: str, worker: int, directory: Path = FAILURES_DIR) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "failure"
-    path = FAILURES_DIR / f"{slug}-{stamp}-w{worker}.json"
+    path = directory / f"{slug}-{stamp}-w{worker}.json"
     n = 1
     while path.exists():
         n += 1
-        path = FAILURES_DIR / f"{slug}-{stamp}-w{worker}-{n}.json"
+        path = directory / f"{slug}-{stamp}-w{worker}-{n}.json"
     return path
 
 
@@ -224,8 +260,14 @@ def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = No
     """
     machine_cls = RocketPoolMachine
     saved = {name: getattr(machine_cls, name) for name in _MACHINE_CLASS_STATE}
+    measuring = contextlib.nullcontext()
+    if job.coverage_file is not None:
+        from harness.vycoverage import measuring as coverage_measuring
+
+        measuring = coverage_measuring(job.coverage_file)
     try:
-        return _run_worker(job, machine_cls, progress)
+        with measuring:
+            return _run_worker(job, machine_cls, progress)
     finally:
         # Leave the class as found: pytest runs its TestCase in the same process.
         for name, value in saved.items():
@@ -243,7 +285,9 @@ def _run_worker(
     machine_cls.stats = collections.Counter()
     machine_cls.examples = 0
     machine_cls.step_count = 0
+    deploy_started = time.perf_counter()
     shared_protocol(job.config, job.contracts_dir)  # the one-time deploy, outside the clock
+    deploy_seconds = time.perf_counter() - deploy_started
 
     # Failing machines, newest last: the exception Hypothesis finally raises is
     # the one its last reproduction of the shrunk example raised.
@@ -252,11 +296,20 @@ def _run_worker(
     shortest: dict[str, tuple[BaseException, list, int | None]] = {}
     all_steps: list[list[dict[str, Any]]] = []
     current: list[RocketPoolMachine] = []
+    # (seconds, steps, examples) when the first failing example ended.
+    first_failure: list[tuple[float, int, int]] = []
+    deadline = job.max_seconds
     started = time.perf_counter()
 
     def note_finished() -> None:
+        nonlocal deadline
         if current and current[-1].failure is not None:
             m = current[-1]
+            if not first_failure:
+                now = time.perf_counter() - started
+                first_failure.append((now, machine_cls.step_count, machine_cls.examples))
+                if job.shrink_seconds is not None:
+                    deadline = min(deadline, now + job.shrink_seconds)
             record = (m.failure, list(m.steps), m.failed_step)
             failing.append(record)
             name = _failure_name(m.failure)
@@ -280,10 +333,7 @@ def _run_worker(
         report()
         # Never during Hypothesis's final reproduction of a shrunk failure: cut
         # short there, the failure would look flaky instead of being reported.
-        if (
-            time.perf_counter() - started >= job.max_seconds
-            and not current_build_context().is_final
-        ):
+        if time.perf_counter() - started >= deadline and not current_build_context().is_final:
             raise _BudgetReached
         machine = machine_cls()
         current[:] = [machine]
@@ -292,7 +342,13 @@ def _run_worker(
         return machine
 
     hypothesis.seed(job.seed)(machine_factory)
-    settings = campaign_settings(job.profile, job.examples, job.steps, job.database)
+    settings = campaign_settings(
+        job.profile,
+        job.examples,
+        job.steps,
+        job.database,
+        first_failure_only=job.shrink_seconds is not None,
+    )
     raised: BaseException | None = None
     budget_reached = False
     try:
@@ -315,11 +371,16 @@ def _run_worker(
     rules: dict[str, dict[str, int]] = {}
     for (rule, kind), count in machine_cls.stats.items():
         rules.setdefault(rule, {"calls": 0, "successes": 0, "reverts": 0})[kind] = count
+    first = first_failure[0] if first_failure else (None, None, None)
     return {
         "examples": machine_cls.examples,
         "steps": machine_cls.step_count,
         "seconds": seconds,
+        "deploy_seconds": deploy_seconds,
         "budget_reached": budget_reached,
+        "first_failure_seconds": first[0],
+        "first_failure_steps": first[1],
+        "first_failure_examples": first[2],
         "failures": [asdict(f) for f in failures],
         "rules": rules,
         "all_steps": all_steps,
@@ -365,7 +426,8 @@ def _write_failures(
                 steps=steps,
                 failure={"step": step, "invariant": name, "message": message},
             )
-            path = str(replay.write(_replay_path(name, job.worker)))
+            directory = Path(job.failures_dir) if job.failures_dir else FAILURES_DIR
+            path = str(replay.write(_replay_path(name, job.worker, directory)))
         out.append(
             CampaignFailure(
                 invariant=name,
@@ -374,6 +436,7 @@ def _write_failures(
                 steps=len(steps),
                 replay_file=path,
                 shrunk=shrunk,
+                crashed=not isinstance(exc, InvariantViolation),
             )
         )
     return out
@@ -440,7 +503,12 @@ def _combine(summaries: list[dict]) -> dict[str, Any]:
             into = rules.setdefault(rule, {"calls": 0, "successes": 0, "reverts": 0})
             for key, value in row.items():
                 into[key] += value
+    failed = [s for s in summaries if s.get("first_failure_seconds") is not None]
+    first = min(failed, key=lambda s: s["first_failure_seconds"], default=None)
     return {
+        "first_failure_seconds": first and first["first_failure_seconds"],
+        "first_failure_steps": first and first["first_failure_steps"],
+        "first_failure_examples": first and first["first_failure_examples"],
         "examples": sum(s["examples"] for s in summaries),
         "steps": sum(s["steps"] for s in summaries),
         "seconds": max((s["seconds"] for s in summaries), default=0.0),
@@ -462,12 +530,17 @@ def run_campaign(
     json_path: str | Path | None = None,
     console: Console | None = None,
     config: Any = None,
+    failures_dir: str | Path | None = None,
+    coverage: bool = False,
 ) -> CampaignResult:
     """Run a campaign; flags given here override the profile's values.
 
     ``seed`` defaults to a random one, printed, so every run can be repeated.
     With ``workers`` > 1, worker ``i`` runs with ``seed + i`` in its own
-    spawned process, all sharing the example database. Raises
+    spawned process, all sharing the example database. Replay files go to
+    ``failures_dir`` (created if missing; default ``failures/``). With
+    ``coverage``, every worker measures Vyper line and branch coverage (see
+    :mod:`harness.vycoverage`) and a per-contract table follows. Raises
     :class:`ConfigError` for a bad profile, contracts directory or JSON path.
     """
     console = console or Console()
@@ -484,6 +557,10 @@ def run_campaign(
             )
     if workers < 1:
         raise ConfigError(f"--workers {workers}: must be at least 1")
+    if failures_dir is not None and Path(failures_dir).exists() and not Path(failures_dir).is_dir():
+        raise ConfigError(
+            f"{failures_dir}: exists and is not a directory; pick another --failures-dir"
+        )
     seed = random.SystemRandom().randrange(2**32) if seed is None else seed
     examples = prof.examples if examples is None else examples
     steps = prof.steps if steps is None else steps
@@ -508,9 +585,14 @@ def run_campaign(
             database=database,
             config=config,
             contracts_dir=str(contracts_dir) if contracts_dir is not None else None,
+            failures_dir=str(failures_dir) if failures_dir is not None else None,
         )
         for i in range(workers)
     ]
+    coverage_dir = tempfile.TemporaryDirectory(prefix="rpfuzz-coverage-") if coverage else None
+    if coverage_dir is not None:
+        for job in jobs:
+            job.coverage_file = str(Path(coverage_dir.name) / f"coverage.w{job.worker}")
     totals = {"examples": 0, "steps": 0, "seconds": 0.0, "failures": 0}
     progress: dict[int, dict[str, Any]] = {}
 
@@ -545,7 +627,17 @@ def run_campaign(
         budget_reached=combined["budget_reached"],
         failures=combined["failures"],
         rules=combined["rules"],
+        first_failure_seconds=combined["first_failure_seconds"],
+        first_failure_steps=combined["first_failure_steps"],
+        first_failure_examples=combined["first_failure_examples"],
     )
+    if coverage_dir is not None:
+        from harness.vycoverage import contract_coverage
+
+        with coverage_dir:
+            result.coverage = contract_coverage(
+                [job.coverage_file for job in jobs], contracts_dir or DEFAULT_CONTRACTS_DIR
+            )
     if json_path is not None:
         Path(json_path).write_text(json.dumps(result.to_json(), indent=2) + "\n")
     _print_result(console, result, budget)
@@ -604,6 +696,11 @@ def _print_result(console: Console, result: CampaignResult, budget: float) -> No
         f"{result.examples} examples, {result.steps} steps in {result.seconds:.1f} s "
         f"({result.steps_per_second:,.1f} steps/s); {stop}. Seed {result.seed}."
     )
+    if result.first_failure_seconds is not None:
+        console.print(
+            f"First failure after {result.first_failure_seconds:.1f} s, "
+            f"{result.first_failure_steps} steps, {result.first_failure_examples} examples."
+        )
     for failure in result.failures:
         where = f" at step {failure.step} of {failure.steps}" if failure.steps else ""
         shrunk = "" if failure.shrunk else " (not fully shrunk: the budget ran out)"
@@ -622,3 +719,87 @@ def _print_result(console: Console, result: CampaignResult, budget: float) -> No
         )
     if not result.failures:
         console.print("[green]every invariant held[/]")
+    if result.coverage is not None:
+        console.print(coverage_table(result.coverage))
+        _print_unreached(console, result.coverage)
+
+
+# --------------------------------------------------------------------------- coverage
+def coverage_totals(files: list[Any]) -> dict[str, Any]:
+    """Lines, branches and external functions over every file, hit and in all."""
+    lines = sum(f.lines for f in files)
+    lines_hit = sum(f.lines_hit for f in files)
+    branches = sum(f.branches for f in files)
+    branches_hit = sum(f.branches_hit for f in files)
+    functions = sum(len(f.functions) for f in files)
+    missed = sum(len(f.functions_missed) for f in files)
+    return {
+        "lines": lines,
+        "lines_hit": lines_hit,
+        "line_percent": round(100 * lines_hit / lines, 2) if lines else 100.0,
+        "branches": branches,
+        "branches_hit": branches_hit,
+        "branch_percent": round(100 * branches_hit / branches, 2) if branches else 100.0,
+        "external_functions": functions,
+        "external_functions_reached": functions - missed,
+    }
+
+
+def coverage_json(files: list[Any]) -> dict[str, Any]:
+    """The ``coverage`` part of the ``--json`` document."""
+    return {
+        "total": coverage_totals(files),
+        "files": [
+            {
+                "file": Path(f.path).name,
+                "lines": f.lines,
+                "lines_hit": f.lines_hit,
+                "branches": f.branches,
+                "branches_hit": f.branches_hit,
+                "missed_lines": f.missed_lines,
+                "missed_branches": [list(arc) for arc in f.missed_branches],
+                "external_functions": len(f.functions),
+                "external_functions_missed": f.functions_missed,
+            }
+            for f in files
+        ],
+    }
+
+
+def coverage_table(files: list[Any]) -> Table:
+    """Per contract file: lines and branches hit, and external functions entered."""
+    table = Table(title="Vyper coverage", title_justify="left")
+    table.add_column("contract", no_wrap=True)
+    table.add_column("lines", justify="right")
+    table.add_column("line %", justify="right")
+    table.add_column("branches", justify="right")
+    table.add_column("branch %", justify="right")
+    table.add_column("external fns", justify="right")
+    for f in files:
+        table.add_row(
+            Path(f.path).name,
+            f"{f.lines_hit}/{f.lines}",
+            f"{f.line_percent:.1f}%",
+            f"{f.branches_hit}/{f.branches}",
+            f"{f.branch_percent:.1f}%",
+            f"{len(f.functions) - len(f.functions_missed)}/{len(f.functions)}",
+        )
+    total = coverage_totals(files)
+    table.add_row(
+        "[bold]total[/]",
+        f"{total['lines_hit']}/{total['lines']}",
+        f"{total['line_percent']:.1f}%",
+        f"{total['branches_hit']}/{total['branches']}",
+        f"{total['branch_percent']:.1f}%",
+        f"{total['external_functions_reached']}/{total['external_functions']}",
+    )
+    return table
+
+
+def _print_unreached(console: Console, files: list[Any]) -> None:
+    for f in files:
+        if f.functions_missed:
+            console.print(
+                f"  never entered in {Path(f.path).name}: {', '.join(f.functions_missed)}",
+                soft_wrap=True,
+            )

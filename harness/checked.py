@@ -365,6 +365,48 @@ class CheckedProtocol:
             )
         return expect
 
+    def execute_update(self, caller: str, which: str) -> Expect:
+        """``caller`` applies the last accepted balances or prices report again.
+
+        ``which`` is ``"balances"`` or ``"prices"``. A report is applied once:
+        its block is no longer after the last accepted one, so the call must
+        be refused (before any report, the empty one is refused the same way).
+        """
+        m = self.model
+        block = self._block()
+        if which == "balances":
+            r = m.report
+            args = (r.block, r.slot_timestamp, r.total_eth, r.staking_eth, r.reth_supply)
+            expect = m.execute_update_balances(
+                *args[:1], *args[2:], slot_timestamp=args[1], current_block=block
+            )
+            contract_call = self.p.network_balances.executeUpdateBalances
+        else:
+            args = (m.prices_block, 0, m.rpl_price)
+            expect = m.execute_update_prices(
+                args[0], args[2], slot_timestamp=args[1], current_block=block
+            )
+            contract_call = self.p.network_prices.executeUpdatePrices
+        return self.run(
+            f"execute_update_{which}", expect, lambda: contract_call(*args, sender=caller)
+        )[0]
+
+    def gift(self, sender: str, minipool: Any, wei: int) -> Expect:
+        """``sender`` sends ETH to a minipool in a transaction: it is kept, to be distributed.
+
+        The minipool's ``__default__`` accepts anything; the model books it
+        as ETH that arrived from outside (like a beacon sweep).
+        """
+        expect = Expect(True, None, {})
+        expect, _ = self.run(
+            "gift",
+            expect,
+            lambda: boa.env.raw_call(str(minipool.address), sender=sender, value=wei),
+        )
+        if self.check:
+            self.model.credit(minipool.address, wei)
+        return expect
+
     def report_price(self, price: int | None = None) -> int:
         """The honest oDAO reports an RPL price (default: the oracle's random walk)."""
         p = self.p

@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a boa_config.toml to deploy with instead of the project's own",
     )
     _add_run(sub)
+    _add_zoo(sub)
     _add_replay(sub)
     _add_minimize(sub)
     _add_bench(sub)
@@ -82,6 +83,16 @@ def _positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text} must be more than 0 seconds")
+    return value
+
+
+def _non_negative_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be 0 seconds or more")
     return value
 
 
@@ -159,6 +170,82 @@ def _add_run(sub) -> None:
         metavar="PATH",
         help="also write the figures (examples, steps/s, failures, rule metrics) as JSON",
     )
+    run.add_argument(
+        "--coverage",
+        action="store_true",
+        help="measure Vyper line and branch coverage of the campaign (slower) and print it "
+        "per contract, with the external functions no step entered",
+    )
+    run.add_argument(
+        "--failures-dir",
+        metavar="DIR",
+        help="where to write replay files (created if missing; default failures/)",
+    )
+
+
+def _add_zoo(sub) -> None:
+    zoo = sub.add_parser(
+        "zoo",
+        help="plant known bugs in copies of the contracts and check that campaigns find them",
+        description=(
+            "For each planted bug (harness/bugzoo/catalogue.py): copy contracts/ to "
+            "OUT/BUG/contracts, apply the bug's edit, and run a campaign of the zoo profile "
+            "on it in a fresh process, with the bug's own fixed seed, until the first "
+            "failure or the budget. Prints a table: each bug, found or not, the invariant "
+            "that caught it, the fuzzing time and steps to the first failure, and the replay "
+            "file (written next to the patched contracts it needs). Exit code 0: every bug "
+            "that could run was found; 1: one was missed; 2: usage or configuration error "
+            "(an unknown bug, or contracts that no longer match a bug's edit)."
+        ),
+    )
+    zoo.add_argument(
+        "--budget",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="fuzzing time per bug, deploy not counted (default: [profiles.zoo] max_seconds, 120)",
+    )
+    zoo.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="run only this bug (repeat, or separate names with commas); --list shows the names",
+    )
+    zoo.add_argument(
+        "--json",
+        metavar="PATH",
+        help="also write every bug's outcome and the median time to detection as JSON",
+    )
+    zoo.add_argument(
+        "--list", action="store_true", help="list the bugs and what each imitates, run nothing"
+    )
+    zoo.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        metavar="N",
+        help="use this seed for every bug instead of each bug's own (fixed by its name)",
+    )
+    zoo.add_argument(
+        "--steps",
+        type=_positive_int,
+        metavar="N",
+        help="rules per example (default: [profiles.zoo] steps)",
+    )
+    zoo.add_argument(
+        "--shrink-seconds",
+        type=_non_negative_seconds,
+        default=10.0,
+        metavar="S",
+        help="after the first failure, shrink it for at most S seconds before writing the "
+        "replay file (0: keep it as found; default 10)",
+    )
+    zoo.add_argument(
+        "--out",
+        default="failures/zoo",
+        metavar="DIR",
+        help="where the patched copies and replay files go, one folder per bug "
+        "(default failures/zoo)",
+    )
+    _add_contracts(zoo, "plant the bugs in")
 
 
 def _add_replay(sub) -> None:
@@ -236,13 +323,15 @@ def _add_minimize(sub) -> None:
 def _add_bench(sub) -> None:
     bench = sub.add_parser(
         "bench",
-        help="measure throughput: the machine's steps/s against replaying its steps bare",
+        help="measure throughput: the machine's steps/s and examples/s against replaying "
+        "its steps bare",
         description=(
-            "Run the machine for a fixed seed and size on one core and measure its steps/s; "
-            "then replay exactly the same steps straight on titanoboa, without Hypothesis, "
-            "the model or the invariants, and measure that. Prints both, their ratio (how "
-            "much of the raw EVM speed the harness keeps) and the peak memory. The one-time "
-            "deploy is not timed."
+            "Run the machine for a fixed seed and size on one core and measure its steps/s "
+            "and examples/s; then replay exactly the same steps straight on titanoboa, without "
+            "Hypothesis, the model or the invariants, and measure that. Prints both, their "
+            "ratio (how much of the raw EVM speed the harness keeps), the peak memory and the "
+            "load average when it started (other processes slow it down). The one-time deploy "
+            "is not timed."
         ),
     )
     _add_size(
@@ -288,6 +377,27 @@ def main(argv: list[str] | None = None) -> int:
                 steps=args.steps,
                 max_seconds=args.max_seconds,
                 workers=args.workers,
+                contracts_dir=args.contracts,
+                json_path=args.json,
+                console=console,
+                failures_dir=args.failures_dir,
+                coverage=args.coverage,
+            )
+            return result.exit_code
+        if args.command == "zoo":
+            from harness.bugzoo.runner import print_catalogue, run_zoo
+
+            only = [n.strip() for item in args.only or [] for n in item.split(",") if n.strip()]
+            if args.list:
+                print_catalogue(console, only)
+                return 0
+            result = run_zoo(
+                only=only,
+                budget=args.budget,
+                seed=args.seed,
+                steps=args.steps,
+                shrink_seconds=args.shrink_seconds,
+                out_dir=args.out,
                 contracts_dir=args.contracts,
                 json_path=args.json,
                 console=console,

@@ -26,6 +26,7 @@ from harness.invariant_runner import check_step, start_watching
 from harness.model import norm
 from harness.protocol import Protocol
 from harness.steps import UNAUTHORISED, StepContext, execute
+from harness.views import VIEW_CONTRACTS, VIEW_NAMES, maximum_deposit, view_args
 
 ETH = 10**18
 HOUR = 3_600
@@ -191,14 +192,23 @@ class RocketPoolMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------ depositors
     @rule(data=st.data())
     def deposit(self, data) -> None:
-        """A depositor deposits: below the minimum, typical, or past capacity."""
+        """A depositor deposits: below the minimum, typical, past capacity, or at its very edge.
+
+        The edge is the largest deposit the rules accept now (the pool
+        maximum plus, while assignment is on, what the queue still needs),
+        and one wei more: where an off-by-one in the capacity rule shows.
+        """
         amount = data.draw(
             st.one_of(
                 st.sampled_from([0, 10**16 - 1, 10**16, 24 * ETH, 31 * ETH, 300 * ETH]),
                 st.integers(min_value=10**16, max_value=64 * ETH),
+                st.sampled_from(["limit", "past the limit"]),
             ),
             label="amount",
         )
+        if isinstance(amount, str):
+            limit = maximum_deposit(self.model)
+            amount = limit if amount == "limit" else limit + 1
         self.do("deposit", who=self._actor(data, "depositor", label="who"), amount=amount)
 
     @precondition(lambda self: self.model.reth_supply > 0)
@@ -283,8 +293,21 @@ class RocketPoolMachine(RuleBasedStateMachine):
     @precondition(lambda self: self._minipools(PRELAUNCH))
     @rule(data=st.data())
     def dissolve(self, data) -> None:
-        """A stranger dissolves a prelaunch minipool (only after the launch timeout)."""
+        """A stranger dissolves a prelaunch minipool (only after the launch timeout).
+
+        Now, or after waiting until exactly the timeout, or until a second
+        before it: the edge where an off-by-one in the timeout shows.
+        """
         index = self._pick(data, self._minipools(PRELAUNCH), "minipool")
+        when = data.draw(
+            st.sampled_from(["now", "at the timeout", "a second before"]), label="when"
+        )
+        if when != "now":
+            mp = self.model.minipools[norm(self.ctx.minipools[index])]
+            edge = mp.status_time + self.model.settings["minipool.launch.timeout"]
+            wait = edge - (when == "a second before") - self.p.now()
+            if wait > 0:
+                self.do("advance", seconds=wait)
         self.do("dissolve", who="stranger", minipool=index)
 
     @precondition(lambda self: self._minipools(DISSOLVED))
@@ -321,7 +344,12 @@ class RocketPoolMachine(RuleBasedStateMachine):
         index = self._pick(data, candidates, "minipool")
         mp = self.model.minipools[norm(self.ctx.minipools[index])]
         if mp.status == INITIALISED:
-            self.do("deposit", who=self._actor(data, "depositor", label="who"), amount=31 * ETH)
+            # 31 ETH, or all the pool takes now: the queue's capacity only counts
+            # while minipools wait, so that is when a deposit at the edge shows it.
+            amount = data.draw(st.sampled_from([31 * ETH, "limit"]), label="amount")
+            if amount == "limit":
+                amount = maximum_deposit(self.model)
+            self.do("deposit", who=self._actor(data, "depositor", label="who"), amount=amount)
         elif mp.status == PRELAUNCH:
             self.do("advance", seconds=13 * HOUR)
             self.do("stake", minipool=index)
@@ -368,13 +396,20 @@ class RocketPoolMachine(RuleBasedStateMachine):
         self.do("advance", seconds=(37 if validator.slashed else 7) * DAY)
 
     def _distribute_exit(self, data, index: int) -> None:
-        """The owner distributes the exit, or a stranger does after the user-distribute wait."""
-        if data.draw(st.booleans(), label="by_user"):
+        """The owner distributes the exit, or a stranger does after the user-distribute wait.
+
+        Now and then a stranger tries first, before any wait (it must be
+        refused), and the owner then distributes.
+        """
+        by = data.draw(st.sampled_from(["owner", "user", "stranger first"]), label="by")
+        if by == "user":
             self.do("begin_user_distribute", who="stranger", minipool=index)
             self.do("advance", seconds=90 * DAY + HOUR)
             self.do("distribute", who="stranger", minipool=index, rewards_only=False)
-        else:
-            self.do("distribute", who="owner", minipool=index, rewards_only=False)
+            return
+        if by == "stranger first":
+            self.do("distribute", who="stranger", minipool=index, rewards_only=False)
+        self.do("distribute", who="owner", minipool=index, rewards_only=False)
 
     def _settle_user_distributed(self, data, index: int, mp) -> None:
         """After a user distribution: slash any shortfall, then refund or finalise."""
@@ -453,16 +488,19 @@ class RocketPoolMachine(RuleBasedStateMachine):
     def loss_past_the_bond(self, data) -> None:
         """A validator loses more than its bond and the owner settles: RPL goes to auction.
 
-        Penalised by 12 ETH or slashed, it exits; once swept, the owner
-        distributes (which finalises and slashes the node's RPL for the
-        shortfall); anyone cuts a lot and a depositor may bid at once.
+        Penalised by its bond plus 4 ETH (12 ETH for an 8 ETH bond, 20 ETH
+        for a 16 ETH one: a fixed 12 ETH left a 16 ETH bond whole) or
+        slashed, it exits; once swept, the owner distributes (which
+        finalises and slashes the node's RPL for the shortfall); anyone
+        cuts a lot and a depositor may bid at once.
         """
         index = self._pick(data, self._live_validators(), "minipool")
         if data.draw(st.booleans(), label="slashed"):
             self.do("beacon_slash", minipool=index)
             self.do("advance", seconds=37 * DAY)
         else:
-            self.do("beacon_penalty", minipool=index, amount=12 * ETH)
+            bond = self.model.minipools[norm(self.ctx.minipools[index])].bond
+            self.do("beacon_penalty", minipool=index, amount=bond + 4 * ETH)
             self.do("beacon_exit", minipool=index)
             self.do("advance", seconds=7 * DAY)
         self.do("distribute", who="owner", minipool=index, rewards_only=False)
@@ -543,6 +581,29 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """The oDAO reports a new RPL price (a percentage of the current one)."""
         self.do("report_price", price=max(1, self.model.rpl_price * move // 100))
 
+    @rule(which=st.sampled_from(["balances", "prices"]))
+    def execute_update(self, which: str) -> None:
+        """A stranger applies the last accepted report again: a report applies once."""
+        self.do("execute_update", who="stranger", which=which)
+
+    @precondition(lambda self: self._minipools(STAKING, finalised=False))
+    @rule(data=st.data())
+    def gift(self, data) -> None:
+        """A stranger sends a staking minipool ETH in a transaction: it is shared out as rewards.
+
+        Only staking, unfinalised minipools. The truthful report counts the
+        users' share of whatever a minipool holds, so ETH sent to a prelaunch
+        minipool raises the rate; if that minipool is then dissolved, close()
+        pays it all to the node and the reported rate is short of what is
+        held (a solvency failure on unmodified contracts). And on a finalised
+        minipool the model counts newly arrived ETH as staking while the
+        oracle does not. Both are findings for the spec and the model, not
+        for a rule that checks the contracts.
+        """
+        index = self._pick(data, self._minipools(STAKING, finalised=False), "minipool")
+        amount = data.draw(st.sampled_from([1, 10**17, ETH]), label="amount")
+        self.do("gift", who="stranger", minipool=index, amount=amount)
+
     @rule(data=st.data())
     def set_setting(self, data) -> None:
         """The guardian changes a setting, within its bounds or not."""
@@ -588,6 +649,17 @@ class RocketPoolMachine(RuleBasedStateMachine):
     def unauthorised(self, entry: str) -> None:
         """A stranger calls a privileged entry point: it must be refused."""
         self.do("unauthorised", entry=entry)
+
+    @rule(data=st.data())
+    def read_view(self, data) -> None:
+        """Anyone reads a public view: it must answer, with the value the rules give."""
+        # The contract first, then one of its views: each contract is read as often.
+        contract = data.draw(st.sampled_from(VIEW_CONTRACTS), label="contract")
+        view = data.draw(
+            st.sampled_from([v for v in VIEW_NAMES if v.startswith(contract + ".")]), label="view"
+        )
+        args = view_args(view, list(self.ctx.actors), lambda s, label: data.draw(s, label=label))
+        self.do("read_view", view=view, **args)
 
     # ------------------------------------------------------------------ invariants
     @invariant()

@@ -149,6 +149,8 @@ def validate_steps(path: str | Path, steps: list[dict[str, Any]]) -> None:
                     "rename or remove it"
                 )
         for param in params:
+            if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                continue  # **args (read_view's) is no argument of that name
             if param.name not in args and param.default is inspect.Parameter.empty:
                 raise ReplayFileError(
                     f"{path}: field 'steps[{i}].args.{param.name}' is missing ({takes}); add it"

@@ -24,6 +24,7 @@ from harness.contract_actors import REENTRANT, REFUSER, contract_actors
 from harness.errors import revert_reason
 from harness.model import Expect
 from harness.protocol import Protocol
+from harness.views import read_view
 from invariants import InvariantViolation
 
 ETH = 10**18
@@ -252,6 +253,11 @@ ACTIONS: dict[str, Callable[..., Any]] = {
         ctx.who(node), ctx.who(by or node), ctx.who(to)
     ),
     "unauthorised": lambda ctx, entry: _unauthorised(ctx, entry),
+    "read_view": lambda ctx, view, **args: read_view(ctx, view, args),
+    "execute_update": lambda ctx, who, which: ctx.cp.execute_update(ctx.who(who), which),
+    "gift": lambda ctx, who, minipool, amount: ctx.cp.gift(
+        ctx.who(who), ctx.minipool(minipool), amount
+    ),
 }
 
 

@@ -206,7 +206,13 @@ def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
     # The machine class is left as found, for the machine's own TestCase in this process.
     assert RocketPoolMachine.contracts_dir is None
 
-    [failure] = json.loads(out.read_text())["failures"]
+    report = json.loads(out.read_text())
+    [failure] = report["failures"]
+    # The opening scene's deposit (its 9th step) is the first to mint the fee.
+    assert report["first_failure"]["steps"] == 9
+    assert report["first_failure"]["examples"] == 1
+    assert 0 < report["first_failure"]["seconds"] <= report["seconds"]
+    assert failure["crashed"] is False
     replay = ReplayFile.load(tmp_path / failure["replay_file"])
     assert replay.failure["invariant"] == failure["invariant"] == "call-values"
     assert replay.seed == 1
@@ -225,6 +231,48 @@ def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
         replay.failure["step"],
         "call-values",
     )
+
+
+@campaign_test
+def test_a_bounded_shrink_stops_soon_after_the_first_failure(tmp_path):
+    bugged = tmp_path / "contracts"
+    shutil.copytree(DEFAULT_CONTRACTS_DIR, bugged)
+    pool = bugged / "RocketDepositPool.vy"
+    pool.write_text(
+        pool.read_text().replace("msg.value - fee, msg.sender", "msg.value, msg.sender")
+    )
+    profile = Profile("test", examples=50, steps=5, max_seconds=600)
+    job = _Job(
+        0,
+        1,
+        50,
+        5,
+        600.0,
+        profile,
+        None,
+        None,
+        str(bugged),
+        failures_dir=str(tmp_path / "replays"),
+        shrink_seconds=0.0,
+    )
+    summary = run_worker(job)
+    # One failing example, not shrunk, not followed by a hunt for other failures.
+    assert summary["examples"] == 1
+    assert summary["first_failure_steps"] == 9
+    assert summary["budget_reached"] is True
+    [failure] = summary["failures"]
+    assert failure["invariant"] == "call-values"
+    assert failure["shrunk"] is False
+    assert Path(failure["replay_file"]).parent == tmp_path / "replays"
+    assert ReplayFile.load(failure["replay_file"]).failure["step"] == 8
+
+
+def test_run_failures_dir_must_be_a_directory(tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    assert main(["run", "--failures-dir", str(taken)]) == 2
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "taken: exists and is not a directory; pick another --failures-dir" in printed
 
 
 def _first_failing_step(p, steps: list) -> tuple[int, str] | None:
@@ -287,6 +335,15 @@ def test_bench_reports_both_rates_and_their_ratio(tmp_path, capsys):
     assert figures["replay_steps_per_second"] > 0
     assert figures["ratio"] > 0
     assert figures["peak_memory_mib"] > 0
+    assert figures["machine_examples"] == 1
+    assert figures["machine_examples_per_second"] == pytest.approx(
+        1 / figures["machine_seconds"], rel=0.01
+    )
+    assert figures["replay_examples_per_second"] == pytest.approx(
+        1 / figures["replay_seconds"], rel=0.01
+    )
+    assert figures["deploy_seconds"] >= 0
+    assert figures["load_average"] >= 0
     assert "machine / replay" in capsys.readouterr().out
 
 

@@ -663,3 +663,19 @@ def test_a_file_from_before_the_optional_fields_still_loads(tmp_path):
     old = ReplayFile.load(path)
     assert old.contracts_dir is None
     assert all("check" not in step for step in old.steps)
+
+
+def test_steps_of_a_rule_taking_keyword_arguments_validate():
+    from harness.replay import validate_steps
+    from harness.replayfile import ReplayFileError
+
+    # read_view takes the view's own arguments as **args: none is required by name.
+    validate_steps(
+        "f.json",
+        [
+            {"rule": "read_view", "args": {"view": "reth.getExchangeRate"}},
+            {"rule": "read_view", "args": {"view": "minipool.getStatus", "minipool": 0}},
+        ],
+    )
+    with pytest.raises(ReplayFileError, match=r"'steps\[0\]\.args\.view' is missing"):
+        validate_steps("f.json", [{"rule": "read_view", "args": {"minipool": 0}}])

@@ -1,0 +1,321 @@
+"""The bug zoo: planted bugs as data, ``rpfuzz zoo``, and a fast subset of the zoo itself.
+
+The subset (marked ``zoo``) runs real campaigns, each in its own spawned
+process, against a few bugs that a short budget finds: CI's proof that the
+zoo still works end to end. ``rpfuzz zoo`` in full takes up to two minutes
+per bug and is not run here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import harness.bugzoo.runner as zoo_runner
+from harness.bugzoo import BUGS, BY_NAME, Bug, Edit, PatchError, apply_bug, patched_sources
+from harness.bugzoo.patch import CATALOGUE
+from harness.bugzoo.runner import (
+    BLOCKED,
+    FOUND,
+    MISSED,
+    BugOutcome,
+    ZooResult,
+    run_bug,
+    run_zoo,
+    select_bugs,
+)
+from harness.campaign import resolve_profile
+from harness.cli import main
+from harness.config import ConfigError
+from harness.deploy import DEFAULT_CONTRACTS_DIR
+from harness.replayfile import ReplayFile, contracts_sha256
+
+FEE_BUG = BY_NAME["deposit-fee-minted"]
+
+
+def _copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "contracts"
+    shutil.copytree(DEFAULT_CONTRACTS_DIR, copy)
+    return copy
+
+
+# --------------------------------------------------------------------------- the catalogue
+def test_the_zoo_has_at_least_fifteen_named_described_bugs():
+    names = [bug.name for bug in BUGS]
+    assert len(names) >= 15
+    assert len(set(names)) == len(names)
+    for bug in BUGS:
+        assert bug.description and "\n" not in bug.description, bug.name
+        assert bug.imitates, bug.name
+        assert bug.edits, bug.name
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.name)
+def test_every_bug_applies_to_todays_contracts_and_changes_them(bug):
+    texts = patched_sources(bug, DEFAULT_CONTRACTS_DIR)
+    assert list(texts) == bug.files
+    for file, text in texts.items():
+        assert text != (DEFAULT_CONTRACTS_DIR / file).read_text(), f"{bug.name} leaves {file} as is"
+
+
+# The reason of an assert: `assert cond, "..."` or `), "..."` closing a multi-line one.
+_REASON = re.compile(r'(?:\)|assert [^,\n]+),\s*"([^"]*)"')
+
+
+def test_every_assert_a_bug_adds_keeps_a_module_prefixed_reason():
+    assert _REASON.findall('    ), "minipool: scrub period has not ended"') == [
+        "minipool: scrub period has not ended"
+    ]
+    for bug in BUGS:
+        for edit in bug.edits:
+            for reason in _REASON.findall(edit.new):
+                assert ": " in reason, f"{bug.name}: {reason!r} has no module prefix"
+
+
+def test_bug_seeds_are_fixed_by_their_names():
+    assert FEE_BUG.seed == BY_NAME["deposit-fee-minted"].seed == 3065992565
+    assert len({bug.seed for bug in BUGS}) == len(BUGS)
+
+
+# --------------------------------------------------------------------------- applying
+def test_apply_bug_patches_a_copy_and_leaves_the_source_alone(tmp_path):
+    before = contracts_sha256(DEFAULT_CONTRACTS_DIR)
+    dest = apply_bug(FEE_BUG, DEFAULT_CONTRACTS_DIR, tmp_path / "copy")
+    assert contracts_sha256(DEFAULT_CONTRACTS_DIR) == before
+    changed = [
+        p.name
+        for p in sorted(DEFAULT_CONTRACTS_DIR.rglob("*.vy*"))
+        if p.read_text() != (dest / p.relative_to(DEFAULT_CONTRACTS_DIR)).read_text()
+    ]
+    assert changed == ["RocketDepositPool.vy"]
+    source = (dest / "RocketDepositPool.vy").read_text()
+    assert "msg.value, msg.sender" in source
+    assert "msg.value - fee, msg.sender" not in source
+
+
+def test_a_second_bug_in_the_same_copy_replaces_the_first(tmp_path):
+    dest = tmp_path / "copy"
+    apply_bug(FEE_BUG, DEFAULT_CONTRACTS_DIR, dest)
+    apply_bug(BY_NAME["queue-capacity-32-eth"], DEFAULT_CONTRACTS_DIR, dest)
+    pool = (dest / "RocketDepositPool.vy").read_text()
+    assert pool == (DEFAULT_CONTRACTS_DIR / "RocketDepositPool.vy").read_text()
+    assert "= 32 * 10**18" in (dest / "RocketMinipoolQueue.vy").read_text()
+
+
+def test_drifted_contracts_name_the_bug_the_file_and_the_fix(tmp_path):
+    copy = _copy(tmp_path)
+    pool = copy / "RocketDepositPool.vy"
+    pool.write_text(pool.read_text().replace("msg.value - fee, msg.sender", "amount, msg.sender"))
+    with pytest.raises(PatchError) as err:
+        apply_bug(FEE_BUG, copy, tmp_path / "out")
+    message = str(err.value)
+    assert str(pool) in message
+    assert "'deposit-fee-minted', edit 1" in message
+    assert "does not occur" in message
+    assert "'msg.value - fee, msg.sender'" in message
+    assert CATALOGUE in message
+    assert not (tmp_path / "out").exists(), "nothing may be written when an edit fails"
+
+
+def test_an_edit_that_matches_twice_is_refused(tmp_path):
+    copy = _copy(tmp_path)
+    pool = copy / "RocketDepositPool.vy"
+    pool.write_text(pool.read_text() + "\n# msg.value - fee, msg.sender\n")
+    with pytest.raises(PatchError, match="occurs 2 times"):
+        patched_sources(FEE_BUG, copy)
+
+
+def test_a_missing_file_and_an_empty_edit_are_refused(tmp_path):
+    missing = Bug(
+        "ghost", "edits a file that is not there", "nothing", (Edit("Nope.vy", "a", "b"),)
+    )
+    with pytest.raises(PatchError, match=r"Nope\.vy: bug 'ghost' edits this file"):
+        patched_sources(missing, DEFAULT_CONTRACTS_DIR)
+    idle = Bug(
+        "idle",
+        "replaces a text by itself",
+        "nothing",
+        (
+            Edit(
+                "RocketVault.vy",
+                "ROCKET_STORAGE = IRocketStorage(rocket_storage)",
+                "ROCKET_STORAGE = IRocketStorage(rocket_storage)",
+            ),
+        ),
+    )
+    with pytest.raises(PatchError, match="replaces a text by itself"):
+        patched_sources(idle, DEFAULT_CONTRACTS_DIR)
+
+
+def test_patching_the_contracts_themselves_is_refused():
+    with pytest.raises(PatchError, match="cannot be the contracts themselves"):
+        apply_bug(FEE_BUG, DEFAULT_CONTRACTS_DIR, DEFAULT_CONTRACTS_DIR)
+
+
+# --------------------------------------------------------------------------- selection, status
+def test_select_bugs_keeps_catalogue_order_and_names_the_valid_ones():
+    assert [b.name for b in select_bugs(["queue-capacity-32-eth", "deposit-fee-minted"])] == [
+        "deposit-fee-minted",
+        "queue-capacity-32-eth",
+    ]
+    assert select_bugs(None) == list(BUGS)
+    with pytest.raises(ConfigError) as err:
+        select_bugs(["deposit-fee-minted", "no-such-bug"])
+    assert "--only no-such-bug: no such bug in the zoo" in str(err.value)
+    assert "deposit-fee-minted, " in str(err.value)
+
+
+def test_a_bug_the_harness_cannot_catch_yet_is_blocked_not_run(tmp_path):
+    bug = Bug(
+        "needs-an-actor",
+        "needs a module that does not exist",
+        "nothing",
+        FEE_BUG.edits,
+        requires="harness.no_such_module",
+    )
+    outcome = run_bug(
+        bug,
+        source_dir=DEFAULT_CONTRACTS_DIR,
+        out_dir=tmp_path,
+        budget=1.0,
+        profile=resolve_profile("zoo"),
+        steps=5,
+        shrink_seconds=0.0,
+    )
+    assert outcome.status == BLOCKED
+    assert outcome.message == "not run: the harness has no harness.no_such_module yet"
+    assert list(tmp_path.iterdir()) == []
+
+
+def _outcome(name: str, status: str, seconds: float | None = None) -> BugOutcome:
+    return BugOutcome(name, "d", "i", status, seed=1, seconds=seconds)
+
+
+def test_zoo_result_exit_code_and_median():
+    result = ZooResult(
+        "zoo",
+        20.0,
+        50,
+        0.0,
+        "out",
+        [_outcome("a", FOUND, 1.0), _outcome("b", FOUND, 5.0), _outcome("c", FOUND, 3.0)],
+    )
+    assert result.exit_code == 0
+    assert result.median_seconds == 3.0
+    result.outcomes.append(_outcome("d", BLOCKED))
+    assert result.exit_code == 0
+    result.outcomes.append(_outcome("e", MISSED))
+    assert result.exit_code == 1
+    document = result.to_json()
+    assert document["missed"] == ["e"]
+    assert document["blocked"] == ["d"]
+    assert document["found"] == 3
+    assert document["median_seconds_to_detection"] == 3.0
+
+
+# --------------------------------------------------------------------------- the command line
+def test_zoo_only_an_unknown_bug_exits_2_naming_the_valid_ones(capsys):
+    assert main(["zoo", "--only", "no-such-bug"]) == 2
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "no-such-bug: no such bug in the zoo" in printed
+    for bug in BUGS:
+        assert bug.name in printed
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["zoo", "--budget", "0"], "--budget"),
+        (["zoo", "--budget", "soon"], "--budget"),
+        (["zoo", "--steps", "0"], "--steps"),
+        (["zoo", "--shrink-seconds", "-1"], "--shrink-seconds"),
+        (["zoo", "--seed", "-1"], "--seed"),
+    ],
+)
+def test_zoo_bad_flags_exit_2_naming_the_flag(capsys, argv, flag):
+    assert main(argv) == 2
+    assert flag in capsys.readouterr().err
+
+
+def test_zoo_on_drifted_contracts_exits_2_before_running_anything(tmp_path, capsys):
+    copy = _copy(tmp_path)
+    pool = copy / "RocketDepositPool.vy"
+    pool.write_text(pool.read_text().replace("msg.value - fee, msg.sender", "amount, msg.sender"))
+    out = tmp_path / "out"
+    argv = ["zoo", "--contracts", str(copy), "--out", str(out)]
+    assert main(argv) == 2
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "bug 'deposit-fee-minted', edit 1" in printed
+    assert "RocketDepositPool.vy" in printed
+    assert not out.exists()
+
+
+def test_zoo_list_names_every_bug_and_runs_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["zoo", "--list"]) == 0
+    printed = capsys.readouterr().out
+    for bug in BUGS:
+        assert bug.name in printed
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_zoo_exits_1_when_a_bug_is_missed(tmp_path, capsys, monkeypatch):
+    def fake_run_bug(bug, **kwargs):
+        status = MISSED if bug.name == "consensus-off-by-one" else FOUND
+        outcome = _outcome(bug.name, status, 2.0 if status == FOUND else None)
+        outcome.invariant = "outcome" if status == FOUND else None
+        return outcome
+
+    monkeypatch.setattr(zoo_runner, "run_bug", fake_run_bug)
+    out = tmp_path / "zoo.json"
+    argv = ["zoo", "--only", "deposit-fee-minted,consensus-off-by-one", "--json", str(out)]
+    assert main(argv) == 1
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "1 of 2 planted bugs found; median time to detection 2.0 s." in printed
+    assert "1 not found: consensus-off-by-one" in printed
+    assert json.loads(out.read_text())["missed"] == ["consensus-off-by-one"]
+
+
+# --------------------------------------------------------------------------- the CI subset
+# Bugs a 20 second budget finds, in different contracts, caught by different checks.
+CI_SUBSET = {
+    "deposit-fee-minted": "call-values",
+    "consensus-off-by-one": "outcome",
+    "reth-mint-unguarded": "access-control",
+}
+
+
+@pytest.mark.zoo
+def test_the_ci_subset_of_the_zoo_is_found_within_20_seconds_each(tmp_path, capsys):
+    out = tmp_path / "zoo"
+    result = run_zoo(
+        only=list(CI_SUBSET),
+        budget=20,
+        shrink_seconds=0,
+        out_dir=out,
+        json_path=tmp_path / "zoo.json",
+    )
+    assert result.exit_code == 0, capsys.readouterr().out
+    caught = {o.name: o.invariant for o in result.outcomes}
+    assert caught == CI_SUBSET
+    for outcome in result.outcomes:
+        assert outcome.status == FOUND
+        assert 0 < outcome.seconds < 20
+        assert outcome.steps >= 9  # the opening scene is 9 steps
+        replay = ReplayFile.load(outcome.replay_file)
+        assert replay.failure["invariant"] == CI_SUBSET[outcome.name]
+        assert replay.seed == BY_NAME[outcome.name].seed
+        # The replay file lies beside the patched copy it was found on.
+        contracts = out / outcome.name / "contracts"
+        assert Path(outcome.replay_file).parent == out / outcome.name
+        assert replay.contracts_sha256 == contracts_sha256(contracts)
+    document = json.loads((tmp_path / "zoo.json").read_text())
+    assert document["found"] == 3
+    assert document["missed"] == []
+    printed = capsys.readouterr().out
+    assert "Bug zoo" in printed
+    assert "3 of 3 planted bugs found" in printed
