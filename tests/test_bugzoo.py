@@ -285,7 +285,7 @@ def test_zoo_exits_1_when_a_bug_is_missed(tmp_path, capsys, monkeypatch):
 CI_SUBSET = {
     "deposit-fee-minted": "call-values",
     "consensus-off-by-one": "outcome",
-    "reth-mint-unguarded": "access-control",
+    "dissolve-keeps-user-deposit": "minipool-accounting",
 }
 
 
