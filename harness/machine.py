@@ -214,13 +214,29 @@ class RocketPoolMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model.reth_supply > 0)
     @rule(data=st.data())
     def burn(self, data) -> None:
-        """A holder burns part, all, or more than its rETH."""
+        """A holder burns part, all, or more than its rETH, or just past what can be paid.
+
+        The last is the smallest burn worth more than the ETH the protocol
+        can pay out now (rETH's balance plus the pool's excess), when the
+        holder has that much: the collateral check's edge.
+        """
         who = self._actor(data, "depositor", label="who")
         balance = self.model.reth_balances.get(norm(self.ctx.who(who)), 0)
-        amount = data.draw(
-            st.sampled_from([balance // 4, balance // 2, balance, balance + 1, 0]), label="amount"
-        )
+        past = self._past_the_collateral()
+        amounts = [balance // 4, balance // 2, balance, balance + 1, 0]
+        if past <= balance:
+            amounts.append(past)
+        amount = data.draw(st.sampled_from(amounts), label="amount")
         self.do("burn", who=who, amount=amount)
+
+    def _past_the_collateral(self) -> int:
+        """The least rETH whose ETH value, at the reported rate, exceeds the collateral."""
+        m = self.model
+        collateral = m.excess_balance() + m.reth_eth
+        supply, total = m.report.reth_supply, m.report.total_eth
+        if supply == 0 or total == 0:
+            return collateral + 1
+        return -(-(collateral + 1) * supply // total)  # rounded up
 
     @precondition(lambda self: self.model.reth_supply > 0)
     @rule(data=st.data())
@@ -346,7 +362,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
         if mp.status == INITIALISED:
             # 31 ETH, or all the pool takes now: the queue's capacity only counts
             # while minipools wait, so that is when a deposit at the edge shows it.
-            amount = data.draw(st.sampled_from([31 * ETH, "limit"]), label="amount")
+            amount = data.draw(st.sampled_from([31 * ETH] * 3 + ["limit"]), label="amount")
             if amount == "limit":
                 amount = maximum_deposit(self.model)
             self.do("deposit", who=self._actor(data, "depositor", label="who"), amount=amount)
@@ -658,8 +674,15 @@ class RocketPoolMachine(RuleBasedStateMachine):
         view = data.draw(
             st.sampled_from([v for v in VIEW_NAMES if v.startswith(contract + ".")]), label="view"
         )
-        args = view_args(view, list(self.ctx.actors), lambda s, label: data.draw(s, label=label))
-        self.do("read_view", view=view, **args)
+        args = view_args(
+            view,
+            list(self.ctx.actors),
+            len(self.ctx.minipools),
+            len(self.model.lots),
+            lambda s, label: data.draw(s, label=label),
+        )
+        if args is not None:
+            self.do("read_view", view=view, **args)
 
     # ------------------------------------------------------------------ invariants
     @invariant()

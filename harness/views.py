@@ -9,8 +9,10 @@ path, an index) and, where the model knows it, the value it must return.
 A view with no expected value must still answer.
 
 A step is ``{"rule": "read_view", "args": {"view": "node_staking.getNodeRPLStake",
-"node": "node_operator_1"}}``; indices are taken modulo the current count,
-so every recorded step stays valid on replay.
+"node": "node_operator_1"}}``. A minipool is its creation index, as in every
+step; a lot index may be one past the last lot (a lot that does not exist
+must read as empty); a list index (``index``) is taken modulo the list's
+length when the step runs, so every recorded step stays valid on replay.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ class Read:
 
     @property
     def minipool_address(self) -> str:
-        return self.ctx.minipools[self.args["minipool"] % len(self.ctx.minipools)]
+        return self.ctx.minipools[self.args["minipool"]]
 
     @property
     def minipool(self) -> Any:
@@ -93,8 +95,7 @@ class Read:
 
     @property
     def lot_index(self) -> int:
-        # One past the last lot too: a lot that does not exist must read as empty.
-        return self.args["lot"] % (len(self.model.lots) + 1)
+        return self.args["lot"]
 
     @property
     def lot(self) -> Lot | None:
@@ -805,12 +806,17 @@ UINT_PATHS = tuple(sorted(p for p, g in _GETTERS.items() if not g.endswith("Enab
 BOOL_PATHS = tuple(sorted(p for p, g in _GETTERS.items() if g.endswith("Enabled")))
 
 
-def view_args(view: str, actors: list[str], draw: Callable[[Any, str], Any]) -> dict[str, Any]:
+def view_args(
+    view: str, actors: list[str], minipools: int, lots: int, draw: Callable[[Any, str], Any]
+) -> dict[str, Any] | None:
     """Draw the arguments ``view`` needs; ``draw(strategy, label)`` is the machine's draw.
 
-    Nodes include a stranger (not registered), members a non-member; indices
-    are reduced modulo the count when the step runs.
+    ``minipools`` and ``lots`` are how many exist. Nodes include a stranger
+    (not registered), members a non-member, lots one that does not exist
+    yet. None when the view needs a minipool and there is none.
     """
+    if "minipool" in VIEWS[view].needs and minipools == 0:
+        return None
     from hypothesis import strategies as st
 
     def named(*prefixes: str) -> list[str]:
@@ -820,8 +826,8 @@ def view_args(view: str, actors: list[str], draw: Callable[[Any, str], Any]) -> 
         "node": st.sampled_from(named("node_operator", "stranger")),
         "member": st.sampled_from(named("odao_member", "stranger")),
         "bidder": st.sampled_from(named("depositor")),
-        "minipool": st.integers(0, 63),
-        "lot": st.integers(0, 63),
+        "minipool": st.integers(0, max(minipools - 1, 0)),
+        "lot": st.integers(0, lots),
         "index": st.integers(0, 63),
         "amount": st.sampled_from(AMOUNTS),
         "blocks": st.sampled_from(BLOCK_OFFSETS),
