@@ -218,16 +218,26 @@ class RocketPoolMachine(RuleBasedStateMachine):
 
         The last is the smallest burn worth more than the ETH the protocol
         can pay out now (rETH's balance plus the pool's excess), when the
-        holder has that much: the collateral check's edge.
+        holder has that much: the collateral check's edge. Half the time a
+        holder who can reach that edge burns just past it: a random holder
+        seldom holds more than the pool can pay.
         """
-        who = self._actor(data, "depositor", label="who")
-        balance = self.model.reth_balances.get(norm(self.ctx.who(who)), 0)
         past = self._past_the_collateral()
+        holders = {n: self._reth_of(n) for n in self.ctx.actors if n.startswith("depositor")}
+        able = [n for n, held in holders.items() if held >= past]
+        if able and data.draw(st.booleans(), label="at the edge"):
+            self.do("burn", who=self._pick(data, able, "who"), amount=past)
+            return
+        who = self._actor(data, "depositor", label="who")
+        balance = holders[who]
         amounts = [balance // 4, balance // 2, balance, balance + 1, 0]
         if past <= balance:
             amounts.append(past)
         amount = data.draw(st.sampled_from(amounts), label="amount")
         self.do("burn", who=who, amount=amount)
+
+    def _reth_of(self, name: str) -> int:
+        return self.model.reth_balances.get(norm(self.ctx.who(name)), 0)
 
     def _past_the_collateral(self) -> int:
         """The least rETH whose ETH value, at the reported rate, exceeds the collateral."""
@@ -244,7 +254,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """A holder moves rETH to another actor (now and then more than it holds)."""
         who = self._actor(data, "depositor", label="who")
         to = self._actor(data, "depositor", "node_operator", "stranger", label="to")
-        balance = self.model.reth_balances.get(norm(self.ctx.who(who)), 0)
+        balance = self._reth_of(who)
         amount = data.draw(
             st.sampled_from([balance // 3, balance // 3, balance + 1]), label="amount"
         )
