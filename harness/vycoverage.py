@@ -17,6 +17,9 @@ two arcs leave each ``if``) and replaces the tracer:
 * **lines**: every node that ran counts for its own lines, except that an
   ``if`` or ``for`` counts only for its header and a function only for its
   ``def`` line (its entry and exit code);
+* **not counted**: constants (their values are folded into the code that
+  uses them) and ``pass``, for which no code runs; an external function
+  whose body is only ``pass`` is left out of the functions entered;
 * **branches**: the ``JUMPI`` that the compiler emits for an ``if`` jumps
   when the condition is false and falls through when it is true; each
   direction seen becomes the reporter's arc for it, ``(if line, first line
@@ -240,12 +243,26 @@ def _external_functions(reporter: TitanoboaReporter) -> list[vy_ast.FunctionDef]
     return out
 
 
+def _codeless_lines(reporter: TitanoboaReporter) -> set[int]:
+    """Lines titanoboa counts as statements although no code runs for them.
+
+    A constant's value is folded into the code that uses it, and ``pass``
+    compiles to nothing: neither can ever be seen executing.
+    """
+    out: set[int] = set()
+    for node in reporter._ast.get_descendants(vy_ast.VariableDecl):
+        if node.is_constant:
+            out.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    out.update(node.lineno for node in reporter._ast.get_descendants(vy_ast.Pass))
+    return out
+
+
 def file_coverage(
     path: str | Path, lines: Iterable[int], arcs: Iterable[tuple[int, int]]
 ) -> FileCoverage:
     """Figures for one file from the lines and arcs coverage.py recorded for it."""
     reporter = TitanoboaReporter(str(path))
-    statements = set(reporter.lines())
+    statements = set(reporter.lines()) - _codeless_lines(reporter)
     executed = set(lines) & statements
     possible = set(reporter.arcs())
     taken = set(arcs) & possible
@@ -260,6 +277,9 @@ def file_coverage(
     )
     for fn in _external_functions(reporter):
         body = {n.lineno for stmt in fn.body for n in [stmt, *stmt.get_descendants()]}
+        if not body & statements:
+            # Only `pass` (say, a payable __default__): no code of its own to see run.
+            continue
         result.functions.append(fn.name)
         if not body & executed:
             result.functions_missed.append(fn.name)

@@ -18,6 +18,7 @@ from harness.vycoverage import contract_coverage, measuring
 CONTRACT = """\
 # pragma version ~=0.4.3
 x: public(uint256)
+LIMIT: constant(uint256) = 2 * 5
 
 
 @external
@@ -25,7 +26,7 @@ def f(a: uint256) -> uint256:
     \"\"\"
     @notice Sets x by cases.
     \"\"\"
-    if a > 10:
+    if a > LIMIT:
         self.x = a
         return 1
     if a == 3:
@@ -38,6 +39,12 @@ def f(a: uint256) -> uint256:
 @external
 def g() -> uint256:
     return 5
+
+
+@external
+@payable
+def __default__():
+    pass
 """
 
 
@@ -56,12 +63,14 @@ def _coverage_of(tmp_path, *calls: int):
 @pytest.mark.ignore_isolation
 def test_a_condition_evaluated_does_not_count_its_branches_lines(tmp_path):
     figures = _coverage_of(tmp_path, 3)
-    # Statements: 10, 11, 12, 13, 14, 16, 17 (f) and 22 (g); 3 took the second if's true arm.
+    # Statements: 11, 12, 13, 14, 15, 17, 18 (f) and 23 (g); 3 took the second if's true arm.
+    # The constant (line 3) and `pass` (line 29) compile to no code of their own.
     assert figures.lines == 8
-    assert figures.missed_lines == [11, 12, 16, 22]
+    assert figures.missed_lines == [12, 13, 17, 23]
     assert figures.lines_hit == 4
     assert figures.branches == 4
-    assert figures.missed_branches == [(10, 11), (13, 16)]
+    assert figures.missed_branches == [(11, 12), (14, 17)]
+    # __default__ is only `pass`: no code of its own that could be seen to run.
     assert figures.functions == ["f", "g"]
     assert figures.functions_missed == ["g"]
 
@@ -71,7 +80,7 @@ def test_both_arms_of_both_ifs(tmp_path):
     figures = _coverage_of(tmp_path, 3, 20, 4)
     assert figures.missed_branches == []
     assert figures.branches_hit == 4
-    assert figures.missed_lines == [22]
+    assert figures.missed_lines == [23]
 
 
 @pytest.mark.ignore_isolation
