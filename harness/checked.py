@@ -365,24 +365,52 @@ class CheckedProtocol:
             )
         return expect
 
-    def execute_update(self, caller: str, which: str) -> Expect:
-        """``caller`` applies the last accepted balances or prices report again.
+    def vote_report(self, member: str, which: str) -> Expect:
+        """One member votes for the truthful balances, or for the current RPL price, alone.
+
+        ``which`` is ``"balances"`` or ``"prices"``. The vote is for the next
+        report block, as the whole oDAO's would be; whether it brings
+        consensus depends on the votes already in and the threshold.
+        """
+        p = self.p
+        block = p.next_report_block()
+        if which == "balances":
+            return self._submit_balances(member, block, *p.oracle.truthful_balances())
+        price = self.model.rpl_price
+        expect = self.model.report_price(
+            block,
+            price,
+            member,
+            slot_timestamp=self._now(),
+            current_block=self._block(),
+            now=self._now(),
+        )
+        call = lambda: p.network_prices.submitPrices(block, self._now(), price, sender=member)  # noqa: E731
+        return self.run("submit_prices", expect, call)[0]
+
+    def execute_update(self, caller: str, which: str, pending: bool = False) -> Expect:
+        """``caller`` applies the last accepted balances or prices report again, or a pending one.
 
         ``which`` is ``"balances"`` or ``"prices"``. A report is applied once:
         its block is no longer after the last accepted one, so the call must
         be refused (before any report, the empty one is refused the same way).
+        With ``pending``, the newest report voted for but not applied
+        (:meth:`Model.pending_report`): it applies once its votes reach the
+        threshold, say after the threshold was lowered. With none pending,
+        the last accepted one is tried.
         """
         m = self.model
         block = self._block()
+        key = m.pending_report(which) if pending else None
         if which == "balances":
             r = m.report
-            args = (r.block, r.slot_timestamp, r.total_eth, r.staking_eth, r.reth_supply)
+            args = key or (r.block, r.slot_timestamp, r.total_eth, r.staking_eth, r.reth_supply)
             expect = m.execute_update_balances(
                 *args[:1], *args[2:], slot_timestamp=args[1], current_block=block
             )
             contract_call = self.p.network_balances.executeUpdateBalances
         else:
-            args = (m.prices_block, 0, m.rpl_price)
+            args = key or (m.prices_block, 0, m.rpl_price)
             expect = m.execute_update_prices(
                 args[0], args[2], slot_timestamp=args[1], current_block=block
             )

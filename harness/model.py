@@ -948,6 +948,20 @@ class Model:
         self.report = Report(block, slot_timestamp, total_eth, staking_eth, reth_supply)
         return {"accepted": 1}
 
+    def pending_report(self, which: str) -> tuple | None:
+        """The newest ``"balances"`` or ``"prices"`` report voted for but not applied, or None.
+
+        Its key is what was voted on: ``(block, slot_timestamp, total_eth,
+        staking_eth, reth_supply)`` or ``(block, slot_timestamp, rpl_price)``.
+        Of several for the newest block, the one with the most valid votes.
+        """
+        votes = self._balance_votes if which == "balances" else self._price_votes
+        last = self.report.block if which == "balances" else self.prices_block
+        pending = [key for key in votes if key[0] > last]
+        if not pending:
+            return None
+        return max(pending, key=lambda key: (key[0], self._count_valid(votes[key])))
+
     def _check_balances_report(
         self, block: int, total_eth: int, staking_eth: int, current_block: int | None
     ) -> None:

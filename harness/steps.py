@@ -254,7 +254,10 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     ),
     "unauthorised": lambda ctx, entry: _unauthorised(ctx, entry),
     "read_view": lambda ctx, view, **args: read_view(ctx, view, args),
-    "execute_update": lambda ctx, who, which: ctx.cp.execute_update(ctx.who(who), which),
+    "vote_report": lambda ctx, member, which: ctx.cp.vote_report(ctx.who(member), which),
+    "execute_update": lambda ctx, who, which, pending=False: ctx.cp.execute_update(
+        ctx.who(who), which, pending
+    ),
     "gift": lambda ctx, who, minipool, amount: ctx.cp.gift(
         ctx.who(who), ctx.minipool(minipool), amount
     ),

@@ -53,3 +53,52 @@ def test_a_gift_to_a_minipool_is_shared_out_as_rewards(p):
     node = ETH // 4 + (ETH - ETH // 4) * 14 // 100
     assert split.values["node"] == node
     assert split.values["user"] == ETH - node
+
+
+def _vote_under_full_threshold(ctx: StepContext, which: str) -> None:
+    execute(ctx, "deposit", {"who": "depositor_0", "amount": 10 * ETH})
+    execute(ctx, "advance", {"seconds": 3_600})
+    full = {"path": "network.consensus.threshold", "value": ETH}
+    assert execute(ctx, "set_setting", full).ok
+    for member in ("odao_member_1", "odao_member_2"):
+        vote = execute(ctx, "vote_report", {"member": member, "which": which})
+        assert (vote.ok, vote.values["accepted"]) == (True, 0)
+
+
+def test_a_report_short_of_consensus_applies_once_the_threshold_falls(p):
+    ctx = StepContext.create(p, check=True)
+    _vote_under_full_threshold(ctx, "balances")
+    assert p.network_balances.getTotalETHBalance() == 0
+    pending = {"who": "stranger", "which": "balances", "pending": True}
+    early = execute(ctx, "execute_update", pending)
+    assert early.reason == "network balances: consensus has not been reached"
+    # Two votes of three: 2/3 of 1e18, rounded down, is just short of 2/3 + 1 wei.
+    two_thirds = 2 * ETH // 3
+    threshold = {"path": "network.consensus.threshold", "value": two_thirds + 1}
+    assert execute(ctx, "set_setting", threshold).ok
+    assert execute(ctx, "execute_update", pending).reason == (
+        "network balances: consensus has not been reached"
+    )
+    assert execute(ctx, "set_setting", {**threshold, "value": two_thirds}).ok
+    applied = execute(ctx, "execute_update", pending)
+    assert (applied.ok, applied.values["accepted"]) == (True, 1)
+    total = p.network_balances.getTotalETHBalance()
+    assert total == ctx.cp.model.report.total_eth
+    assert total == 10 * ETH  # the deposit (its fee stays in the pool), counted by two members
+    again = execute(ctx, "execute_update", pending)  # nothing pending now: the applied one again
+    assert again.reason == "network balances: block is not after the last accepted report"
+
+
+def test_a_price_short_of_consensus_applies_once_the_threshold_falls(p):
+    ctx = StepContext.create(p, check=True)
+    _vote_under_full_threshold(ctx, "prices")
+    block = p.network_prices.getPricesBlock()
+    assert execute(
+        ctx, "set_setting", {"path": "network.consensus.threshold", "value": 51 * 10**16}
+    ).ok
+    applied = execute(
+        ctx, "execute_update", {"who": "stranger", "which": "prices", "pending": True}
+    )
+    assert applied.ok
+    assert p.network_prices.getPricesBlock() > block
+    assert p.network_prices.getPricesBlock() == ctx.cp.model.prices_block
