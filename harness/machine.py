@@ -14,6 +14,7 @@ campaign runner drives the same class with its own settings.
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import boa
@@ -43,6 +44,82 @@ SETTINGS: dict[str, list[int | bool]] = {
     "network.consensus.threshold": [51 * 10**16, ETH, 50 * 10**16],
     "network.reth.collateral.target": [0, 10**17, 5 * 10**17, ETH + 1],
     "minipool.scrub.penalty.enabled": [True, False],
+}
+
+# Every other setting, for the guard-rail rule: each at and just past its
+# bounds, which for some are other settings' current values (``s``).
+PERCENT = 10**16
+_FEE = [5 * PERCENT - 1, 5 * PERCENT, 10 * PERCENT, 14 * PERCENT, 20 * PERCENT, 20 * PERCENT + 1]
+_SWITCH = [True, True, False]
+GUARD_RAILS: dict[str, Callable[[dict[str, Any]], list[int | bool]]] = {
+    "deposit.assign.maximum": lambda s: [0, 1, 2, 90, 91],
+    "deposit.assign.socialised.maximum": lambda s: [0, 2, 90, 91],
+    "network.submit.balances.enabled": lambda s: _SWITCH,
+    "network.submit.balances.frequency": lambda s: [HOUR - 1, HOUR, DAY],
+    "network.submit.prices.enabled": lambda s: _SWITCH,
+    "network.submit.prices.frequency": lambda s: [HOUR - 1, HOUR, DAY],
+    "network.node.fee.minimum": lambda s: _FEE,
+    "network.node.fee.target": lambda s: _FEE,
+    "network.node.fee.maximum": lambda s: _FEE,
+    "minipool.launch.timeout": lambda s: [
+        s["minipool.scrub.period"] + HOUR - 1,
+        s["minipool.scrub.period"] + HOUR,
+        72 * HOUR,
+    ],
+    "minipool.scrub.period": lambda s: [
+        HOUR,
+        12 * HOUR,
+        s["minipool.launch.timeout"] - HOUR,
+        s["minipool.launch.timeout"] - HOUR + 1,
+    ],
+    "minipool.scrub.quorum": lambda s: [51 * PERCENT - 1, 51 * PERCENT, ETH, ETH + 1],
+    "minipool.scrub.penalty": lambda s: [0, 24 * 10**17, 8 * ETH, 8 * ETH + 1],
+    "minipool.bond.reduction.enabled": lambda s: _SWITCH,
+    "minipool.bond.reduction.window.start": lambda s: [0, 2 * DAY, 10 * DAY],
+    "minipool.bond.reduction.window.length": lambda s: [HOUR - 1, HOUR, 2 * DAY],
+    "minipool.user.distribute.window.start": lambda s: [0, DAY, 90 * DAY],
+    "minipool.user.distribute.window.length": lambda s: [HOUR - 1, HOUR, 2 * DAY],
+    "node.registration.enabled": lambda s: _SWITCH,
+    "node.deposit.enabled": lambda s: _SWITCH,
+    "node.per.minipool.stake.minimum": lambda s: [
+        0,
+        10 * PERCENT,
+        s["node.per.minipool.stake.maximum"],
+        s["node.per.minipool.stake.maximum"] + 1,
+    ],
+    "node.per.minipool.stake.maximum": lambda s: [
+        s["node.per.minipool.stake.minimum"] - 1,
+        s["node.per.minipool.stake.minimum"],
+        150 * PERCENT,
+    ],
+    "node.rpl.withdrawal.cooldown": lambda s: [0, DAY, 28 * DAY],
+    "auction.lot.create.enabled": lambda s: _SWITCH,
+    "auction.lot.bidding.enabled": lambda s: _SWITCH,
+    "auction.lot.value.minimum": lambda s: [
+        ETH - 1,
+        ETH,
+        s["auction.lot.value.maximum"],
+        s["auction.lot.value.maximum"] + 1,
+    ],
+    "auction.lot.value.maximum": lambda s: [
+        ETH - 1,
+        s["auction.lot.value.minimum"] - 1,
+        s["auction.lot.value.minimum"],
+        10 * ETH,
+    ],
+    "auction.lot.duration": lambda s: [7_199, 7_200, 50_400],
+    "auction.price.start": lambda s: [
+        10**17 - 1,
+        s["auction.price.reserve"] - 1,
+        s["auction.price.reserve"],
+        ETH,
+    ],
+    "auction.price.reserve": lambda s: [
+        10**17 - 1,
+        10**17,
+        s["auction.price.start"],
+        s["auction.price.start"] + 1,
+    ],
 }
 
 _WORLD: dict[tuple, Protocol] = {}
@@ -557,15 +634,23 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """Anyone cuts a lot (often bid on at once); depositors bid, claim, recover; time passes.
 
         Lots run 50,400 blocks (about a week): "wait" lets the last one end,
-        so claims and recoveries can succeed. Lots are drawn newest first.
+        so claims and recoveries can succeed; "later" bids part of the way
+        through. Lots are drawn newest first.
         """
         lots = len(self.model.lots)
-        kinds = ["create", "bid", "bid", "claim", "recover", "wait"] if lots else ["create"]
+        kinds = ["create", "bid", "bid", "later", "claim", "recover", "wait"]
+        if not lots:
+            kinds = ["create"]
         kind = data.draw(st.sampled_from(kinds), label="kind")
         who = self._actor(data, "depositor", label="who")
         if kind == "wait":
             self.do("advance", seconds=8 * DAY)
             return
+        if kind == "later":
+            # Part of the way through a lot, where its price falls between start and reserve.
+            wait = data.draw(st.sampled_from([HOUR, DAY, 3 * DAY]), label="wait")
+            self.do("advance", seconds=wait)
+            kind = "bid"
         if kind == "create":
             self.do("create_lot", who="depositor_1")
             if len(self.model.lots) == lots or not data.draw(st.booleans(), label="bid_now"):
@@ -612,6 +697,28 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """A stranger applies the last accepted report again: a report applies once."""
         self.do("execute_update", who="stranger", which=which)
 
+    @rule(which=st.sampled_from(["balances", "prices"]), data=st.data())
+    def late_consensus(self, which: str, data) -> None:
+        """All members but one vote under a 100% threshold; it is lowered; a stranger applies it.
+
+        The report that lacked consensus when its votes came in gets it
+        when the threshold falls, and only ``executeUpdate...`` can apply it
+        then. The threshold goes to 51% or to just above what the votes
+        reach (refused until it is lowered again); the stranger may try
+        before it is lowered too.
+        """
+        members = [f"odao_member_{i}" for i in range(len(self.p.odao_members))]
+        self.do("set_setting", path="network.consensus.threshold", value=ETH)
+        for member in members[1:]:
+            self.do("vote_report", member=member, which=which)
+        if data.draw(st.booleans(), label="too early"):
+            self.do("execute_update", who="stranger", which=which, pending=True)
+        share = ETH * (len(members) - 1) // len(members)
+        lowest = 51 * 10**16
+        threshold = data.draw(st.sampled_from([lowest, share, share + 1]), label="threshold")
+        self.do("set_setting", path="network.consensus.threshold", value=max(threshold, lowest))
+        self.do("execute_update", who="stranger", which=which, pending=True)
+
     @precondition(lambda self: self._minipools(STAKING, finalised=False))
     @rule(data=st.data())
     def gift(self, data) -> None:
@@ -636,6 +743,17 @@ class RocketPoolMachine(RuleBasedStateMachine):
         path = self._pick(data, sorted(SETTINGS), "path")
         value = self._pick(data, SETTINGS[path], "value")
         self.do("set_setting", path=path, value=value)
+
+    @rule(data=st.data())
+    def set_guarded_setting(self, data) -> None:
+        """The guardian sets any other setting at the edge of its bounds, or just past it.
+
+        A separate rule, so the settings that shape most examples above keep
+        their share of the turns.
+        """
+        path = self._pick(data, sorted(GUARD_RAILS), "path")
+        value = self._pick(data, GUARD_RAILS[path](self.model.settings), "value")
+        self.do("set_setting", path=path, value=max(value, 0))
 
     @rule(data=st.data())
     def set_withdrawal_address(self, data) -> None:
@@ -678,21 +796,26 @@ class RocketPoolMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def read_view(self, data) -> None:
-        """Anyone reads a public view: it must answer, with the value the rules give."""
-        # The contract first, then one of its views: each contract is read as often.
+        """Anyone reads a public view, or every view of a contract, as the rules say it must answer.
+
+        The contract first, then one of its views, so each contract is read
+        as often; one read in four goes through all of the contract's views,
+        so that none is left unread for long (there are 160).
+        """
         contract = data.draw(st.sampled_from(VIEW_CONTRACTS), label="contract")
-        view = data.draw(
-            st.sampled_from([v for v in VIEW_NAMES if v.startswith(contract + ".")]), label="view"
-        )
-        args = view_args(
-            view,
-            list(self.ctx.actors),
-            len(self.ctx.minipools),
-            len(self.model.lots),
-            lambda s, label: data.draw(s, label=label),
-        )
-        if args is not None:
-            self.do("read_view", view=view, **args)
+        views = [v for v in VIEW_NAMES if v.startswith(contract + ".")]
+        if not data.draw(st.sampled_from([False, False, False, True]), label="every view"):
+            views = [data.draw(st.sampled_from(views), label="view")]
+        for view in views:
+            args = view_args(
+                view,
+                list(self.ctx.actors),
+                len(self.ctx.minipools),
+                len(self.model.lots),
+                lambda s, label: data.draw(s, label=label),
+            )
+            if args is not None:
+                self.do("read_view", view=view, **args)
 
     # ------------------------------------------------------------------ invariants
     @invariant()
