@@ -697,6 +697,24 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """A stranger applies the last accepted report again: a report applies once."""
         self.do("execute_update", who="stranger", which=which)
 
+    @precondition(lambda self: len(self.model.members) >= 2)
+    @rule(data=st.data())
+    def odao_churn(self, data) -> None:
+        """The guardian removes a member, which may have voted, and usually admits it again.
+
+        A removed member's votes stop counting, and re-admitted it has a new
+        membership: it may vote again for a block it voted for before. The
+        last member is never removed: the oDAO would stop reporting.
+        """
+        member = self._actor(data, "odao_member", label="member")
+        if data.draw(st.booleans(), label="voted"):
+            self.do("vote_report", member=member, which="balances")
+        self.do("remove_member", member=member)
+        if data.draw(st.sampled_from([True, True, True, False]), label="back"):
+            self.do("add_member", member=member)
+            if data.draw(st.booleans(), label="votes again"):
+                self.do("vote_report", member=member, which="balances")
+
     @rule(which=st.sampled_from(["balances", "prices"]), data=st.data())
     def late_consensus(self, which: str, data) -> None:
         """All members but one vote under a 100% threshold; it is lowered; a stranger applies it.
@@ -798,13 +816,18 @@ class RocketPoolMachine(RuleBasedStateMachine):
     def read_view(self, data) -> None:
         """Anyone reads a public view, or every view of a contract, as the rules say it must answer.
 
-        The contract first, then one of its views, so each contract is read
-        as often; one read in four goes through all of the contract's views,
-        so that none is left unread for long (there are 160).
+        Half the time the contract first, then one of its views, so each
+        contract is read as often. The other half, every view of the
+        contract of a view drawn from all 160: contracts with many views
+        (the minipool's 36, the settings' 42) are swept more often, so that
+        none is left unread for long.
         """
-        contract = data.draw(st.sampled_from(VIEW_CONTRACTS), label="contract")
-        views = [v for v in VIEW_NAMES if v.startswith(contract + ".")]
-        if not data.draw(st.sampled_from([False, False, False, True]), label="every view"):
+        if data.draw(st.booleans(), label="every view"):
+            contract = data.draw(st.sampled_from(VIEW_NAMES), label="of").split(".")[0]
+            views = [v for v in VIEW_NAMES if v.startswith(contract + ".")]
+        else:
+            contract = data.draw(st.sampled_from(VIEW_CONTRACTS), label="contract")
+            views = [v for v in VIEW_NAMES if v.startswith(contract + ".")]
             views = [data.draw(st.sampled_from(views), label="view")]
         for view in views:
             args = view_args(

@@ -255,6 +255,8 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "unauthorised": lambda ctx, entry: _unauthorised(ctx, entry),
     "read_view": lambda ctx, view, **args: read_view(ctx, view, args),
     "vote_report": lambda ctx, member, which: ctx.cp.vote_report(ctx.who(member), which),
+    "add_member": lambda ctx, member: ctx.cp.add_member(ctx.who(member)),
+    "remove_member": lambda ctx, member: ctx.cp.remove_member(ctx.who(member)),
     "execute_update": lambda ctx, who, which, pending=False: ctx.cp.execute_update(
         ctx.who(who), which, pending
     ),

@@ -102,3 +102,24 @@ def test_a_price_short_of_consensus_applies_once_the_threshold_falls(p):
     assert applied.ok
     assert p.network_prices.getPricesBlock() > block
     assert p.network_prices.getPricesBlock() == ctx.cp.model.prices_block
+
+
+def test_a_readmitted_member_votes_again_and_its_old_vote_no_longer_counts(p):
+    ctx = StepContext.create(p, check=True)
+    execute(ctx, "deposit", {"who": "depositor_0", "amount": 10 * ETH})
+    execute(ctx, "advance", {"seconds": 3_600})
+    member = {"member": "odao_member_1"}
+    first = execute(ctx, "vote_report", {**member, "which": "balances"})
+    assert (first.ok, first.values["votes"]) == (True, 1)
+    assert execute(ctx, "remove_member", member).values["members"] == 2
+    assert p.odao.getMemberCount() == 2
+    twice = execute(ctx, "remove_member", member)
+    assert twice.reason == "odao: not a member"
+    assert execute(ctx, "add_member", member).ok
+    # A new membership: the vote it cast before no longer counts, and it may vote again.
+    again = execute(ctx, "vote_report", {**member, "which": "balances"})
+    assert (again.ok, again.values["votes"], again.values["accepted"]) == (True, 1, 0)
+    # One more member makes two of three, past the 51% threshold: the report applies.
+    second = execute(ctx, "vote_report", {"member": "odao_member_2", "which": "balances"})
+    assert (second.values["votes"], second.values["accepted"]) == (2, 1)
+    assert p.network_balances.getTotalETHBalance() == 10 * ETH
