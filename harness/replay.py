@@ -97,6 +97,8 @@ ARG_KINDS: dict[str, ArgKind] = {
     "credit": _BOOL,
     "rewards_only": _BOOL,
     "offline": _BOOL,
+    "pending": _BOOL,
+    "which": ArgKind(lambda v: v in ("balances", "prices"), '"balances" or "prices"'),
     "value": ArgKind(
         lambda v: v is None or isinstance(v, bool) or _int()(v),
         "an integer >= 0, true/false (a setting) or null (the bond's own ETH)",

@@ -679,3 +679,29 @@ def test_steps_of_a_rule_taking_keyword_arguments_validate():
     )
     with pytest.raises(ReplayFileError, match=r"'steps\[0\]\.args\.view' is missing"):
         validate_steps("f.json", [{"rule": "read_view", "args": {"minipool": 0}}])
+
+
+def test_steps_of_the_oracle_rules_validate_which_and_pending():
+    from harness.replay import validate_steps
+    from harness.replayfile import ReplayFileError
+
+    validate_steps(
+        "f.json",
+        [
+            {"rule": "vote_report", "args": {"member": "odao_member_1", "which": "prices"}},
+            {"rule": "execute_update", "args": {"who": "stranger", "which": "balances"}},
+            {
+                "rule": "execute_update",
+                "args": {"who": "stranger", "which": "balances", "pending": True},
+            },
+            {"rule": "remove_member", "args": {"member": "odao_member_2"}},
+            {"rule": "add_member", "args": {"member": "odao_member_2"}},
+        ],
+    )
+    with pytest.raises(ReplayFileError, match=r"'steps\[0\]\.args\.which' .*\"balances\" or"):
+        validate_steps(
+            "f.json", [{"rule": "vote_report", "args": {"member": "m", "which": "rates"}}]
+        )
+    with pytest.raises(ReplayFileError, match=r"'steps\[0\]\.args\.pending' .*true or false"):
+        step = {"who": "stranger", "which": "prices", "pending": "yes"}
+        validate_steps("f.json", [{"rule": "execute_update", "args": step}])
