@@ -27,7 +27,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import boa
 from rich.console import Console
 from rich.table import Table
 
@@ -75,7 +74,7 @@ def replay_bare(p: Any, examples: list[list[dict[str, Any]]]) -> tuple[int, floa
     for example in examples:
         state = p.python_state()
         try:
-            with boa.env.anchor():
+            with p.chain.anchor():
                 ctx = StepContext.create(p, check=False)
                 for step in example:
                     steps += 1

@@ -161,10 +161,17 @@ class StorageWrites:
     ``boa.env.sstore_trace``; this wraps that record so it also notes the
     contract, and :meth:`take` hands over and clears the set. A write that
     was later reverted is still noted: that only costs a needless re-read.
+
+    On another backend than titanoboa (``chain``, see :mod:`harness.backend`)
+    there is no such record: :meth:`take` answers ``None`` and every view is
+    read again, which revm's speed affords.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, chain: Any = None) -> None:
+        self.tracking = chain is None or getattr(chain, "name", "boa") == "boa"
         self.env = boa.env
+        if not self.tracking:
+            return
         trace = self.env.sstore_trace
         if not isinstance(trace, _NotingTrace):
             trace = self.env.sstore_trace = _NotingTrace(trace)
@@ -173,6 +180,8 @@ class StorageWrites:
 
     def take(self) -> set[str] | None:
         """Contracts (lower-case addresses) written since the last call; ``None``: unknown."""
+        if not self.tracking:
+            return None
         if boa.env is not self.env or self.env.sstore_trace is not self.trace:
             return None  # the environment was swapped or the trace reset: read everything
         written = set(self.trace.written)
