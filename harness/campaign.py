@@ -42,6 +42,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from harness import backend
 from harness.config import ConfigError, load_config
 from harness.deploy import DEFAULT_CONTRACTS_DIR
 from harness.machine import RocketPoolMachine, shared_protocol
@@ -171,6 +172,8 @@ class _Job:
     shrink_seconds: float | None = None
     # Measure Vyper line and branch coverage into this coverage.py data file.
     coverage_file: str | None = None
+    # The EVM the worker runs on (harness.backend): "boa" or "revm".
+    backend: str = backend.DEFAULT
 
 
 def campaign_settings(
@@ -266,7 +269,7 @@ def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = No
 
         measuring = coverage_measuring(job.coverage_file)
     try:
-        with measuring:
+        with measuring, backend.using(job.backend):
             return _run_worker(job, machine_cls, progress)
     finally:
         # Leave the class as found: pytest runs its TestCase in the same process.
@@ -532,6 +535,7 @@ def run_campaign(
     config: Any = None,
     failures_dir: str | Path | None = None,
     coverage: bool = False,
+    backend_name: str = backend.DEFAULT,
 ) -> CampaignResult:
     """Run a campaign; flags given here override the profile's values.
 
@@ -540,8 +544,12 @@ def run_campaign(
     spawned process, all sharing the example database. Replay files go to
     ``failures_dir`` (created if missing; default ``failures/``). With
     ``coverage``, every worker measures Vyper line and branch coverage (see
-    :mod:`harness.vycoverage`) and a per-contract table follows. Raises
-    :class:`ConfigError` for a bad profile, contracts directory or JSON path.
+    :mod:`harness.vycoverage`) and a per-contract table follows.
+    ``backend_name`` is the EVM (see :mod:`harness.backend`): ``"boa"``
+    (titanoboa, the default) or ``"revm"`` (the fast lane; its failures are
+    written as the same replay files, which ``rpfuzz replay`` runs on
+    titanoboa). Raises :class:`ConfigError` for a bad profile, contracts
+    directory, JSON path or backend.
     """
     console = console or Console()
     prof = resolve_profile(profile, config)
@@ -557,6 +565,12 @@ def run_campaign(
             )
     if workers < 1:
         raise ConfigError(f"--workers {workers}: must be at least 1")
+    backend.check_backend(backend_name)
+    if coverage and backend_name != "boa":
+        raise ConfigError(
+            f"--coverage with --backend {backend_name}: coverage is measured on titanoboa "
+            "only; drop --backend (or use --backend boa) to measure it"
+        )
     if failures_dir is not None and Path(failures_dir).exists() and not Path(failures_dir).is_dir():
         raise ConfigError(
             f"{failures_dir}: exists and is not a directory; pick another --failures-dir"
@@ -570,7 +584,8 @@ def run_campaign(
 
     console.print(
         f"rpfuzz run: profile {prof.name}, seed {seed}, {examples} examples x {steps} steps, "
-        f"budget {budget:g} s, {workers} worker{'s' if workers > 1 else ''}"
+        f"budget {budget:g} s, {workers} worker{'s' if workers > 1 else ''}, "
+        f"backend {backend_name}"
         + (f", contracts {escape(str(contracts_dir))}" if contracts_dir else ""),
         soft_wrap=True,
     )
@@ -586,6 +601,7 @@ def run_campaign(
             config=config,
             contracts_dir=str(contracts_dir) if contracts_dir is not None else None,
             failures_dir=str(failures_dir) if failures_dir is not None else None,
+            backend=backend_name,
         )
         for i in range(workers)
     ]

@@ -104,6 +104,21 @@ def _add_contracts(parser: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
+def _add_backend(parser: argparse.ArgumentParser, many: bool = False) -> None:
+    from harness.backend import BACKENDS, DEFAULT
+
+    choices = ", ".join(BACKENDS)
+    parser.add_argument(
+        "--backend",
+        default=DEFAULT,
+        metavar="NAME" + (",..." if many else ""),
+        help=f"the EVM to run on: {choices} (default {DEFAULT}). revm runs the same bytecode "
+        "about ten times faster per step; titanoboa gives Vyper source traces, coverage and "
+        "replay"
+        + ("; several, comma-separated, are measured one after the other" if many else ""),
+    )
+
+
 def _add_size(
     parser: argparse.ArgumentParser,
     helps: tuple[str, str, str],
@@ -165,6 +180,7 @@ def _add_run(sub) -> None:
         "example database (default 1)",
     )
     _add_contracts(run, "fuzz")
+    _add_backend(run)
     run.add_argument(
         "--json",
         metavar="PATH",
@@ -382,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
                 console=console,
                 failures_dir=args.failures_dir,
                 coverage=args.coverage,
+                backend_name=args.backend,
             )
             return result.exit_code
         if args.command == "zoo":
