@@ -64,14 +64,15 @@ class RevmReverted(Exception):
     raw revert data; ``where`` names the contract and function called.
     """
 
-    def __init__(self, reason: str, output: bytes, where: str) -> None:
+    def __init__(self, reason: str, output: bytes, where: Any) -> None:
+        where = str(where)
         super().__init__(f"{where} reverted: {reason}")
         self.reason = reason
         self.output = output
         self.where = where
 
 
-def _reverted(exc: RuntimeError, where: str) -> RevmReverted:
+def _reverted(exc: RuntimeError, where: Any) -> RevmReverted:
     """Turn pyrevm's ``RuntimeError('Revert { gas_used: .., output: 0x.. }')`` into a revert."""
     text = str(exc)
     match = _REVERT_OUTPUT.search(text)
@@ -182,7 +183,7 @@ class RevmChain:
 
     # ------------------------------------------------------------------ transactions
     def transact(
-        self, sender: str, to: str, data: bytes, value: int = 0, where: str = "call"
+        self, sender: str, to: str, data: bytes, value: int = 0, where: Any = "call"
     ) -> bytes:
         """A transaction: its return data, or :class:`RevmReverted`."""
         try:
@@ -194,7 +195,7 @@ class RevmChain:
             self.evm.reset_transient_storage()
         return out
 
-    def static_call(self, sender: str, to: str, data: bytes, where: str = "view") -> bytes:
+    def static_call(self, sender: str, to: str, data: bytes, where: Any = "view") -> bytes:
         """A call that may not change state (a view): its return data, or a revert."""
         try:
             return self.evm.message_call(sender, to, data, None, TX_GAS, None, True)
@@ -304,6 +305,17 @@ def _decoder(types: list[str]):
             return lambda data: data[31] == 1
         if kind == "address":
             return lambda data: checksum(data[12:32])
+        if kind in ("bytes", "string"):
+            # One dynamic value: its offset (always 32 here), its length, its bytes.
+            def decode_dynamic(data: bytes) -> Any:
+                offset = int.from_bytes(data[:32], "big")
+                if offset != 32:
+                    return abi_decode(types, data)[0]
+                length = int.from_bytes(data[32:64], "big")
+                raw = data[64 : 64 + length]
+                return raw if kind == "bytes" else raw.decode()
+
+            return decode_dynamic
         return lambda data: _pythonic(abi_decode(types, data)[0])
     if not types:
         return lambda data: None
@@ -319,6 +331,9 @@ def _pythonic(value: Any) -> Any:
 
 class _Function:
     """One external function (all its arities, for Vyper's default arguments)."""
+
+    def __str__(self) -> str:
+        return f"{self.contract.name}.{self.name}"
 
     def __init__(self, contract: RevmContract, name: str, entries: list[dict]) -> None:
         self.contract = contract
@@ -342,14 +357,13 @@ class _Function:
         contract = self.contract
         chain = contract.chain
         data = selector + encode(args) if args else selector
-        where = f"{contract.name}.{self.name}"
         caller = str(sender) if sender is not None else chain.eoa
         if static and not value:
             contract._result = None
-            out = chain.static_call(caller, contract.address, data, where)
+            out = chain.static_call(caller, contract.address, data, self)
         else:
             try:
-                out = chain.transact(caller, contract.address, data, value, where)
+                out = chain.transact(caller, contract.address, data, value, self)
             finally:
                 # Decoded only if asked for (get_logs): most calls' events are not.
                 contract._result = chain.evm.result
@@ -444,9 +458,23 @@ class RevmContract:
         return record(*out)
 
 
+# Compiler output by (path, modification time, size): loading it from
+# titanoboa's disk cache still costs most of a second per contract.
+_compiled: dict[tuple[str, int, int], Any] = {}
+
+
 def load(chain: RevmChain, path: str | Path) -> RevmDeployer:
-    """Compile ``path`` (titanoboa's disk cache spares a recompile) for ``chain``."""
+    """Compile ``path`` (titanoboa's disk cache spares a recompile) for ``chain``.
+
+    The compiler output is kept per process while the file is unchanged
+    (its imports are assumed unchanged too, as within a campaign).
+    """
     import boa
 
-    compiler_data = boa.load_partial(str(path)).compiler_data
-    return RevmDeployer(chain, compiler_data, Path(path).stem)
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    key = (str(resolved), stat.st_mtime_ns, stat.st_size)
+    compiler_data = _compiled.get(key)
+    if compiler_data is None:
+        compiler_data = _compiled[key] = boa.load_partial(str(resolved)).compiler_data
+    return RevmDeployer(chain, compiler_data, resolved.stem)
