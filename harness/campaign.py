@@ -255,13 +255,17 @@ def _replay_path(name: str, worker: int, directory: Path = FAILURES_DIR) -> Path
     return path
 
 
-def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = None) -> dict:
+def run_worker(
+    job: _Job,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    machine_cls: type[RocketPoolMachine] = RocketPoolMachine,
+) -> dict:
     """Run one worker's campaign in this process; returns a picklable summary.
 
     Failing examples are written as replay files here, before anything about
-    them is reported to the caller.
+    them is reported to the caller. ``machine_cls`` is the machine to run
+    (the benchmark's no-op machine is the other one).
     """
-    machine_cls = RocketPoolMachine
     saved = {name: getattr(machine_cls, name) for name in _MACHINE_CLASS_STATE}
     measuring = contextlib.nullcontext()
     if job.coverage_file is not None:

@@ -333,7 +333,7 @@ class _Function:
     """One external function (all its arities, for Vyper's default arguments)."""
 
     def __str__(self) -> str:
-        return f"{self.contract.name}.{self.name}"
+        return f"{self.contract._name}.{self.name}"
 
     def __init__(self, contract: RevmContract, name: str, entries: list[dict]) -> None:
         self.contract = contract
@@ -351,11 +351,11 @@ class _Function:
             selector, encode, decode, static = self.by_arity[len(args)]
         except KeyError:
             raise TypeError(
-                f"{self.contract.name}.{self.name} takes {sorted(self.by_arity)} arguments, "
+                f"{self.contract._name}.{self.name} takes {sorted(self.by_arity)} arguments, "
                 f"got {len(args)}"
             ) from None
         contract = self.contract
-        chain = contract.chain
+        chain = contract._chain
         data = selector + encode(args) if args else selector
         caller = str(sender) if sender is not None else chain.eoa
         if static and not value:
@@ -419,28 +419,29 @@ class RevmContract:
     """A deployed contract: its external functions as methods, ``address``, ``get_logs()``."""
 
     def __init__(self, deployer: RevmDeployer, address: str, register: bool = True) -> None:
-        self.deployer = deployer
-        self.chain = deployer.chain
-        self.name = deployer.name
+        # Underscored: the ABI's functions become attributes too (an ERC-20 has `name`).
+        self._deployer = deployer
+        self._chain = deployer.chain
+        self._name = deployer.name
         self.address = address
         self._result: Any = None
         for name, entries in deployer._functions.items():
             setattr(self, name, _Function(self, name, entries))
         if register:
-            self.chain.contracts[address.lower()] = self
+            self._chain.contracts[address.lower()] = self
 
     def __repr__(self) -> str:
-        return f"<{self.name} at {self.address} (revm)>"
+        return f"<{self._name} at {self.address} (revm)>"
 
     def get_logs(self) -> list[Any]:
         """The events of this handle's last call (every contract's), as titanoboa gives them."""
-        return self.chain.logs(self._result)
+        return self._chain.logs(self._result)
 
     def decode_log(self, topics: list[bytes], data: bytes) -> Any:
         """A log emitted by this contract as a named tuple (``address`` first), or None."""
-        if not topics or topics[0] not in self.deployer._events:
+        if not topics or topics[0] not in self._deployer._events:
             return None
-        record, inputs = self.deployer._events[topics[0]]
+        record, inputs = self._deployer._events[topics[0]]
         plain = [i for i in inputs if not i["indexed"]]
         values = iter(abi_decode([_abi_type(i) for i in plain], bytes(data)))
         indexed = iter(topics[1:])
