@@ -114,8 +114,7 @@ def _add_backend(parser: argparse.ArgumentParser, many: bool = False) -> None:
         metavar="NAME" + (",..." if many else ""),
         help=f"the EVM to run on: {choices} (default {DEFAULT}). revm runs the same bytecode "
         "about ten times faster per step; titanoboa gives Vyper source traces, coverage and "
-        "replay"
-        + ("; several, comma-separated, are measured one after the other" if many else ""),
+        "replay" + ("; several, comma-separated, are measured one after the other" if many else ""),
     )
 
 
@@ -343,8 +342,8 @@ def _add_bench(sub) -> None:
         "its steps bare",
         description=(
             "Run the machine for a fixed seed and size on one core and measure its steps/s "
-            "and examples/s; then replay exactly the same steps straight on the same backend, without "
-            "Hypothesis, the model or the invariants, and measure that. Prints both, their "
+            "and examples/s; then replay exactly the same steps straight on the same backend, "
+            "without Hypothesis, the model or the invariants, and measure that. Prints both, their "
             "ratio (how much of the raw EVM speed the harness keeps), the peak memory and the "
             "load average when it started (other processes slow it down). The one-time deploy "
             "is not timed. With --backend boa,revm both backends are measured in one run and "

@@ -299,7 +299,7 @@ def _decoder(types: list[str]):
     """A function decoding return data of ``types`` into titanoboa's Python shapes."""
     if len(types) == 1:
         kind = types[0]
-        if kind.startswith("uint"):
+        if kind.startswith("uint") and kind[4:].isdigit():
             return lambda data: int.from_bytes(data[:32], "big")
         if kind == "bool":
             return lambda data: data[31] == 1
@@ -401,7 +401,9 @@ class RevmDeployer:
         address = self.chain.deploy_code(
             str(sender or self.chain.eoa), initcode, value, where=self.name
         )
-        return self.at(address)
+        handle = self.at(address)
+        handle._result = self.chain.evm.result  # get_logs(): the constructor's events
+        return handle
 
     def deploy_as_blueprint(self, sender: Any = None) -> RevmContract:
         """Deploy as an EIP-5202 blueprint (the compiler's preamble before the initcode)."""
