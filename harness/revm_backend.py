@@ -259,6 +259,8 @@ def _abi_type(item: dict) -> str:
 
 
 _UINT_TOP = 2**256
+# Address text -> its ABI word: the same few dozen addresses are encoded over and over.
+_address_words: dict[str, bytes] = {}
 
 
 def _encoder(types: list[str]):
@@ -270,9 +272,12 @@ def _encoder(types: list[str]):
             for kind, value in zip(types, args, strict=True):
                 if kind == "address":
                     text = str(getattr(value, "address", value))
-                    if len(text) != 42:
-                        return abi_encode(types, list(args))
-                    out.append(b"\x00" * 12 + bytes.fromhex(text[2:]))
+                    word = _address_words.get(text)
+                    if word is None:
+                        if len(text) != 42:
+                            return abi_encode(types, list(args))
+                        word = _address_words[text] = b"\x00" * 12 + bytes.fromhex(text[2:])
+                    out.append(word)
                 elif kind == "bool":
                     if not isinstance(value, bool):
                         return abi_encode(types, list(args))
@@ -359,8 +364,14 @@ class _Function:
         data = selector + encode(args) if args else selector
         caller = str(sender) if sender is not None else chain.eoa
         if static and not value:
+            # chain.static_call inlined: views are most of the calls a step makes.
             contract._result = None
-            out = chain.static_call(caller, contract.address, data, self)
+            try:
+                out = chain.evm.message_call(
+                    caller, contract.address, data, None, TX_GAS, None, True
+                )
+            except RuntimeError as exc:
+                raise _reverted(exc, self) from None
         else:
             try:
                 out = chain.transact(caller, contract.address, data, value, self)
