@@ -107,6 +107,9 @@ class RevmChain:
         # Handles by lower-case address: which ABI decodes a log emitted there.
         self.contracts: dict[str, RevmContract] = {}
         self._code_lengths: dict[bytes, int] = {}
+        # Successful transactions and deployments, and rolled-back anchors: while
+        # it stands still, no storage changed (see invariants.observe.StorageWrites).
+        self.state_changes = 0
         # Titanoboa spends its first generated address on its default sender.
         self.eoa = self.generate_address("eoa")
 
@@ -178,6 +181,7 @@ class RevmChain:
             yield
         finally:
             self.evm.revert(checkpoint)
+            self.state_changes += 1
             self.block_number, self.timestamp = saved
             self._set_block()
 
@@ -193,6 +197,7 @@ class RevmChain:
         finally:
             # Transient storage lives for one transaction.
             self.evm.reset_transient_storage()
+        self.state_changes += 1
         return out
 
     def static_call(self, sender: str, to: str, data: bytes, where: Any = "view") -> bytes:
@@ -214,6 +219,7 @@ class RevmChain:
             raise _reverted(exc, f"deploying {where}") from None
         finally:
             self.evm.reset_transient_storage()
+        self.state_changes += 1
         return checksum(bytes.fromhex(address[2:]))
 
     def logs(self, result: Any) -> list[Any]:

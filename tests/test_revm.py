@@ -150,3 +150,25 @@ def test_a_bug_found_on_revm_replays_on_titanoboa(tmp_path, capsys):
     printed = " ".join(capsys.readouterr().out.split())
     assert "call-values" in printed
     assert f"step {replay.failure['step']}" in printed
+
+
+def test_storage_writes_on_revm_are_nothing_after_reverts_and_unknown_after_changes():
+    from harness.contract_actors import REFUSER, SOURCES
+    from invariants.observe import StorageWrites
+
+    chain = backend.new_revm_chain()
+    refuser = chain.load(SOURCES[REFUSER]).deploy()
+    payer = chain.generate_address("payer")
+    chain.set_balance(payer, ETH)
+    writes = StorageWrites(chain)
+    assert writes.take() == set()  # nothing happened
+    with pytest.raises(RevmReverted):
+        chain.raw_call(refuser.address, sender=payer, value=1)  # it refuses every payment
+    assert writes.take() == set()  # a reverted call writes nothing
+    assert chain.get_balance(payer) == ETH
+    chain.load(SOURCES[REFUSER]).deploy()
+    assert writes.take() is None  # a deployment (like any transaction) may write anything
+    assert writes.take() == set()
+    with chain.anchor():
+        pass
+    assert writes.take() is None  # a rolled-back anchor changes state too
