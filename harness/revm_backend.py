@@ -102,6 +102,10 @@ class RevmChain:
         self.block_number = block_number
         self.timestamp = int(time.time()) if timestamp is None else timestamp
         self._set_block()
+        # Pays for balance rises (see set_balance); its own balance is set once, here.
+        self._bank = "0x" + keccak(b"rpfuzz revm bank")[:20].hex()
+        self.evm.set_balance(self._bank, 2**255)
+        self._anchors = 0
         self._random = random.Random(ADDRESS_SEED)
         self._aliases: dict[str, str] = {}
         # Handles by lower-case address: which ABI decodes a log emitted there.
@@ -134,8 +138,26 @@ class RevmChain:
         return self.evm.get_balance(str(address))
 
     def set_balance(self, address: Any, wei: int) -> None:
-        """Set an account's balance (no code runs)."""
-        self.evm.set_balance(str(address), wei)
+        """Set an account's balance (no code runs); undone by an enclosing :meth:`anchor`.
+
+        pyrevm's own ``set_balance`` writes past revm's journal, so a snapshot
+        would not undo it. A rise is made instead as a journaled transfer: a
+        throwaway contract, created with the difference by a funded bank
+        account, self-destructs to ``address`` (which runs none of its code).
+        A fall is only allowed outside anchors, where nothing must undo it.
+        """
+        address = str(address)
+        current = self.evm.get_balance(address)
+        if wei > current:
+            initcode = b"\x73" + bytes.fromhex(address[2:]) + b"\xff"  # PUSH20 address SELFDESTRUCT
+            self.evm.deploy(self._bank, initcode, wei - current, TX_GAS)
+        elif wei < current:
+            if self._anchors:
+                raise ValueError(
+                    f"lowering the balance of {address} inside an anchor: revm could not undo it; "
+                    "lower it before opening the anchor"
+                )
+            self.evm.set_balance(address, wei)
 
     def get_code(self, address: Any) -> bytes:
         """The runtime code at ``address`` (empty when none), as it was deployed.
@@ -177,9 +199,11 @@ class RevmChain:
         """Everything inside the block is undone afterwards: state, time and block number."""
         checkpoint = self.evm.snapshot()
         saved = (self.block_number, self.timestamp)
+        self._anchors += 1
         try:
             yield
         finally:
+            self._anchors -= 1
             self.evm.revert(checkpoint)
             self.state_changes += 1
             self.block_number, self.timestamp = saved

@@ -172,3 +172,20 @@ def test_storage_writes_on_revm_are_nothing_after_reverts_and_unknown_after_chan
     with chain.anchor():
         pass
     assert writes.take() is None  # a rolled-back anchor changes state too
+
+
+def test_an_anchor_undoes_balance_changes_and_a_credit_runs_no_code():
+    from harness.contract_actors import REFUSER, SOURCES
+
+    chain = backend.new_revm_chain()
+    depositor = chain.generate_address("depositor")
+    chain.set_balance(depositor, 5)
+    refuser = chain.load(SOURCES[REFUSER]).deploy()
+    with chain.anchor():
+        chain.set_balance(depositor, 100)
+        # The refuser reverts on every payment, yet a credit reaches it: no code runs.
+        chain.set_balance(refuser.address, 7)
+        assert (chain.get_balance(depositor), chain.get_balance(refuser.address)) == (100, 7)
+        with pytest.raises(ValueError, match="inside an anchor"):
+            chain.set_balance(depositor, 1)
+    assert (chain.get_balance(depositor), chain.get_balance(refuser.address)) == (5, 0)
