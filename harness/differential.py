@@ -1,8 +1,9 @@
 """Running one recorded sequence on both backends and saying where they differ.
 
-:func:`run_sequence` performs steps through :mod:`harness.steps` on a bare
-context (no model: the contracts' own behaviour) and records, after every
-step, what an observer can see: the step's outcome (success, or the revert
+:func:`run_sequence` performs steps through :mod:`harness.steps` on a
+context (checked, so the views that need the model can be read, and both
+backends must also agree with the model) and records, after every step,
+what an observer can see: the step's outcome (success, or the revert
 reason), the value a ``read_view`` step returned, every public view of
 :data:`harness.views.VIEWS` read with fixed arguments, the ETH balance of
 every actor, contract and minipool, and the last events of every contract

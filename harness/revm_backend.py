@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import random
 import re
+import time
 from collections import namedtuple
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,8 +97,6 @@ class RevmChain:
     """
 
     def __init__(self, timestamp: int | None = None, block_number: int = FIRST_BLOCK) -> None:
-        import time
-
         self.evm = pyrevm.EVM()
         self.block_number = block_number
         self.timestamp = int(time.time()) if timestamp is None else timestamp
