@@ -27,7 +27,7 @@ import boa
 from boa.contracts.base_evm_contract import BoaError
 
 from harness.config import ConfigError
-from harness.revm_backend import RevmChain, RevmReverted
+from harness.revm_backend import RevmChain, RevmReverted, compiled
 from harness.revm_backend import load as revm_load
 
 BACKENDS = ("boa", "revm")
@@ -82,8 +82,9 @@ class BoaChain:
 
     def load(self, path: str | Path) -> Any:
         # load_partial compiles once and caches the output on disk (keyed on
-        # the source and its imports), so a second process skips compiling.
-        return boa.load_partial(str(path))
+        # the source and its imports), so a second process skips compiling;
+        # `compiled` also keeps its deployers per process, for both backends.
+        return compiled(path)
 
 
 class RevmChainWithLoad(RevmChain):

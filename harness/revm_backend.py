@@ -24,6 +24,7 @@ replay a failure on titanoboa (``rpfuzz replay``) to read one.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import random
 import re
 import time
@@ -501,23 +502,37 @@ class RevmContract:
         return record(*out)
 
 
-# Compiler output by (path, modification time, size): loading it from
-# titanoboa's disk cache still costs most of a second per contract.
-_compiled: dict[tuple[str, int, int], Any] = {}
-
-
 def load(chain: RevmChain, path: str | Path) -> RevmDeployer:
-    """Compile ``path`` (titanoboa's disk cache spares a recompile) for ``chain``.
+    """The contract at ``path``, compiled (see :func:`compiled`), ready for ``chain``."""
+    resolved = Path(path).resolve()
+    return RevmDeployer(chain, compiled(resolved).compiler_data, resolved.stem)
 
-    The compiler output is kept per process while the file is unchanged
-    (its imports are assumed unchanged too, as within a campaign).
+
+# titanoboa's deployers by file and the contents of every source beside it.
+_compiled: dict[tuple[str, bytes], Any] = {}
+
+
+def compiled(path: str | Path) -> Any:
+    """titanoboa's ``load_partial(path)``, kept per process while no source changed.
+
+    titanoboa compiles once and keeps the output in its disk cache, but
+    loading it from there still costs a quarter of a second per contract,
+    for every deployment. The key is the file and a digest of every Vyper
+    source under its contracts directory (the file's own, or its parent's
+    for ``mocks/`` and ``interfaces/``), so an edited import is a new key
+    even when a copy kept the old modification times.
     """
     import boa
 
     resolved = Path(path).resolve()
-    stat = resolved.stat()
-    key = (str(resolved), stat.st_mtime_ns, stat.st_size)
-    compiler_data = _compiled.get(key)
-    if compiler_data is None:
-        compiler_data = _compiled[key] = boa.load_partial(str(resolved)).compiler_data
-    return RevmDeployer(chain, compiler_data, resolved.stem)
+    root = resolved.parent
+    if root.name in ("mocks", "interfaces"):
+        root = root.parent
+    digest = hashlib.sha256()
+    for source in sorted(root.rglob("*.vy*")):
+        digest.update(str(source.relative_to(root)).encode() + b"\0" + source.read_bytes())
+    key = (str(resolved), digest.digest())
+    deployer = _compiled.get(key)
+    if deployer is None:
+        deployer = _compiled[key] = boa.load_partial(str(resolved))
+    return deployer
