@@ -16,15 +16,18 @@ machine / replay is the share of raw EVM throughput the harness keeps
 Peak memory is the process's resident high-water mark, deploy included.
 
 Several backends (``--backend boa,revm``) are measured one after the
-other on the same seed and size, and their machines compared. The no-op
+other on the same seed and size, each in a fresh process, and their
+machines compared. The no-op
 machine (``--ceiling``, :class:`NoOpMachine`) gives the steps/s Hypothesis
 alone allows; ``--workers N`` runs the machine in N processes at once.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import math
+import multiprocessing
 import os
 import resource
 import sys
@@ -150,14 +153,18 @@ def run_bench(
         raise ConfigError(f"--workers {workers}: must be at least 1")
     load = _load()
     console.print(
-        f"rpfuzz bench: seed {seed}, {examples} examples x {steps} steps, one process; "
+        f"rpfuzz bench: seed {seed}, {examples} examples x {steps} steps, one core each; "
         f"backend {', '.join(backends)}; "
         f"load average {load:.2f} on {os.cpu_count()} cores at the start"
     )
+    # Several measurements: each in a fresh process of its own, so none runs in
+    # a heap another one left behind (after a titanoboa run, revm's machine
+    # measured a quarter slower in the same process).
+    isolate = len(backends) > 1 or ceiling
     results = []
     for name in backends:
         job = _bench_job(seed, examples, steps, config, contracts_dir, name)
-        result = _bench_backend(job, load)
+        result = _fresh(_bench_backend, job, load) if isolate else _bench_backend(job, load)
         results.append(result)
         _print(console, result)
     document: dict[str, Any] = dict(asdict(results[0]))
@@ -173,7 +180,7 @@ def run_bench(
         )
     if ceiling:
         job = _bench_job(seed, examples, steps, config, contracts_dir, results[-1].backend)
-        summary = run_worker(job, machine_cls=NoOpMachine)
+        summary = _fresh(_run_noop, job)
         rate = summary["steps"] / summary["seconds"] if summary["seconds"] else 0.0
         share = _ratio(results[-1].machine_steps_per_second, rate)
         document["ceiling"] = {
@@ -219,6 +226,17 @@ def run_bench(
     if json_path is not None:
         Path(json_path).write_text(json.dumps(document, indent=2) + "\n")
     return results[0]
+
+
+def _fresh(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` in a freshly spawned process (one core, like the rest of the run)."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _run_noop(job: _Job) -> dict[str, Any]:
+    return run_worker(job, machine_cls=NoOpMachine)
 
 
 def _ratio(a: float, b: float) -> float:
@@ -293,6 +311,7 @@ class NoOpMachine(RocketPoolMachine):
     """
 
     _context: ClassVar[Any] = None
+    _model: ClassVar[Any] = None
 
     def __init__(self) -> None:
         RuleBasedStateMachine.__init__(self)
@@ -302,6 +321,8 @@ class NoOpMachine(RocketPoolMachine):
             state = self.p.python_state()
             with self.p.chain.anchor():
                 NoOpMachine._context = StepContext.create(self.p, check=True)
+                # Kept here: restoring the facade's state detaches it from the facade.
+                NoOpMachine._model = self.p.model
             self.p.restore_python_state(state)
         self.ctx = NoOpMachine._context
         self.economic_events = []
@@ -314,7 +335,7 @@ class NoOpMachine(RocketPoolMachine):
 
     @property
     def model(self) -> Any:
-        return self.ctx.cp.model
+        return NoOpMachine._model
 
     def teardown(self) -> None:
         """Nothing ran, so nothing to undo."""

@@ -8,6 +8,7 @@ ETH balance and the events of every contract (see :mod:`harness.differential`).
 
 from __future__ import annotations
 
+import json
 import math
 import tempfile
 from pathlib import Path
@@ -16,13 +17,14 @@ import boa
 import pytest
 
 from harness import backend
-from harness.bench import _bench_job
+from harness.bench import NoOpMachine, _bench_job
 from harness.bugzoo import BY_NAME, apply_bug
 from harness.campaign import run_campaign, run_worker
 from harness.cli import main
 from harness.deploy import DEFAULT_CONTRACTS_DIR, deploy_protocol
 from harness.differential import differences, run_sequence
 from harness.errors import revert_reason
+from harness.machine import shared_protocol
 from harness.replayfile import ReplayFile, contracts_sha256
 from harness.revm_backend import RevmReverted, _reverted
 from harness.steps import StepContext
@@ -191,3 +193,29 @@ def test_an_anchor_undoes_balance_changes_and_a_credit_runs_no_code():
         with pytest.raises(ValueError, match="inside an anchor"):
             chain.set_balance(depositor, 1)
     assert (chain.get_balance(depositor), chain.get_balance(refuser.address)) == (5, 0)
+
+
+def test_bench_measures_revm_and_the_no_op_machine_runs_nothing(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["bench", "--backend", "revm", "--examples", "2", "--steps", "5", "--json", str(out)]
+    assert main(argv) == 0
+    figures = json.loads(out.read_text())
+    assert figures["backend"] == "revm"
+    assert figures["machine_steps"] == figures["replay_steps"] >= 18  # 9 set-up steps each
+    assert list(figures["backends"]) == ["revm"]
+    assert "Throughput on revm" in " ".join(capsys.readouterr().out.split())
+    # The ceiling's machine draws and records steps, and the chain does not move.
+    with backend.using("revm"):
+        p = shared_protocol()
+    job = _bench_job(3, 3, 10, None, None, "revm")
+    run_worker(job, machine_cls=NoOpMachine)  # the first builds its context, in an anchor
+    before = (p.reth.totalSupply(), p.deposit_pool.getBalance(), p.chain.state_changes)
+    summary = run_worker(job, machine_cls=NoOpMachine)
+    assert summary["steps"] >= 27 and summary["failures"] == []
+    assert all(steps[0]["rule"] == "register_node" for steps in summary["all_steps"])
+    assert (p.reth.totalSupply(), p.deposit_pool.getBalance(), p.chain.state_changes) == before
+
+
+def test_bench_refuses_an_unknown_backend_naming_the_flag(capsys):
+    assert main(["bench", "--backend", "boa,geth", "--examples", "1", "--steps", "1"]) == 2
+    assert "--backend geth" in " ".join(capsys.readouterr().out.split())
