@@ -1,39 +1,49 @@
-"""``rpfuzz bench``: how much of titanoboa's raw speed the fuzzing harness keeps.
+"""``rpfuzz bench``: how much of the raw EVM speed the fuzzing harness keeps, per backend.
 
-Two figures from one process (py-evm is single-threaded, so one core):
+Two figures per backend from one process (one core):
 
 * **machine**: the stateful machine under Hypothesis, with the reference
   model and the invariants, for a fixed seed and size: total steps, and
-  examples, over the wall time of the run (the one-time deploy excluded);
-* **replay**: exactly the steps that run recorded, executed straight on boa
-  through the bare facade (``StepContext.create(p, check=False)``: no
-  Hypothesis, no model, no invariants), each example from the deployed
-  state inside ``boa.env.anchor()``.
+  examples, over the wall time of the run (the one-time deploy and one
+  short warm-up example excluded);
+* **replay**: exactly the steps that run recorded, executed straight on the
+  same backend through the bare facade (``StepContext.create(p,
+  check=False)``: no Hypothesis, no model, no invariants), each example
+  from the deployed state inside an anchor.
 
 machine / replay is the share of raw EVM throughput the harness keeps
 (steps/s over steps/s: the same steps, so examples/s give the same ratio).
 Peak memory is the process's resident high-water mark, deploy included.
+
+Several backends (``--backend boa,revm``) are measured one after the
+other on the same seed and size, each in a fresh process, and their
+machines compared. The no-op
+machine (``--ceiling``, :class:`NoOpMachine`) gives the steps/s Hypothesis
+alone allows; ``--workers N`` runs the machine in N processes at once.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import math
+import multiprocessing
 import os
 import resource
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import boa
+from hypothesis.stateful import RuleBasedStateMachine, invariant
 from rich.console import Console
 from rich.table import Table
 
-from harness.campaign import _Job, run_worker
+from harness import backend
+from harness.campaign import _Job, _run_workers, run_worker
 from harness.config import ConfigError
-from harness.machine import shared_protocol
+from harness.machine import RocketPoolMachine, shared_protocol
 from harness.profiles import Profile
 from harness.steps import StepContext, execute
 
@@ -60,6 +70,7 @@ class BenchResult:
     peak_memory_mib: float
     machine_failed: bool
     load_average: float
+    backend: str = backend.DEFAULT
 
 
 def replay_bare(p: Any, examples: list[list[dict[str, Any]]]) -> tuple[int, float, int]:
@@ -75,7 +86,7 @@ def replay_bare(p: Any, examples: list[list[dict[str, Any]]]) -> tuple[int, floa
     for example in examples:
         state = p.python_state()
         try:
-            with boa.env.anchor():
+            with p.chain.anchor():
                 ctx = StepContext.create(p, check=False)
                 for step in example:
                     steps += 1
@@ -110,8 +121,21 @@ def run_bench(
     json_path: str | Path | None = None,
     console: Console | None = None,
     config: Any = None,
+    backends: tuple[str, ...] | list[str] = (backend.DEFAULT,),
+    ceiling: bool = False,
+    workers: int = 1,
 ) -> BenchResult:
-    """Measure machine and bare-replay throughput on the same steps; print and return them."""
+    """Measure machine and bare-replay throughput on the same steps; print and return them.
+
+    ``backends`` are measured one after the other in this process, each on
+    the same seed and size (see :mod:`harness.backend`); the first one's
+    figures are returned and lead the JSON document. With ``ceiling``, the
+    no-op machine (:class:`NoOpMachine`: the same rules, preconditions and
+    draws, bodies that do nothing) runs on the same seed and size: the
+    steps/s Hypothesis alone allows. With ``workers`` > 1, the machine of
+    the last backend also runs in that many spawned processes at once
+    (seeds ``seed``, ``seed + 1``, ...), and their steps/s add up.
+    """
     console = console or Console()
     if contracts_dir is not None and not Path(contracts_dir).is_dir():
         raise ConfigError(
@@ -121,7 +145,108 @@ def run_bench(
         raise ConfigError(
             f"{json_path}: its directory does not exist; create it or pick another --json"
         )
-    job = _Job(
+    if not backends:
+        raise ConfigError("--backend: name at least one backend (boa, revm)")
+    for name in backends:
+        backend.check_backend(name)
+    if workers < 1:
+        raise ConfigError(f"--workers {workers}: must be at least 1")
+    load = _load()
+    console.print(
+        f"rpfuzz bench: seed {seed}, {examples} examples x {steps} steps, one core each; "
+        f"backend {', '.join(backends)}; "
+        f"load average {load:.2f} on {os.cpu_count()} cores at the start"
+    )
+    # Several measurements: each in a fresh process of its own, so none runs in
+    # a heap another one left behind (after a titanoboa run, revm's machine
+    # measured a quarter slower in the same process).
+    isolate = len(backends) > 1 or ceiling
+    results = []
+    for name in backends:
+        job = _bench_job(seed, examples, steps, config, contracts_dir, name)
+        result = _fresh(_bench_backend, job, load) if isolate else _bench_backend(job, load)
+        results.append(result)
+        _print(console, result)
+    document: dict[str, Any] = dict(asdict(results[0]))
+    document["backends"] = {r.backend: asdict(r) for r in results}
+    comparisons: dict[str, float] = {}
+    if len(results) > 1:
+        base, fast = results[0], results[-1]
+        ratio = _ratio(fast.machine_steps_per_second, base.machine_steps_per_second)
+        comparisons[f"{fast.backend}_over_{base.backend}"] = ratio
+        console.print(
+            f"machine steps/s, {fast.backend} / {base.backend} = {ratio:.2f}x "
+            "(same seed and size, measured one after the other)"
+        )
+    if ceiling:
+        job = _bench_job(seed, examples, steps, config, contracts_dir, results[-1].backend)
+        summary = _fresh(_run_noop, job)
+        rate = summary["steps"] / summary["seconds"] if summary["seconds"] else 0.0
+        share = _ratio(results[-1].machine_steps_per_second, rate)
+        document["ceiling"] = {
+            "steps": summary["steps"],
+            "seconds": round(summary["seconds"], 3),
+            "steps_per_second": round(rate, 2),
+        }
+        comparisons[f"{results[-1].backend}_over_ceiling"] = share
+        console.print(
+            f"no-op machine (same rules and draws, bodies do nothing): {summary['steps']} steps "
+            f"in {summary['seconds']:.2f} s = {rate:,.1f} steps/s; the {results[-1].backend} "
+            f"machine reaches {share:.1%} of it"
+        )
+    if workers > 1:
+        last = results[-1]
+        jobs = []
+        for i in range(workers):
+            job = _bench_job(seed + i, examples, steps, config, contracts_dir, last.backend)
+            job.worker = i
+            jobs.append(job)
+        summaries = _run_workers(jobs, lambda item: None)
+        # Every step of every worker over the wall time from the first worker's
+        # start to the last one's end: workers that did not overlap gain nothing.
+        span = max(s["wall_ended"] for s in summaries) - min(s["wall_started"] for s in summaries)
+        steps_total = sum(s["steps"] for s in summaries)
+        total = steps_total / span if span > 0 else 0.0
+        speedup = _ratio(total, last.machine_steps_per_second)
+        document["workers"] = {
+            "workers": workers,
+            "steps": [s["steps"] for s in summaries],
+            "seconds": [round(s["seconds"], 3) for s in summaries],
+            "span_seconds": round(span, 3),
+            "steps_per_second": round(total, 2),
+        }
+        comparisons[f"workers_{workers}_over_1"] = speedup
+        console.print(
+            f"{workers} workers ({last.backend}, spawned processes at once): {steps_total} steps "
+            f"in {span:.2f} s from the first start to the last end = {total:,.1f} steps/s, "
+            f"{speedup:.2f}x one worker"
+        )
+    document["comparisons"] = comparisons
+    document["load_average_end"] = round(_load(), 2)
+    if json_path is not None:
+        Path(json_path).write_text(json.dumps(document, indent=2) + "\n")
+    return results[0]
+
+
+def _fresh(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` in a freshly spawned process (one core, like the rest of the run)."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _run_noop(job: _Job) -> dict[str, Any]:
+    return run_worker(job, machine_cls=NoOpMachine)
+
+
+def _ratio(a: float, b: float) -> float:
+    return round(a / b, 4) if b else 0.0
+
+
+def _bench_job(
+    seed: int, examples: int, steps: int, config: Any, contracts_dir: Any, name: str
+) -> _Job:
+    return _Job(
         worker=0,
         seed=seed,
         examples=examples,
@@ -132,25 +257,31 @@ def run_bench(
         config=config,
         contracts_dir=str(contracts_dir) if contracts_dir is not None else None,
         keep_steps=True,
+        backend=name,
+        # The first example in a process pays for the deploy, for loading the
+        # minipool's compiled code and for Hypothesis's first-run set-up (a
+        # full garbage collection when it registers its random generators):
+        # most of a second, half a small run on revm. Kept out of the figures.
+        warm_up=True,
     )
-    load = _load()
-    console.print(
-        f"rpfuzz bench: seed {seed}, {examples} examples x {steps} steps, one process; "
-        f"load average {load:.2f} on {os.cpu_count()} cores at the start"
-    )
+
+
+def _bench_backend(job: _Job, load: float) -> BenchResult:
+    """The machine, then the bare replay of its steps, on ``job.backend``."""
     summary = run_worker(job)
     recorded = [list(example) for example in summary["all_steps"]]
-    p = shared_protocol(config, job.contracts_dir)
+    with backend.using(job.backend):
+        p = shared_protocol(job.config, job.contracts_dir)
     replay_steps, replay_seconds, errors = replay_bare(p, recorded)
 
     machine_rate = summary["steps"] / summary["seconds"] if summary["seconds"] else 0.0
     replay_rate = replay_steps / replay_seconds if replay_seconds else 0.0
     machine_examples = summary["examples"] / summary["seconds"] if summary["seconds"] else 0.0
     replay_examples = len(recorded) / replay_seconds if replay_seconds else 0.0
-    result = BenchResult(
-        seed=seed,
-        examples=examples,
-        steps_per_example=steps,
+    return BenchResult(
+        seed=job.seed,
+        examples=job.examples,
+        steps_per_example=job.steps,
         machine_examples=summary["examples"],
         machine_steps=summary["steps"],
         machine_seconds=round(summary["seconds"], 3),
@@ -166,15 +297,63 @@ def run_bench(
         peak_memory_mib=round(_peak_memory_mib(), 1),
         machine_failed=bool(summary["failures"]),
         load_average=round(load, 2),
+        backend=job.backend,
     )
-    _print(console, result)
-    if json_path is not None:
-        Path(json_path).write_text(json.dumps(asdict(result), indent=2) + "\n")
-    return result
+
+
+class NoOpMachine(RocketPoolMachine):
+    """The machine's rules, preconditions and draws, with bodies that do nothing.
+
+    Every rule draws what it draws and records its steps, but no step runs
+    and no invariant is checked, so the world (and the model the
+    preconditions read) stays as deployed. Its steps/s is the ceiling
+    Hypothesis itself allows a machine of this shape.
+    """
+
+    _context: ClassVar[Any] = None
+    _model: ClassVar[Any] = None
+
+    def __init__(self) -> None:
+        RuleBasedStateMachine.__init__(self)
+        self.p = shared_protocol(self.config, self.contracts_dir)
+        if NoOpMachine._context is None or NoOpMachine._context.p is not self.p:
+            # Built once, inside an anchor: the stranger it funds leaves no trace.
+            state = self.p.python_state()
+            with self.p.chain.anchor():
+                NoOpMachine._context = StepContext.create(self.p, check=True)
+                # Kept here: restoring the facade's state detaches it from the facade.
+                NoOpMachine._model = self.p.model
+            self.p.restore_python_state(state)
+        self.ctx = NoOpMachine._context
+        self.economic_events = []
+        self.steps = []
+        self._rule_open = False
+        type(self).last_steps = self.steps
+        self.failed_step = None
+        self.failure = None
+        type(self).examples += 1
+
+    @property
+    def model(self) -> Any:
+        return NoOpMachine._model
+
+    def teardown(self) -> None:
+        """Nothing ran, so nothing to undo."""
+
+    def do(self, rule: str, **args: Any) -> Any:
+        """Record the step, as the machine does, and run nothing."""
+        self.steps.append({"rule": rule, "args": args})
+        type(self).step_count += 1
+        type(self).stats[(rule, "calls")] += 1
+
+    @invariant()
+    def protocol_agrees_with_the_model(self) -> None:
+        """No invariant runs: only the bookkeeping the machine's does."""
+        self._rule_open = False
 
 
 def _print(console: Console, r: BenchResult) -> None:
-    table = Table(title="Throughput", title_justify="left")
+    table = Table(title=f"Throughput on {r.backend}", title_justify="left")
     table.add_column("run")
     table.add_column("examples", justify="right")
     table.add_column("steps", justify="right")
@@ -190,7 +369,7 @@ def _print(console: Console, r: BenchResult) -> None:
         f"{r.machine_examples_per_second:,.2f}",
     )
     table.add_row(
-        "replay (the same steps, bare boa)",
+        f"replay (the same steps, bare {r.backend})",
         str(r.machine_examples),
         str(r.replay_steps),
         f"{r.replay_seconds:.2f}",

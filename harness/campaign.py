@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import json
 import multiprocessing
 import queue as queue_module
@@ -42,6 +43,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from harness import backend
 from harness.config import ConfigError, load_config
 from harness.deploy import DEFAULT_CONTRACTS_DIR
 from harness.machine import RocketPoolMachine, shared_protocol
@@ -171,6 +173,11 @@ class _Job:
     shrink_seconds: float | None = None
     # Measure Vyper line and branch coverage into this coverage.py data file.
     coverage_file: str | None = None
+    # The EVM the worker runs on (harness.backend): "boa" or "revm".
+    backend: str = backend.DEFAULT
+    # Run one short untimed example first (the benchmark's workers do), so
+    # one-time costs of a fresh process stay out of the figures.
+    warm_up: bool = False
 
 
 def campaign_settings(
@@ -252,13 +259,17 @@ def _replay_path(name: str, worker: int, directory: Path = FAILURES_DIR) -> Path
     return path
 
 
-def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = None) -> dict:
+def run_worker(
+    job: _Job,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    machine_cls: type[RocketPoolMachine] = RocketPoolMachine,
+) -> dict:
     """Run one worker's campaign in this process; returns a picklable summary.
 
     Failing examples are written as replay files here, before anything about
-    them is reported to the caller.
+    them is reported to the caller. ``machine_cls`` is the machine to run
+    (the benchmark's no-op machine is the other one).
     """
-    machine_cls = RocketPoolMachine
     saved = {name: getattr(machine_cls, name) for name in _MACHINE_CLASS_STATE}
     measuring = contextlib.nullcontext()
     if job.coverage_file is not None:
@@ -266,7 +277,15 @@ def run_worker(job: _Job, progress: Callable[[dict[str, Any]], None] | None = No
 
         measuring = coverage_measuring(job.coverage_file)
     try:
-        with measuring:
+        with measuring, backend.using(job.backend):
+            if job.warm_up:
+                warm = dataclasses.replace(
+                    job, examples=1, steps=2, keep_steps=False, warm_up=False
+                )
+                deploy_seconds = _run_worker(warm, machine_cls, None)["deploy_seconds"]
+                summary = _run_worker(job, machine_cls, progress)
+                summary["deploy_seconds"] = deploy_seconds
+                return summary
             return _run_worker(job, machine_cls, progress)
     finally:
         # Leave the class as found: pytest runs its TestCase in the same process.
@@ -299,6 +318,7 @@ def _run_worker(
     # (seconds, steps, examples) when the first failing example ended.
     first_failure: list[tuple[float, int, int]] = []
     deadline = job.max_seconds
+    wall_started = time.time()  # comparable across processes (the benchmark's workers)
     started = time.perf_counter()
 
     def note_finished() -> None:
@@ -376,6 +396,8 @@ def _run_worker(
         "examples": machine_cls.examples,
         "steps": machine_cls.step_count,
         "seconds": seconds,
+        "wall_started": wall_started,
+        "wall_ended": wall_started + seconds,
         "deploy_seconds": deploy_seconds,
         "budget_reached": budget_reached,
         "first_failure_seconds": first[0],
@@ -532,6 +554,7 @@ def run_campaign(
     config: Any = None,
     failures_dir: str | Path | None = None,
     coverage: bool = False,
+    backend_name: str = backend.DEFAULT,
 ) -> CampaignResult:
     """Run a campaign; flags given here override the profile's values.
 
@@ -540,8 +563,12 @@ def run_campaign(
     spawned process, all sharing the example database. Replay files go to
     ``failures_dir`` (created if missing; default ``failures/``). With
     ``coverage``, every worker measures Vyper line and branch coverage (see
-    :mod:`harness.vycoverage`) and a per-contract table follows. Raises
-    :class:`ConfigError` for a bad profile, contracts directory or JSON path.
+    :mod:`harness.vycoverage`) and a per-contract table follows.
+    ``backend_name`` is the EVM (see :mod:`harness.backend`): ``"boa"``
+    (titanoboa, the default) or ``"revm"`` (the fast lane; its failures are
+    written as the same replay files, which ``rpfuzz replay`` runs on
+    titanoboa). Raises :class:`ConfigError` for a bad profile, contracts
+    directory, JSON path or backend.
     """
     console = console or Console()
     prof = resolve_profile(profile, config)
@@ -557,6 +584,12 @@ def run_campaign(
             )
     if workers < 1:
         raise ConfigError(f"--workers {workers}: must be at least 1")
+    backend.check_backend(backend_name)
+    if coverage and backend_name != "boa":
+        raise ConfigError(
+            f"--coverage with --backend {backend_name}: coverage is measured on titanoboa "
+            "only; drop --backend (or use --backend boa) to measure it"
+        )
     if failures_dir is not None and Path(failures_dir).exists() and not Path(failures_dir).is_dir():
         raise ConfigError(
             f"{failures_dir}: exists and is not a directory; pick another --failures-dir"
@@ -570,7 +603,8 @@ def run_campaign(
 
     console.print(
         f"rpfuzz run: profile {prof.name}, seed {seed}, {examples} examples x {steps} steps, "
-        f"budget {budget:g} s, {workers} worker{'s' if workers > 1 else ''}"
+        f"budget {budget:g} s, {workers} worker{'s' if workers > 1 else ''}, "
+        f"backend {backend_name}"
         + (f", contracts {escape(str(contracts_dir))}" if contracts_dir else ""),
         soft_wrap=True,
     )
@@ -586,6 +620,7 @@ def run_campaign(
             config=config,
             contracts_dir=str(contracts_dir) if contracts_dir is not None else None,
             failures_dir=str(failures_dir) if failures_dir is not None else None,
+            backend=backend_name,
         )
         for i in range(workers)
     ]

@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import boa
-
+from harness.backend import Reverted
 from harness.errors import revert_reason
 from harness.model import Expect, Model, norm
 from harness.protocol import PRELAUNCH_VALUE, Protocol
@@ -71,7 +70,7 @@ class CheckedProtocol:
         """
         try:
             result = call()
-        except boa.BoaError as exc:
+        except Reverted as exc:
             reason = revert_reason(exc)
             if not self.check:
                 return Expect(False, reason, {}), None
@@ -101,7 +100,7 @@ class CheckedProtocol:
         return self.p.now()
 
     def _block(self) -> int:
-        return boa.env.evm.patch.block_number
+        return self.p.chain.block_number
 
     # ------------------------------------------------------------------ depositors
     def deposit(self, depositor: str, amount: int | str) -> Expect:
@@ -302,7 +301,7 @@ class CheckedProtocol:
         p.check_beacon_synced()
         try:
             truth = p.oracle.truthful_balances()
-        except boa.BoaError as exc:
+        except Reverted as exc:
             # The honest oDAO reads public views (getBalance, calculateUserShare, ...):
             # one reverting in a reachable state leaves the network without reports.
             reason = revert_reason(exc)  # before str(exc), which rewrites the error
@@ -429,7 +428,7 @@ class CheckedProtocol:
         expect, _ = self.run(
             "gift",
             expect,
-            lambda: boa.env.raw_call(str(minipool.address), sender=sender, value=wei),
+            lambda: self.p.chain.raw_call(str(minipool.address), sender=sender, value=wei),
         )
         if self.check:
             self.model.credit(minipool.address, wei)

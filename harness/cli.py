@@ -104,6 +104,20 @@ def _add_contracts(parser: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
+def _add_backend(parser: argparse.ArgumentParser, many: bool = False) -> None:
+    from harness.backend import BACKENDS, DEFAULT
+
+    choices = ", ".join(BACKENDS)
+    parser.add_argument(
+        "--backend",
+        default=DEFAULT,
+        metavar="NAME" + (",..." if many else ""),
+        help=f"the EVM to run on: {choices} (default {DEFAULT}). revm runs the same bytecode "
+        "about ten times faster per step; titanoboa gives Vyper source traces, coverage and "
+        "replay" + ("; several, comma-separated, are measured one after the other" if many else ""),
+    )
+
+
 def _add_size(
     parser: argparse.ArgumentParser,
     helps: tuple[str, str, str],
@@ -165,6 +179,7 @@ def _add_run(sub) -> None:
         "example database (default 1)",
     )
     _add_contracts(run, "fuzz")
+    _add_backend(run)
     run.add_argument(
         "--json",
         metavar="PATH",
@@ -327,11 +342,12 @@ def _add_bench(sub) -> None:
         "its steps bare",
         description=(
             "Run the machine for a fixed seed and size on one core and measure its steps/s "
-            "and examples/s; then replay exactly the same steps straight on titanoboa, without "
-            "Hypothesis, the model or the invariants, and measure that. Prints both, their "
+            "and examples/s; then replay exactly the same steps straight on the same backend, "
+            "without Hypothesis, the model or the invariants, and measure that. Prints both, their "
             "ratio (how much of the raw EVM speed the harness keeps), the peak memory and the "
             "load average when it started (other processes slow it down). The one-time deploy "
-            "is not timed."
+            "is not timed. With --backend boa,revm both backends are measured in one run and "
+            "compared; --ceiling and --workers add the no-op machine and several processes."
         ),
     )
     _add_size(
@@ -344,6 +360,21 @@ def _add_bench(sub) -> None:
         defaults=(0, 10, 30),
     )
     _add_contracts(bench, "measure")
+    _add_backend(bench, many=True)
+    bench.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also run the no-op machine (the same rules and draws, bodies that do nothing) "
+        "on the same seed and size: the steps/s Hypothesis alone allows",
+    )
+    bench.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="also run the machine in N spawned processes at once and add up their steps/s "
+        "(default 1: not run)",
+    )
     bench.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
 
 
@@ -382,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
                 console=console,
                 failures_dir=args.failures_dir,
                 coverage=args.coverage,
+                backend_name=args.backend,
             )
             return result.exit_code
         if args.command == "zoo":
@@ -434,6 +466,9 @@ def main(argv: list[str] | None = None) -> int:
                 contracts_dir=args.contracts,
                 json_path=args.json,
                 console=console,
+                backends=[name.strip() for name in args.backend.split(",") if name.strip()],
+                ceiling=args.ceiling,
+                workers=args.workers,
             )
             return 0
     except ConfigError as exc:

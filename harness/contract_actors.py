@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import boa
-
+from harness import backend
 from harness.config import PROJECT_ROOT
 
 REFUSER = "refuser"
@@ -33,25 +32,28 @@ SOURCES = {
     REENTRANT: MOCKS_DIR / "ReentrantWithdrawalAddress.vy",
 }
 
-# (id of the boa environment, role) -> (handle, runtime code it was deployed with)
+# (id of the chain's environment, role) -> (handle, runtime code it was deployed with)
 _DEPLOYED: dict[tuple[int, str], tuple[Any, bytes]] = {}
 
 
-def contract_actors() -> dict[str, Any]:
+def contract_actors(chain: Any = None) -> dict[str, Any]:
     """Handles on the contract actors by role name, deploying those not (or no longer) on chain.
 
     A handle is reused while its address still holds its code: an anchor
     that rolled the deployment back (or a later deployment at the same
     address) makes it deploy afresh, with fresh counters. Deploy outside any
-    anchor to deploy once per process.
+    anchor to deploy once per process. ``chain``: the EVM (see
+    :mod:`harness.backend`), by default the active backend's.
     """
-    env = boa.env
+    chain = chain if chain is not None else backend.active_chain()
+    # titanoboa's chain object stands for whichever boa.env is current.
+    key = id(getattr(chain, "env", chain))
     out = {}
     for role, source in SOURCES.items():
-        cached = _DEPLOYED.get((id(env), role))
-        if cached is None or env.get_code(cached[0].address) != cached[1]:
-            handle = boa.load_partial(str(source)).deploy()
-            cached = _DEPLOYED[(id(env), role)] = (handle, env.get_code(handle.address))
+        cached = _DEPLOYED.get((key, role))
+        if cached is None or chain.get_code(cached[0].address) != cached[1]:
+            handle = chain.load(source).deploy()
+            cached = _DEPLOYED[(key, role)] = (handle, chain.get_code(handle.address))
         out[role] = cached[0]
     return out
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import boa
 from rich.console import Console
 from rich.table import Table
 
@@ -50,7 +49,7 @@ def run_demo(console: Console | None = None, contracts_dir: str | None = None) -
     minted_second = p.deposit(second, "20")
     row("deposit", f"depositor_1 deposits 20 ETH, gets {fmt_eth(minted_second)} rETH")
     # Rewards reach rETH the way minipool distributions do: ETH arrives.
-    boa.env.set_balance(p.reth.address, p.balance(p.reth) + 3 * 10**18)
+    p.chain.set_balance(p.reth.address, p.balance(p.reth) + 3 * 10**18)
     row("rewards", "3 ETH of rewards arrive at the rETH contract")
     total = _truthful_total_eth(p)
     p.report_balances(total_eth=total, reth_supply=p.reth.totalSupply())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import boa
-
+from harness import backend
 from harness.beacon import BeaconChain
 from harness.config import PROJECT_ROOT, Config, ConfigError, load_config
 from harness.errors import revert_reason
@@ -75,23 +75,23 @@ def _with_replacements(
     return out
 
 
-def _compile(contracts_dir: Path, source: str):
+def _compile(chain: Any, contracts_dir: Path, source: str):
     path = contracts_dir / source
     if not path.is_file():
         raise ConfigError(
             f"{path}: contract source not found; point contracts_dir at a copy of contracts/ "
             "that has every file"
         )
-    # load_partial compiles once and caches the output on disk (titanoboa's
-    # cache is keyed on the source and its imports), so a second process
-    # starts without recompiling.
-    return boa.load_partial(str(path))
+    # Compiled once and cached on disk by titanoboa (keyed on the source and
+    # its imports), on either backend, so a second process skips compiling.
+    return chain.load(path)
 
 
 def deploy_protocol(
     config: Config | dict | str | Path | None = None,
     contracts_dir: str | Path | None = None,
     replace: dict[str, str | Path] | None = None,
+    chain: Any = None,
 ) -> Protocol:
     """Compile, deploy and wire every contract, fund the actors, return the facade.
 
@@ -109,6 +109,9 @@ def deploy_protocol(
     The guardian deploys everything, registers each contract in the
     directory, applies the configured settings, adds the oDAO members, then
     locks the directory.
+
+    ``chain`` is the EVM to deploy on (see :mod:`harness.backend`); the
+    default is the active backend's, titanoboa's unless one was chosen.
     """
     cfg = load_config(config)
     cdir = Path(contracts_dir) if contracts_dir else DEFAULT_CONTRACTS_DIR
@@ -118,7 +121,7 @@ def deploy_protocol(
             "at a copy of contracts/"
         )
 
-    env = boa.env
+    env = chain if chain is not None else backend.active_chain()
     guardian = env.generate_address("guardian")
     odao_members = [env.generate_address(f"odao_member_{i}") for i in range(cfg.odao_members)]
     depositors = [env.generate_address(f"depositor_{i}") for i in range(cfg.depositors)]
@@ -129,9 +132,9 @@ def deploy_protocol(
     specs = _with_replacements(NETWORK_CONTRACTS, replace or {})
     contracts = {}
     with env.prank(guardian):
-        storage = _compile(cdir, "RocketStorage.vy").deploy()
+        storage = _compile(env, cdir, "RocketStorage.vy").deploy()
         for spec in specs:
-            deployer = _compile(cdir, spec.source)
+            deployer = _compile(env, cdir, spec.source)
             if spec.kind == "network":
                 contract = deployer.deploy(storage.address)
             elif spec.kind == "plain":
@@ -150,7 +153,7 @@ def deploy_protocol(
                     settings.setSettingBool(path, value)
                 else:
                     settings.setSettingUint(path, value)
-            except boa.BoaError as exc:
+            except backend.Reverted as exc:
                 raise ConfigError(
                     f"{cfg.source}: [settings] {path!r} = {value!r} was refused by the "
                     f"settings contract ({revert_reason(exc)}); use a known path and a value "
@@ -169,6 +172,7 @@ def deploy_protocol(
         node_operators=node_operators,
         config=cfg,
         contracts_dir=cdir,
+        chain=env,
     )
     # A closure over the facade, so a withdrawal also reaches an attached model.
     protocol.beacon = BeaconChain(cfg.beacon, credit=lambda a, w: protocol.beacon_credit(a, w))

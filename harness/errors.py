@@ -1,4 +1,4 @@
-"""Reading revert reasons out of titanoboa's errors."""
+"""Reading revert reasons out of either backend's errors."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ from __future__ import annotations
 def revert_reason(exc: BaseException) -> str:
     """The revert reason string of a failed call (``"deposit pool: ..."``).
 
-    Works on titanoboa's ``BoaError``; for anything else, the exception's text.
+    Works on titanoboa's ``BoaError`` and on revm's
+    :class:`~harness.revm_backend.RevmReverted` (worded the same way); for
+    anything else, the exception's text.
     """
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, str):
+        return reason
     stack = getattr(exc, "stack_trace", None)
     if stack is not None:
         frame = stack.last_frame

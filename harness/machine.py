@@ -17,10 +17,10 @@ import collections
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-import boa
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from harness import backend
 from harness.contract_actors import REENTRANT, REFUSER, contract_actors
 from harness.deploy import deploy_protocol
 from harness.invariant_runner import check_step, start_watching
@@ -128,15 +128,19 @@ _WORLD: dict[tuple, Protocol] = {}
 
 
 def shared_protocol(config: Any = None, contracts_dir: Any = None) -> Protocol:
-    """One deployment per process and configuration: deploying costs seconds, an anchor nothing."""
-    key = (repr(config), str(contracts_dir))
+    """One deployment per process, configuration and backend (see :mod:`harness.backend`).
+
+    Deploying costs seconds, an anchor nothing.
+    """
+    chain = backend.active_chain()
+    key = (repr(config), str(contracts_dir), chain.name)
     cached = _WORLD.get(key)
     # A deployment made inside an anchor (a pytest test, an example) is gone
     # once the anchor closes: redeploy rather than drive vanished contracts.
-    if cached is None or not boa.env.get_code(cached.storage.address):
-        _WORLD[key] = deploy_protocol(config=config, contracts_dir=contracts_dir)
+    if cached is None or not chain.get_code(cached.storage.address):
+        _WORLD[key] = deploy_protocol(config=config, contracts_dir=contracts_dir, chain=chain)
     # The machine's contract actors too, here, outside the examples' anchors.
-    contract_actors()
+    contract_actors(chain)
     return _WORLD[key]
 
 
@@ -177,7 +181,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
         self._state = self.p.python_state()
         # The example's anchor opens first: the stranger StepContext funds must
         # vanish with it. If setting up fails, close it here, as no teardown runs.
-        self._anchor = boa.env.anchor()
+        self._anchor = self.p.chain.anchor()
         self._anchor.__enter__()
         try:
             self.ctx = StepContext.create(self.p, check=True)

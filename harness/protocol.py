@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boa
 from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
@@ -67,6 +66,8 @@ class Protocol:
     oracle: Any = None
     # The reference model, when one is attached (the campaign machine does).
     model: Any = None
+    # The EVM it runs on (harness.backend): titanoboa's environment or revm.
+    chain: Any = field(default=None, repr=False)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: contracts by facade name.
@@ -81,7 +82,7 @@ class Protocol:
     # ------------------------------------------------------------------ reads
     def balance(self, who: Any) -> int:
         """ETH balance in wei of an address or a contract."""
-        return boa.env.get_balance(getattr(who, "address", who))
+        return self.chain.get_balance(getattr(who, "address", who))
 
     def rate(self) -> int:
         """The rETH exchange rate: wei of ETH per 1e18 rETH, from the last report."""
@@ -145,9 +146,10 @@ class Protocol:
         Mines a block first if needed, since reports must be for a past block.
         """
         last = max(self.network_balances.getBalancesBlock(), self.network_prices.getPricesBlock())
-        if boa.env.evm.patch.block_number <= last + 1:
-            boa.env.time_travel(blocks=last + 2 - boa.env.evm.patch.block_number)
-        return boa.env.evm.patch.block_number - 1
+        chain = self.chain
+        if chain.block_number <= last + 1:
+            chain.time_travel(blocks=last + 2 - chain.block_number)
+        return chain.block_number - 1
 
     def report_balances(
         self,
@@ -165,7 +167,7 @@ class Protocol:
         block = self.next_report_block() if block is None else block
         args = (
             block,
-            boa.env.evm.patch.timestamp,
+            self.chain.timestamp,
             to_wei(total_eth),
             to_wei(staking_eth),
             to_wei(reth_supply),
@@ -184,7 +186,7 @@ class Protocol:
         block = self.next_report_block() if block is None else block
         for member in members if members is not None else self.quorum_members():
             self.network_prices.submitPrices(
-                block, boa.env.evm.patch.timestamp, to_wei(rpl_price), sender=member
+                block, self.chain.timestamp, to_wei(rpl_price), sender=member
             )
         return block
 
@@ -230,7 +232,7 @@ class Protocol:
         ++ keccak(initcode))``, where the initcode is the blueprint's code past
         its EIP-5202 preamble (the minipool's constructor takes no arguments).
         """
-        blueprint_code = boa.env.get_code(self.minipool_base.address)
+        blueprint_code = self.chain.get_code(self.minipool_base.address)
         initcode = bytes(blueprint_code)[BLUEPRINT_PREAMBLE_LENGTH:]
         create2_salt = keccak(abi_encode(["address", "uint256"], [str(node), salt]))
         digest = keccak(
@@ -247,9 +249,7 @@ class Protocol:
         handle = self._minipool_handles.get(key)
         if handle is None:
             if self._minipool_deployer is None:
-                self._minipool_deployer = boa.load_partial(
-                    str(self.contracts_dir / "RocketMinipool.vy")
-                )
+                self._minipool_deployer = self.chain.load(self.contracts_dir / "RocketMinipool.vy")
             handle = self._minipool_handles[key] = self._minipool_deployer.at(address)
         return handle
 
@@ -312,7 +312,7 @@ class Protocol:
         """The owner stakes ``minipool``: 31 ETH to the beacon deposit contract.
 
         The scrub period must be over (advance time first, e.g.
-        ``boa.env.time_travel(seconds=p.settings.getScrubPeriod() + 1)``).
+        ``p.advance(seconds=p.settings.getScrubPeriod() + 1)``).
         """
         data = self.stake_deposit_data(minipool)
         minipool.stake(data.signature, data.root, sender=minipool.getNodeAddress())
@@ -333,7 +333,7 @@ class Protocol:
     # ------------------------------------------------------------------ the world
     def now(self) -> int:
         """The chain's timestamp (the beacon clock follows it)."""
-        return boa.env.evm.patch.timestamp
+        return self.chain.timestamp
 
     def advance(self, seconds: int = 0, *, minutes: int = 0, hours: int = 0, days: int = 0) -> None:
         """Move time forward on the EVM and the beacon chain together.
@@ -345,9 +345,9 @@ class Protocol:
         if total < 0:
             raise ValueError("time only moves forward")
         self.check_beacon_synced()
-        boa.env.time_travel(seconds=total)
+        self.chain.time_travel(seconds=total)
         # Catch up from wherever the beacon clock is, so a direct
-        # boa.env.time_travel earlier is not lost.
+        # time_travel on the chain earlier is not lost.
         self.beacon.advance(max(0, self.now() - self.beacon.now))
 
     def beacon_credit(self, address: str, wei: int) -> None:
@@ -355,7 +355,7 @@ class Protocol:
 
         An attached reference model is told as well.
         """
-        boa.env.set_balance(address, boa.env.get_balance(address) + wei)
+        self.chain.set_balance(address, self.chain.get_balance(address) + wei)
         if self.model is not None:
             self.model.credit(address, wei)
 
@@ -420,7 +420,7 @@ class Protocol:
     def anchor(self) -> Iterator[Protocol]:
         """Everything inside the block is undone afterwards: EVM state, beacon, oracle, model."""
         state = self.python_state()
-        with boa.env.anchor():
+        with self.chain.anchor():
             try:
                 yield self
             finally:

@@ -39,6 +39,7 @@ from typing import Any
 
 import boa
 
+from harness.backend import Reverted
 from harness.config import ConfigError
 from harness.deploy import DEFAULT_CONTRACTS_DIR
 from harness.errors import revert_reason
@@ -346,7 +347,7 @@ class ReplaySession:
         self.p = p
         self._state = p.python_state()
         # As the machine: the anchor first, so the stranger's funding is undone with it.
-        self._anchor = boa.env.anchor()
+        self._anchor = p.chain.anchor()
         self._anchor.__enter__()
         self._open = True
         try:
@@ -389,7 +390,7 @@ class ReplaySession:
         for key, read in HEADLINE.items():
             try:
                 out[key] = read(self.p)
-            except boa.BoaError:  # a view that reverts shows as unknown, not as a crash
+            except Reverted:  # a view that reverts shows as unknown, not as a crash
                 out[key] = None
         return out
 

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import boa
-
+from harness.backend import Reverted
 from harness.checked import CheckedProtocol
 from harness.contract_actors import REENTRANT, REFUSER, contract_actors
 from harness.errors import revert_reason
@@ -109,10 +108,10 @@ class StepContext:
         ):
             for i, address in enumerate(group):
                 actors[f"{prefix}_{i}"] = address
-        stranger = boa.env.generate_address("stranger")
-        boa.env.set_balance(stranger, p.config.eth_per_actor)
+        stranger = p.chain.generate_address("stranger")
+        p.chain.set_balance(stranger, p.config.eth_per_actor)
         actors["stranger"] = stranger
-        contracts = contract_actors()
+        contracts = contract_actors(p.chain)
         for role, contract in contracts.items():
             actors[role] = str(contract.address)
         cp = CheckedProtocol(p, check=check)
@@ -168,7 +167,7 @@ def _unauthorised(ctx: StepContext, entry: str) -> Expect:
     stranger = ctx.who("stranger")
     try:
         call(ctx.p, stranger)
-    except boa.BoaError as exc:
+    except Reverted as exc:
         actual = revert_reason(exc)
         if ctx.cp.check and actual != reason:
             raise InvariantViolation(

@@ -21,9 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import boa
-
 from harness import economics as econ
+from harness.backend import Reverted
 from harness.errors import revert_reason
 from harness.model import Lot, Model, mul_div, norm
 from invariants import InvariantViolation
@@ -64,7 +63,7 @@ class Read:
 
     @property
     def block(self) -> int:
-        return boa.env.evm.patch.block_number
+        return self.p.chain.block_number
 
     @property
     def now(self) -> int:
@@ -860,7 +859,7 @@ def read_view(ctx: Any, view: str, args: dict[str, Any]) -> Any:
     expected = spec.expect(read) if ctx.cp.check and spec.expect is not None else None
     try:
         actual = spec.call(read)
-    except boa.BoaError as exc:
+    except Reverted as exc:
         reason = revert_reason(exc)
         if not ctx.cp.check or isinstance(expected, Reverts):
             return None

@@ -161,10 +161,22 @@ class StorageWrites:
     ``boa.env.sstore_trace``; this wraps that record so it also notes the
     contract, and :meth:`take` hands over and clears the set. A write that
     was later reverted is still noted: that only costs a needless re-read.
+
+    On revm (``chain``, see :mod:`harness.backend`) there is no per-slot
+    record, only a count of the state changes the chain made
+    (``chain.state_changes``: successful transactions, deployments, rolled
+    back anchors). :meth:`take` answers the empty set when that count did
+    not move (every call since reverted or was a view: nothing was
+    written) and ``None`` (read everything) when it did.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, chain: Any = None) -> None:
+        self.chain = chain
+        self.tracking = chain is None or getattr(chain, "name", "boa") == "boa"
         self.env = boa.env
+        if not self.tracking:
+            self.changes = getattr(chain, "state_changes", None)
+            return
         trace = self.env.sstore_trace
         if not isinstance(trace, _NotingTrace):
             trace = self.env.sstore_trace = _NotingTrace(trace)
@@ -173,6 +185,9 @@ class StorageWrites:
 
     def take(self) -> set[str] | None:
         """Contracts (lower-case addresses) written since the last call; ``None``: unknown."""
+        if not self.tracking:
+            changes, self.changes = self.changes, getattr(self.chain, "state_changes", None)
+            return set() if changes is not None and changes == self.changes else None
         if boa.env is not self.env or self.env.sstore_trace is not self.trace:
             return None  # the environment was swapped or the trace reset: read everything
         written = set(self.trace.written)

@@ -46,7 +46,7 @@ class Watcher:
         self.vault_names = None if vault_names is None else list(vault_names)
         self.model = model
         self.actors = [norm(a) for a in actors]
-        self.writes = StorageWrites()
+        self.writes = StorageWrites(getattr(p, "chain", None))
         self.baseline: Observation = observe(p, model, self.actors, self.vault_names)
         self.previous: Observation = self.baseline
         self.initial_total = conservation_baseline(self.baseline)

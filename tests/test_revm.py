@@ -1,0 +1,221 @@
+"""The revm backend: the same sequences give the same results as on titanoboa.
+
+The differential test records sequences with the machine (on revm, for a
+fixed seed), runs each on a fresh deployment on both backends, and compares
+after every step the outcome and revert reason, every public view, every
+ETH balance and the events of every contract (see :mod:`harness.differential`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from pathlib import Path
+
+import boa
+import pytest
+
+from harness import backend
+from harness.bench import NoOpMachine, _bench_job
+from harness.bugzoo import BY_NAME, apply_bug
+from harness.campaign import run_campaign, run_worker
+from harness.cli import main
+from harness.deploy import DEFAULT_CONTRACTS_DIR, deploy_protocol
+from harness.differential import differences, run_sequence
+from harness.errors import revert_reason
+from harness.machine import shared_protocol
+from harness.replayfile import ReplayFile, contracts_sha256
+from harness.revm_backend import RevmReverted, _reverted
+from harness.steps import StepContext
+
+ETH = 10**18
+# Every view after every third step (and the last): reading them all costs 0.15 s on titanoboa.
+VIEWS_EVERY = 3
+
+
+def test_revert_data_reads_as_titanoboa_words_it():
+    message = "reth: insufficient ETH collateral"
+    padded = message.encode().hex().ljust(128, "0")  # 33 bytes: two words
+    data = "08c379a0" + f"{32:064x}" + f"{len(message):064x}" + padded
+    reason = _reverted(RuntimeError(f"Revert {{ gas_used: 1, output: 0x{data} }}"), "reth.burn")
+    assert isinstance(reason, RevmReverted)
+    assert revert_reason(reason) == message
+    bare = _reverted(RuntimeError("Revert { gas_used: 1, output: 0x }"), "reth.burn")
+    assert revert_reason(bare) == "Revert(b'')"
+
+
+def test_unknown_backend_is_refused_with_the_choices(capsys):
+    assert main(["run", "--backend", "geth", "--examples", "1", "--steps", "1"]) == 2
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--backend geth" in out and "boa, revm" in out
+
+
+def _recorded_sequences() -> list[list[dict]]:
+    """Two examples of the machine on revm, seed 11, reverting steps among them."""
+    job = _bench_job(11, 2, 20, None, None, "revm")
+    job.max_seconds = math.inf
+    summary = run_worker(job)
+    assert not summary["failures"]
+    return [list(example) for example in summary["all_steps"]]
+
+
+def _run_both(sequences: list[list[dict]]) -> list[tuple[list, list]]:
+    """Each sequence on a fresh titanoboa deployment and a fresh revm one, same start."""
+    boa_chain = backend.chain("boa")
+    generator = boa.env._random.getstate()
+    start = (boa_chain.timestamp, boa_chain.block_number)
+    runs = []
+    with boa_chain.anchor():
+        p = deploy_protocol(chain=boa_chain)
+        for steps in sequences:
+            with p.anchor(), boa_chain.anchor():
+                runs.append([run_sequence(StepContext.create(p, check=True), steps, VIEWS_EVERY)])
+    revm_chain = backend.new_revm_chain(timestamp=start[0], block_number=start[1])
+    revm_chain._random.setstate(generator)  # the same actor addresses as on titanoboa
+    p = deploy_protocol(chain=revm_chain)
+    for run, steps in zip(runs, sequences, strict=True):
+        with p.anchor():
+            run.append(run_sequence(StepContext.create(p, check=True), steps, VIEWS_EVERY))
+    return runs
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    sequences = _recorded_sequences()
+    return sequences, _run_both(sequences)
+
+
+def test_both_backends_agree_step_by_step(recorded):
+    sequences, runs = recorded
+    outcomes = [r["outcome"] for on_boa, _ in runs for r in on_boa]
+    # Reverting steps are part of the comparison: the reasons must match too.
+    reverted = [
+        o
+        for o in outcomes
+        if isinstance(o, tuple) and any(isinstance(e, tuple) and e[0] is False for e in o)
+    ]
+    assert len(reverted) >= 3, outcomes
+    assert sum(len(s) for s in sequences) >= 30
+    for steps, (on_boa, on_revm) in zip(sequences, runs, strict=True):
+        assert differences(on_boa, on_revm, steps) == []
+
+
+def test_the_comparison_sees_every_kind_of_difference(recorded):
+    sequences, runs = recorded
+    steps, (on_boa, _) = sequences[0], runs[0]
+    record = on_boa[-1]
+    view = next(iter(record["views"]))
+    contract = (
+        next(name for name, logs in record["events"].items() if logs)
+        if any(record["events"].values())
+        else "reth"
+    )
+    changed = {
+        "outcome": ((False, "deposit pool: deposit below minimum"),),
+        "balances": {**record["balances"], "depositor_0": record["balances"]["depositor_0"] + 1},
+        "views": {**record["views"], view: ("reverted", "other")},
+        "events": {**record["events"], contract: [("Other", ())]},
+    }
+    for key, value in changed.items():
+        other = [*on_boa[:-1], {**record, key: value}]
+        found = differences(on_boa, other, steps)
+        assert len(found) == 1 and f"): {key}" in found[0], (key, found)
+
+
+# --------------------------------------------------------------------------- found on revm
+# A fixed path: titanoboa's compile cache is keyed on it, so only the first run compiles.
+PLANTED_DIR = Path(tempfile.gettempdir()) / "rpfuzz-tests" / "revm-planted"
+
+
+def test_a_bug_found_on_revm_replays_on_titanoboa(tmp_path, capsys):
+    bug = BY_NAME["deposit-fee-minted"]
+    contracts = apply_bug(bug, DEFAULT_CONTRACTS_DIR, PLANTED_DIR / bug.name / "contracts")
+    result = run_campaign(
+        profile="ci",
+        seed=bug.seed,
+        examples=50,
+        steps=30,
+        max_seconds=60,
+        contracts_dir=contracts,
+        failures_dir=tmp_path,
+        backend_name="revm",
+    )
+    assert result.exit_code == 1
+    (failure,) = result.failures
+    assert failure.invariant == "call-values"
+    replay = ReplayFile.load(failure.replay_file)  # the ordinary replay file
+    assert replay.failure["invariant"] == "call-values"
+    assert replay.contracts_sha256 == contracts_sha256(contracts)
+    capsys.readouterr()
+    # rpfuzz replay runs on titanoboa, the default, and fails at the recorded step.
+    assert backend.active() == "boa"
+    assert main(["replay", failure.replay_file]) == 1
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "call-values" in printed
+    assert f"step {replay.failure['step']}" in printed
+
+
+def test_storage_writes_on_revm_are_nothing_after_reverts_and_unknown_after_changes():
+    from harness.contract_actors import REFUSER, SOURCES
+    from invariants.observe import StorageWrites
+
+    chain = backend.new_revm_chain()
+    refuser = chain.load(SOURCES[REFUSER]).deploy()
+    payer = chain.generate_address("payer")
+    chain.set_balance(payer, ETH)
+    writes = StorageWrites(chain)
+    assert writes.take() == set()  # nothing happened
+    with pytest.raises(RevmReverted):
+        chain.raw_call(refuser.address, sender=payer, value=1)  # it refuses every payment
+    assert writes.take() == set()  # a reverted call writes nothing
+    assert chain.get_balance(payer) == ETH
+    chain.load(SOURCES[REFUSER]).deploy()
+    assert writes.take() is None  # a deployment (like any transaction) may write anything
+    assert writes.take() == set()
+    with chain.anchor():
+        pass
+    assert writes.take() is None  # a rolled-back anchor changes state too
+
+
+def test_an_anchor_undoes_balance_changes_and_a_credit_runs_no_code():
+    from harness.contract_actors import REFUSER, SOURCES
+
+    chain = backend.new_revm_chain()
+    depositor = chain.generate_address("depositor")
+    chain.set_balance(depositor, 5)
+    refuser = chain.load(SOURCES[REFUSER]).deploy()
+    with chain.anchor():
+        chain.set_balance(depositor, 100)
+        # The refuser reverts on every payment, yet a credit reaches it: no code runs.
+        chain.set_balance(refuser.address, 7)
+        assert (chain.get_balance(depositor), chain.get_balance(refuser.address)) == (100, 7)
+        with pytest.raises(ValueError, match="inside an anchor"):
+            chain.set_balance(depositor, 1)
+    assert (chain.get_balance(depositor), chain.get_balance(refuser.address)) == (5, 0)
+
+
+def test_bench_measures_revm_and_the_no_op_machine_runs_nothing(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["bench", "--backend", "revm", "--examples", "2", "--steps", "5", "--json", str(out)]
+    assert main(argv) == 0
+    figures = json.loads(out.read_text())
+    assert figures["backend"] == "revm"
+    assert figures["machine_steps"] == figures["replay_steps"] >= 18  # 9 set-up steps each
+    assert list(figures["backends"]) == ["revm"]
+    assert "Throughput on revm" in " ".join(capsys.readouterr().out.split())
+    # The ceiling's machine draws and records steps, and the chain does not move.
+    with backend.using("revm"):
+        p = shared_protocol()
+    job = _bench_job(3, 3, 10, None, None, "revm")
+    run_worker(job, machine_cls=NoOpMachine)  # the first builds its context, in an anchor
+    before = (p.reth.totalSupply(), p.deposit_pool.getBalance(), p.chain.state_changes)
+    summary = run_worker(job, machine_cls=NoOpMachine)
+    assert summary["steps"] >= 27 and summary["failures"] == []
+    assert all(steps[0]["rule"] == "register_node" for steps in summary["all_steps"])
+    assert (p.reth.totalSupply(), p.deposit_pool.getBalance(), p.chain.state_changes) == before
+
+
+def test_bench_refuses_an_unknown_backend_naming_the_flag(capsys):
+    assert main(["bench", "--backend", "boa,geth", "--examples", "1", "--steps", "1"]) == 2
+    assert "--backend geth" in " ".join(capsys.readouterr().out.split())
