@@ -283,10 +283,12 @@ def test_zoo_exits_1_when_a_bug_is_missed(tmp_path, capsys, monkeypatch):
 # --------------------------------------------------------------------------- the CI subset
 # Bugs a 20 second budget finds (in 9, 10 and about 140 steps, a few seconds on
 # these machines), in different contracts, caught by different checks.
+# A lone vote that reaches consensus shows as that vote's wrong outcome or, when
+# the lone voter is the dishonest member, as its inflated report accepted.
 CI_SUBSET = {
-    "deposit-fee-minted": "call-values",
-    "consensus-off-by-one": "outcome",
-    "user-capital-misses-predeposit": "minipool-accounting",
+    "deposit-fee-minted": {"call-values"},
+    "consensus-off-by-one": {"outcome", "dishonest-consensus"},
+    "user-capital-misses-predeposit": {"minipool-accounting"},
 }
 
 
@@ -302,13 +304,15 @@ def test_the_ci_subset_of_the_zoo_is_found_within_20_seconds_each(tmp_path, caps
     )
     assert result.exit_code == 0, capsys.readouterr().out
     caught = {o.name: o.invariant for o in result.outcomes}
-    assert caught == CI_SUBSET
+    assert set(caught) == set(CI_SUBSET)
+    for name, invariant in caught.items():
+        assert invariant in CI_SUBSET[name], (name, invariant)
     for outcome in result.outcomes:
         assert outcome.status == FOUND
         assert 0 < outcome.seconds < 20
         assert outcome.steps >= 9  # the opening scene is 9 steps
         replay = ReplayFile.load(outcome.replay_file)
-        assert replay.failure["invariant"] == CI_SUBSET[outcome.name]
+        assert replay.failure["invariant"] == caught[outcome.name]
         assert replay.seed == BY_NAME[outcome.name].seed
         # The replay file lies beside the patched copy it was found on.
         contracts = out / outcome.name / "contracts"
