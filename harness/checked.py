@@ -375,7 +375,7 @@ class CheckedProtocol:
         block = p.next_report_block()
         if which == "balances":
             return self._submit_balances(member, block, *p.oracle.truthful_balances())
-        price = self.model.rpl_price
+        price = p.network_prices.getRPLPrice()  # the chain's: a bare run has no model
         expect = self.model.report_price(
             block,
             price,
@@ -396,20 +396,42 @@ class CheckedProtocol:
         With ``pending``, the newest report voted for but not applied
         (:meth:`Model.pending_report`): it applies once its votes reach the
         threshold, say after the threshold was lowered. With none pending,
-        the last accepted one is tried.
+        the last accepted one is tried. Run bare (no model), the last
+        accepted report is read from the chain and tried, pending or not.
         """
-        m = self.model
+        m, p = self.model, self.p
         block = self._block()
-        key = m.pending_report(which) if pending else None
+        key = m.pending_report(which) if pending and self.check else None
         if which == "balances":
-            r = m.report
-            args = key or (r.block, r.slot_timestamp, r.total_eth, r.staking_eth, r.reth_supply)
+            if self.check:
+                r = m.report
+                last = (r.block, r.slot_timestamp, r.total_eth, r.staking_eth, r.reth_supply)
+            else:
+                balances = p.network_balances
+                last = (
+                    balances.getBalancesBlock(),
+                    0,
+                    balances.getTotalETHBalance(),
+                    balances.getStakingETHBalance(),
+                    balances.getTotalRETHSupply(),
+                )
+            args = key or last
             expect = m.execute_update_balances(
                 *args[:1], *args[2:], slot_timestamp=args[1], current_block=block
             )
             contract_call = self.p.network_balances.executeUpdateBalances
         else:
-            args = key or (m.prices_block, 0, m.rpl_price)
+            prices = p.network_prices
+            last = (
+                (m.prices_block, 0, m.rpl_price)
+                if self.check
+                else (
+                    prices.getPricesBlock(),
+                    0,
+                    prices.getRPLPrice(),
+                )
+            )
+            args = key or last
             expect = m.execute_update_prices(
                 args[0], args[2], slot_timestamp=args[1], current_block=block
             )
