@@ -375,17 +375,8 @@ class CheckedProtocol:
         block = p.next_report_block()
         if which == "balances":
             return self._submit_balances(member, block, *p.oracle.truthful_balances())
-        price = p.network_prices.getRPLPrice()  # the chain's: a bare run has no model
-        expect = self.model.report_price(
-            block,
-            price,
-            member,
-            slot_timestamp=self._now(),
-            current_block=self._block(),
-            now=self._now(),
-        )
-        call = lambda: p.network_prices.submitPrices(block, self._now(), price, sender=member)  # noqa: E731
-        return self.run("submit_prices", expect, call)[0]
+        # The chain's price, not the model's: a bare run has no model.
+        return self._submit_price(member, block, p.network_prices.getRPLPrice())
 
     def execute_update(self, caller: str, which: str, pending: bool = False) -> Expect:
         """``caller`` applies the last accepted balances or prices report again, or a pending one.
@@ -462,20 +453,25 @@ class CheckedProtocol:
         price = p.oracle.next_price() if price is None else price
         block = p.next_report_block()
         for member in p.quorum_members():
-            expect = self.model.report_price(
-                block,
-                price,
-                member,
-                slot_timestamp=self._now(),
-                current_block=self._block(),
-                now=self._now(),
-            )
-            self.run(
-                "submit_prices",
-                expect,
-                lambda m=member: p.network_prices.submitPrices(block, self._now(), price, sender=m),
-            )
+            self._submit_price(member, block, price)
         return price
+
+    def _submit_price(self, member: str, block: int, price: int) -> Expect:
+        """One member's price vote, predicted by the model and checked."""
+        expect = self.model.report_price(
+            block,
+            price,
+            member,
+            slot_timestamp=self._now(),
+            current_block=self._block(),
+            now=self._now(),
+        )
+        prices = self.p.network_prices
+        return self.run(
+            "submit_prices",
+            expect,
+            lambda: prices.submitPrices(block, self._now(), price, sender=member),
+        )[0]
 
     def set_setting(self, path: str, value: int | bool) -> Expect:
         """The guardian changes a setting (refused outside its bounds)."""
