@@ -857,12 +857,13 @@ class RocketPoolMachine(RuleBasedStateMachine):
         (the minipool's 36, the settings' 42) are swept more often, so that
         none is left unread for long.
         """
-        if data.draw(st.sampled_from([False] * 7 + [True]), label="every view"):
+        sweep = data.draw(st.sampled_from([False] * 7 + [True]), label="every view")
+        if sweep:
             contract = data.draw(st.sampled_from(VIEW_NAMES), label="of").split(".")[0]
-            views = [v for v in VIEW_NAMES if v.startswith(contract + ".")]
         else:
             contract = data.draw(st.sampled_from(VIEW_CONTRACTS), label="contract")
-            views = [v for v in VIEW_NAMES if v.startswith(contract + ".")]
+        views = [v for v in VIEW_NAMES if v.startswith(contract + ".")]
+        if not sweep:
             views = [data.draw(st.sampled_from(views), label="view")]
         for view in views:
             args = view_args(
