@@ -208,8 +208,9 @@ def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
 
     report = json.loads(out.read_text())
     [failure] = report["failures"]
-    # The opening scene's deposit (its 9th step) is the first to mint the fee.
-    assert report["first_failure"]["steps"] == 9
+    # The opening scene's deposit is the first to mint the fee: its 14th step, after the
+    # nodes' registrations, stakes and withdrawal addresses, and the opening price report.
+    assert report["first_failure"]["steps"] == 14
     assert report["first_failure"]["examples"] == 1
     assert 0 < report["first_failure"]["seconds"] <= report["seconds"]
     assert failure["crashed"] is False
@@ -256,15 +257,16 @@ def test_a_bounded_shrink_stops_soon_after_the_first_failure(tmp_path):
         shrink_seconds=0.0,
     )
     summary = run_worker(job)
-    # One failing example, not shrunk, not followed by a hunt for other failures.
+    # One failing example, not shrunk, not followed by a hunt for other failures: it fails
+    # at the opening scene's deposit, its 14th step (index 13).
     assert summary["examples"] == 1
-    assert summary["first_failure_steps"] == 9
+    assert summary["first_failure_steps"] == 14
     assert summary["budget_reached"] is True
     [failure] = summary["failures"]
     assert failure["invariant"] == "call-values"
     assert failure["shrunk"] is False
     assert Path(failure["replay_file"]).parent == tmp_path / "replays"
-    assert ReplayFile.load(failure["replay_file"]).failure["step"] == 8
+    assert ReplayFile.load(failure["replay_file"]).failure["step"] == 13
 
 
 def test_run_failures_dir_must_be_a_directory(tmp_path, capsys):
