@@ -6,8 +6,9 @@ or :func:`active_chain` before there is one. Both kinds offer the same
 methods: ``get_balance``, ``set_balance``, ``get_code``, ``block_number``
 and ``timestamp``, ``time_travel(seconds=... | blocks=...)``, ``anchor()``,
 ``prank(sender)``, ``generate_address(alias)``, ``lookup_alias``,
-``raw_call(to, sender=, value=)`` and ``load(path)`` (a deployer with
-``deploy``, ``deploy_as_blueprint`` and ``at``). A revert raises one of
+``raw_call(to, sender=, value=)``, ``read_views([(function, args), ...])``
+(many view calls' values at once: one EVM call on revm) and ``load(path)``
+(a deployer with ``deploy``, ``deploy_as_blueprint`` and ``at``). A revert raises one of
 :data:`Reverted`; :func:`harness.errors.revert_reason` reads either kind.
 
 Titanoboa stays the default and the backend for debugging: its reverts
@@ -79,6 +80,9 @@ class BoaChain:
 
     def raw_call(self, to: Any, sender: Any = None, value: int = 0, data: bytes = b"") -> Any:
         return boa.env.raw_call(to, sender=sender, value=value, data=data)
+
+    def read_views(self, calls: list[tuple[Any, tuple]]) -> list[Any]:
+        return [function(*args) for function, args in calls]
 
     def load(self, path: str | Path) -> Any:
         # load_partial compiles once and caches the output on disk (keyed on

@@ -5,7 +5,9 @@ context (checked, so the views that need the model can be read, and both
 backends must also agree with the model) and records, after every step,
 what an observer can see: the step's outcome (success, or the revert
 reason), the value a ``read_view`` step returned, every public view of
-:data:`harness.views.VIEWS` read with fixed arguments, the ETH balance of
+:data:`harness.views.VIEWS` read with fixed arguments, what the invariants
+read (:func:`invariants.observe.observe`: on revm through the batched
+lens, on titanoboa call by call), the ETH balance of
 every actor, contract and minipool, and the last events of every contract
 handle. Addresses are replaced by role names (``depositor_0``, ``reth``,
 ``minipool_2``), so two deployments whose contract actors sit at other
@@ -14,6 +16,7 @@ addresses still compare equal. :func:`differences` lists what differs.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any
 
@@ -21,6 +24,7 @@ from harness.backend import Reverted
 from harness.errors import revert_reason
 from harness.steps import StepContext, execute
 from harness.views import AMOUNTS, BOOL_PATHS, UINT_PATHS, VIEW_NAMES, VIEWS, Read
+from invariants.observe import observe
 
 # Fixed arguments per kind a view needs: a few of each, the awkward ones included.
 _FIXED: dict[str, list[Any]] = {
@@ -84,6 +88,21 @@ def read_views(ctx: StepContext) -> dict[str, Any]:
     return out
 
 
+def observation(ctx: StepContext) -> dict[str, Any]:
+    """The invariants' reading of the chain, field by field, addresses (keys too) as names."""
+    known = names(ctx)
+
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value):
+            value = dataclasses.asdict(value)
+        if isinstance(value, dict):
+            return {normalise(k, known): plain(v) for k, v in value.items()}
+        return normalise(value, known)
+
+    reading = observe(ctx.p, ctx.cp.model, list(ctx.actors.values()))
+    return {f.name: plain(getattr(reading, f.name)) for f in dataclasses.fields(reading)}
+
+
 def balances(ctx: StepContext) -> dict[str, int]:
     """ETH of every actor, protocol contract and minipool, by role name."""
     p = ctx.p
@@ -126,13 +145,13 @@ def run_sequence(
         except (ValueError, IndexError, KeyError) as exc:
             # Outside the EVM (a step the bare run cannot take): the same on both, or not.
             outcome = ("raised", type(exc).__name__, str(exc))
+        full = index % views_every == views_every - 1 or index == len(steps) - 1
         record = {
             "outcome": outcome,
             "events": events(ctx),
             "balances": balances(ctx),
-            "views": read_views(ctx)
-            if index % views_every == views_every - 1 or index == len(steps) - 1
-            else {},
+            "views": read_views(ctx) if full else {},
+            "observation": observation(ctx) if full else {},
             "block": ctx.p.chain.block_number,
             "timestamp": ctx.p.chain.timestamp,
         }

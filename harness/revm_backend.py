@@ -81,12 +81,84 @@ def _reverted(exc: RuntimeError, where: Any) -> RevmReverted:
     if text.startswith("Revert") and match is not None:
         output = bytes.fromhex(match.group(1))
         if output[:4] == ERROR_SELECTOR:
-            (reason,) = abi_decode(["string"], output[4:])
+            reason = _decode_string(output[4:])
         else:
             reason = f"Revert({output!r})"
         return RevmReverted(reason, output, where)
     # A halt (out of gas, invalid opcode) or a transaction-level refusal: no data.
     return RevmReverted(text, b"", where)
+
+
+# ------------------------------------------------------------------ batched views
+# The invariants read about fifty views after every step, and on revm each call
+# costs a few microseconds of set-up before any contract code runs. The *lens*
+# makes many such calls in one: a helper contract, written below in EVM
+# assembly and placed at LENS_ADDRESS when a chain is created (no transaction,
+# so no nonce or address moves and the world matches titanoboa's). Its calldata
+# is a run of records, each a target address (20 bytes), a calldata length
+# (1 byte) and the calldata; it STATICCALLs each target in turn and returns
+# the 32-byte results one after another. Any call that reverts or returns
+# other than exactly 32 bytes reverts the whole read, and the caller then
+# makes the calls one by one, so an error surfaces as the single call's own.
+# Inside the lens, ``msg.sender`` is the lens: views that read it cannot be
+# batched. (ETH balances are not read through it: pyrevm reads one directly
+# five times faster than the lens can.)
+LENS_ADDRESS = "0x" + keccak(b"rpfuzz revm lens")[:20].hex()
+_OPCODES = {
+    "ADD": 0x01, "LT": 0x10, "EQ": 0x14, "ISZERO": 0x15, "AND": 0x16, "SHR": 0x1C,
+    "CALLDATALOAD": 0x35, "CALLDATASIZE": 0x36, "CALLDATACOPY": 0x37, "RETURNDATASIZE": 0x3D,
+    "POP": 0x50, "JUMP": 0x56, "JUMPI": 0x57, "GAS": 0x5A, "JUMPDEST": 0x5B, "PUSH0": 0x5F,
+    "DUP1": 0x80, "DUP2": 0x81, "DUP3": 0x82, "DUP4": 0x83, "DUP5": 0x84, "DUP6": 0x85,
+    "SWAP1": 0x90, "RETURN": 0xF3, "STATICCALL": 0xFA, "REVERT": 0xFD,
+}  # fmt: skip
+# Stack comments read bottom to top: ``o`` is where the next result goes in
+# memory, ``i`` where the next record starts in calldata. Each call's calldata
+# is copied to memory just past its result's word (o + 32) and overwritten by
+# the next.
+_LENS = [
+    "PUSH0", "PUSH0",                                          # o i
+    ":loop",
+    "CALLDATASIZE", "DUP2", "LT", "ISZERO", "@done", "JUMPI",  # o i          (no record left?)
+    "DUP1", "CALLDATALOAD", 96, "SHR",                         # o i to       (first 20 bytes)
+    "DUP2", 20, "ADD", "CALLDATALOAD", 248, "SHR",             # o i to n     (the 21st byte)
+    "DUP1", "DUP4", 21, "ADD", "DUP6", 32, "ADD",
+    "CALLDATACOPY",                                            # mem[o+32:] = calldata
+    32, "DUP5", "DUP3", "DUP2", 32, "ADD", "DUP6", "GAS",
+    "STATICCALL",                                              # o i to n ok  (result at o)
+    "RETURNDATASIZE", 32, "EQ", "AND", "ISZERO", "@refuse", "JUMPI",
+    21, "ADD", "SWAP1", "POP", "ADD",                          # o i+21+n
+    "SWAP1", 32, "ADD", "SWAP1",                               # o+32 i'
+    "@loop", "JUMP",
+    ":done", "POP", "PUSH0", "RETURN",                         # memory[0:o]
+    ":refuse", "PUSH0", "PUSH0", "REVERT",
+]  # fmt: skip
+
+
+def _assemble(program: list[Any]) -> bytes:
+    """Bytecode for ``program``, a list of opcode names, bytes and labels.
+
+    An int is pushed as one byte; ``:label`` marks a jump destination and
+    ``@label`` pushes its offset (two bytes).
+    """
+    code, labels, holes = bytearray(), {}, []
+    for item in program:
+        if isinstance(item, int):
+            code += bytes([0x60, item])  # PUSH1
+        elif item.startswith(":"):
+            labels[item[1:]] = len(code)
+            code.append(_OPCODES["JUMPDEST"])
+        elif item.startswith("@"):
+            code.append(0x61)  # PUSH2
+            holes.append((len(code), item[1:]))
+            code += b"\x00\x00"
+        else:
+            code.append(_OPCODES[item])
+    for at, label in holes:
+        code[at : at + 2] = labels[label].to_bytes(2, "big")
+    return bytes(code)
+
+
+LENS_CODE = _assemble(_LENS)
 
 
 class RevmChain:
@@ -105,6 +177,8 @@ class RevmChain:
         # Pays for balance rises (see set_balance); its own balance is set once, here.
         self._bank = "0x" + keccak(b"rpfuzz revm bank")[:20].hex()
         self.evm.set_balance(self._bank, 2**255)
+        self.evm.insert_account_info(LENS_ADDRESS, pyrevm.AccountInfo(code=LENS_CODE))
+        self._lens_plans: dict[tuple, tuple[bytes, list[Any] | None] | None] = {}
         self._anchors = 0
         self._random = random.Random(ADDRESS_SEED)
         self._aliases: dict[str, str] = {}
@@ -246,6 +320,56 @@ class RevmChain:
         self.state_changes += 1
         return checksum(bytes.fromhex(address[2:]))
 
+    def read_views(self, calls: list[tuple[Any, tuple]]) -> list[Any]:
+        """The value of each ``(function, args)`` view call, in order, read through the lens.
+
+        One EVM call makes them all (see ``LENS_ADDRESS``). When one of them
+        cannot go through the lens (it returns more than a word, or its
+        calldata is too long) or the lens refuses (a call reverted), they
+        are made one by one: the same values, or the single call's error.
+        """
+        key = tuple(calls)
+        try:
+            plan = self._lens_plans.get(key, False)
+        except TypeError:  # an argument that cannot be a key (a list): no plan kept
+            plan = key = None
+        if plan is False or key is None:
+            plan = self._lens_plan(calls)
+            if key is not None:
+                if len(self._lens_plans) >= 10_000:
+                    self._lens_plans.clear()  # the readings of long-gone examples
+                self._lens_plans[key] = plan
+        if plan is None:
+            return [function(*args) for function, args in calls]
+        payload, decoders = plan
+        try:
+            out = self.evm.message_call(self.eoa, LENS_ADDRESS, payload, None, TX_GAS, None, True)
+        except RuntimeError:
+            return [function(*args) for function, args in calls]
+        words = [out[i : i + 32] for i in range(0, len(out), 32)]
+        if decoders is None:  # every result a uint
+            return [int.from_bytes(word, "big") for word in words]
+        return [decode(word) for decode, word in zip(decoders, words, strict=True)]
+
+    @staticmethod
+    def _lens_plan(calls: list[tuple[Any, tuple]]) -> tuple[bytes, list[Any] | None] | None:
+        """The lens's calldata for ``calls`` and their decoders (None: all uints), or None.
+
+        None when one of them cannot go through the lens. Plans are kept per
+        list of calls (``_lens_plans``): the invariants make the same reading
+        step after step.
+        """
+        records, decoders = [], []
+        for function, args in calls:
+            entry = function.lens_entry(args)
+            if entry is None:
+                return None
+            records.append(entry[0])
+            decoders.append(entry[1])
+        if all(decode is _read_uint for decode in decoders):
+            return b"".join(records), None
+        return b"".join(records), decoders
+
     def logs(self, result: Any) -> list[Any]:
         """A transaction's logs, every contract's, decoded where the emitter is known."""
         if result is None:
@@ -289,16 +413,23 @@ def _abi_type(item: dict) -> str:
 
 
 _UINT_TOP = 2**256
+# ABI types whose value is exactly one 32-byte word.
+_WORD = re.compile(r"u?int\d*|bool|address|bytes([1-9]|[12]\d|3[0-2])")
 # Address text -> its ABI word: the same few dozen addresses are encoded over and over.
 _address_words: dict[str, bytes] = {}
 
 
 def _encoder(types: list[str]):
-    """A function encoding argument tuples of ``types``: by hand for word types, else eth-abi."""
-    if all(t in ("uint256", "address", "bool") for t in types):
+    """A function encoding argument tuples of ``types``: by hand where it can, else eth-abi.
+
+    By hand: ``uint256``, ``address``, ``bool``, ``bytes32``, ``bytes`` and
+    ``string``, the types of every call the harness makes.
+    """
+    if all(t in ("uint256", "address", "bool", "bytes32", "bytes", "string") for t in types):
+        head_size = 32 * len(types)
 
         def encode_words(args: tuple) -> bytes:
-            out = []
+            out, tails, offset = [], [], head_size
             for kind, value in zip(types, args, strict=True):
                 if kind == "address":
                     text = str(getattr(value, "address", value))
@@ -308,15 +439,32 @@ def _encoder(types: list[str]):
                             return abi_encode(types, list(args))
                         word = _address_words[text] = b"\x00" * 12 + bytes.fromhex(text[2:])
                     out.append(word)
-                elif kind == "bool":
-                    if not isinstance(value, bool):
-                        return abi_encode(types, list(args))
-                    out.append(b"\x00" * 31 + (b"\x01" if value else b"\x00"))
-                else:
+                    continue
+                if kind == "uint256":
                     if type(value) is not int or not 0 <= value < _UINT_TOP:
                         return abi_encode(types, list(args))
                     out.append(value.to_bytes(32, "big"))
-            return b"".join(out)
+                    continue
+                if kind == "bool":
+                    if not isinstance(value, bool):
+                        return abi_encode(types, list(args))
+                    out.append(b"\x00" * 31 + (b"\x01" if value else b"\x00"))
+                    continue
+                if kind == "string":
+                    if type(value) is not str:
+                        return abi_encode(types, list(args))
+                    value = value.encode()
+                if type(value) is not bytes or (kind == "bytes32" and len(value) != 32):
+                    return abi_encode(types, list(args))
+                if kind == "bytes32":
+                    out.append(value)
+                    continue
+                # bytes and string: the offset here; length and padded bytes after the heads.
+                out.append(offset.to_bytes(32, "big"))
+                padded = value + b"\x00" * (-len(value) % 32)
+                tails.append(len(value).to_bytes(32, "big") + padded)
+                offset += 32 + len(padded)
+            return b"".join(out + tails)
 
         return encode_words
 
@@ -330,12 +478,18 @@ def _encoder(types: list[str]):
     return encode
 
 
+def _read_uint(data: bytes) -> int:
+    return int.from_bytes(data[:32], "big")
+
+
 def _decoder(types: list[str]):
     """A function decoding return data of ``types`` into titanoboa's Python shapes."""
     if len(types) == 1:
         kind = types[0]
         if kind.startswith("uint") and kind[4:].isdigit():
-            return lambda data: int.from_bytes(data[:32], "big")
+            return _read_uint
+        if kind.startswith("int") and kind[3:].isdigit():
+            return lambda data: int.from_bytes(data[:32], "big", signed=True)
         if kind == "bool":
             return lambda data: data[31] == 1
         if kind == "address":
@@ -357,6 +511,52 @@ def _decoder(types: list[str]):
     return lambda data: tuple(_pythonic(v) for v in abi_decode(types, data))
 
 
+_decode_string = _decoder(["string"])  # a revert reason: Error(string)'s argument
+
+
+def _values_decoder(types: list[str]):
+    """A function decoding ABI data of ``types`` into a list of titanoboa's Python values.
+
+    By hand when every type is a word type or ``bytes``/``string`` (every
+    event the protocol emits: the beacon deposit contract's logs five
+    ``bytes``), else eth-abi.
+    """
+    words = [_decoder([t]) if _WORD.fullmatch(t) else None for t in types]
+    if not all(
+        w is not None or t in ("bytes", "string") for w, t in zip(words, types, strict=True)
+    ):
+        return lambda data: [_pythonic(v) for v in abi_decode(types, data)]
+
+    def decode_values(data: bytes) -> list[Any]:
+        out = []
+        for i, (kind, word) in enumerate(zip(types, words, strict=True)):
+            head = data[32 * i : 32 * i + 32]
+            if word is not None:
+                out.append(word(head))
+                continue
+            offset = int.from_bytes(head, "big")
+            length = int.from_bytes(data[offset : offset + 32], "big")
+            raw = data[offset + 32 : offset + 32 + length]
+            if len(raw) != length:  # malformed: eth-abi says why
+                return [_pythonic(v) for v in abi_decode(types, data)]
+            out.append(raw if kind == "bytes" else raw.decode())
+        return out
+
+    return decode_values
+
+
+def _topic_decoder(item: dict):
+    """A function decoding the topic of indexed event input ``item``.
+
+    A word type's topic is its value; any other type logs only its hash,
+    which is what titanoboa gives too.
+    """
+    kind = _abi_type(item)
+    if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
+        return lambda topic: topic
+    return _decoder([kind])
+
+
 def _pythonic(value: Any) -> Any:
     """eth-abi's decoded value as titanoboa gives it (lists for arrays, tuples for tuples)."""
     if isinstance(value, tuple):
@@ -374,12 +574,40 @@ class _Function:
         self.contract = contract
         self.name = name
         self.by_arity: dict[int, tuple[bytes, Any, Any, bool]] = {}
+        # Per arity: whether the result is a single word (what the lens can return).
+        self.word_result: dict[int, bool] = {}
+        self._lens_entries: dict[tuple, tuple[bytes, Any] | None] = {}
         for entry in entries:
             types = [_abi_type(i) for i in entry["inputs"]]
             selector = keccak(text=f"{name}({','.join(types)})")[:4]
             outputs = [_abi_type(o) for o in entry.get("outputs", [])]
             static = entry.get("stateMutability") in ("view", "pure")
             self.by_arity[len(types)] = (selector, _encoder(types), _decoder(outputs), static)
+            self.word_result[len(types)] = (
+                len(outputs) == 1 and _WORD.fullmatch(outputs[0]) is not None
+            )
+
+    def lens_entry(self, args: tuple) -> tuple[bytes, Any] | None:
+        """This view's record for the lens with ``args``, and its result's decoder.
+
+        ``None`` when the lens cannot make the call: not a view, a result
+        that is not one 32-byte word, or calldata longer than 255 bytes.
+        Records are kept per argument tuple: the same reads recur every step.
+        """
+        try:
+            if args in self._lens_entries:
+                return self._lens_entries[args]
+        except TypeError:  # an argument that cannot be a key (a list): made as a single call
+            return None
+        entry = None
+        if len(args) in self.by_arity:
+            selector, encode, decode, static = self.by_arity[len(args)]
+            data = selector + encode(args) if args else selector
+            if static and self.word_result[len(args)] and len(data) < 256:
+                target = bytes.fromhex(self.contract.address[2:])
+                entry = (target + bytes([len(data)]) + data, decode)
+        self._lens_entries[args] = entry
+        return entry
 
     def __call__(self, *args: Any, sender: Any = None, value: int = 0) -> Any:
         try:
@@ -425,7 +653,9 @@ class RevmDeployer:
             [],
         )
         self._functions: dict[str, list[dict]] = {}
-        self._events: dict[bytes, tuple[Any, list[dict]]] = {}
+        # By topic: the record type, per input a decoder of its topic (None: not
+        # indexed, its value is in the data), and a decoder for the logged data.
+        self._events: dict[bytes, tuple[Any, list[Any], Any]] = {}
         for entry in self.abi:
             if entry["type"] == "function":
                 self._functions.setdefault(entry["name"], []).append(entry)
@@ -434,7 +664,9 @@ class RevmDeployer:
                 topic = keccak(text=f"{entry['name']}({types})")
                 fields = ["address", *(i["name"] for i in entry["inputs"])]
                 record = namedtuple(entry["name"], fields, rename=True)  # noqa: PYI024
-                self._events[topic] = (record, entry["inputs"])
+                plain = [_abi_type(i) for i in entry["inputs"] if not i["indexed"]]
+                topics = [_topic_decoder(i) if i["indexed"] else None for i in entry["inputs"]]
+                self._events[topic] = (record, topics, _values_decoder(plain))
 
     def deploy(self, *args: Any, sender: Any = None, value: int = 0) -> RevmContract:
         """Deploy with constructor ``args``; the handle."""
@@ -484,21 +716,15 @@ class RevmContract:
         """A log emitted by this contract as a named tuple (``address`` first), or None."""
         if not topics or topics[0] not in self._deployer._events:
             return None
-        record, inputs = self._deployer._events[topics[0]]
-        plain = [i for i in inputs if not i["indexed"]]
-        values = iter(abi_decode([_abi_type(i) for i in plain], bytes(data)))
+        record, topic_decoders, decode = self._deployer._events[topics[0]]
+        values = iter(decode(bytes(data)))
         indexed = iter(topics[1:])
         out: list[Any] = [self.address]
-        for item in inputs:
-            if not item["indexed"]:
-                out.append(_pythonic(next(values)))
-                continue
-            topic = bytes(next(indexed))
-            kind = _abi_type(item)
-            if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
-                out.append(topic)  # only the hash is logged
+        for topic_decoder in topic_decoders:
+            if topic_decoder is None:
+                out.append(next(values))
             else:
-                out.append(_pythonic(abi_decode([kind], topic)[0]))
+                out.append(topic_decoder(bytes(next(indexed))))
         return record(*out)
 
 

@@ -126,32 +126,47 @@ class Observation:
         return reth_amount * self.reported_total_eth // self.reported_reth_supply
 
 
-def _minipool(p: Any, address: str) -> MinipoolObservation:
-    handle = p.minipool_at(address)
-    return MinipoolObservation(
-        address=address,
-        status=handle.getStatus(),
-        node_deposit=handle.getNodeDepositBalance(),
-        user_deposit=handle.getUserDepositBalance(),
-        refund=handle.getNodeRefundBalance(),
-        slash=handle.getNodeSlashBalance(),
-        finalised=handle.getFinalised(),
-        user_distributed=handle.getUserDistributed(),
-        eth=p.balance(address),
-    )
+# The views behind each minipool's and each node's fields, in field order.
+_MINIPOOL_VIEWS = (
+    ("status", "getStatus"),
+    ("node_deposit", "getNodeDepositBalance"),
+    ("user_deposit", "getUserDepositBalance"),
+    ("refund", "getNodeRefundBalance"),
+    ("slash", "getNodeSlashBalance"),
+    ("finalised", "getFinalised"),
+    ("user_distributed", "getUserDistributed"),
+)
+_NODE_VIEWS = (
+    ("eth_matched", "minipool_manager", "getNodeETHMatched"),
+    ("eth_provided", "minipool_manager", "getNodeETHProvided"),
+    ("rpl_stake", "node_staking", "getNodeRPLStake"),
+    ("staking_count", "minipool_manager", "getNodeStakingMinipoolCount"),
+    ("active_count", "minipool_manager", "getNodeActiveMinipoolCount"),
+    ("finalised_count", "minipool_manager", "getNodeFinalisedMinipoolCount"),
+)
 
 
-def _node(p: Any, address: str) -> NodeObservation:
-    manager = p.minipool_manager
-    return NodeObservation(
-        address=address,
-        eth_matched=manager.getNodeETHMatched(address),
-        eth_provided=manager.getNodeETHProvided(address),
-        rpl_stake=p.node_staking.getNodeRPLStake(address),
-        staking_count=manager.getNodeStakingMinipoolCount(address),
-        active_count=manager.getNodeActiveMinipoolCount(address),
-        finalised_count=manager.getNodeFinalisedMinipoolCount(address),
-    )
+class _Reads:
+    """View calls gathered while a reading is planned, then made all at once.
+
+    ``read(function, *args)`` notes a call and returns its place in the
+    list of values :meth:`run` returns. ``run`` goes through the chain's
+    ``read_views`` (see :mod:`harness.backend`): on revm one EVM call makes
+    them all, on titanoboa they are made one by one, as before.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, tuple]] = []
+
+    def __call__(self, function: Any, *args: Any) -> int:
+        self.calls.append((function, args))
+        return len(self.calls) - 1
+
+    def run(self, p: Any) -> list[Any]:
+        read_views = getattr(getattr(p, "chain", None), "read_views", None)
+        if read_views is None:  # a facade without a chain (tests' fakes)
+            return [function(*args) for function, args in self.calls]
+        return read_views(self.calls) if self.calls else []
 
 
 class StorageWrites:
@@ -218,11 +233,18 @@ def observe(
     """Read everything the checks need from the chain behind facade ``p``, once.
 
     Which minipools, nodes and rETH holders to read comes from ``model``
-    (and ``actors``, whose ETH and rETH are read); the beacon chain read is
+    (and ``actors``, whose ETH is read); the beacon chain read is
     ``model.beacon``, the one whose payments the model is told about.
     ``actors`` must include every address that can receive ETH from the
     protocol (depositors, nodes, withdrawal addresses, bidders) for the
     conservation law to balance.
+
+    rETH balances are read for the holders the model credits with rETH,
+    and for no one else: the checks see as much. If each of them holds what
+    the rules say and their balances add up to ``totalSupply``, every other
+    address holds none; rETH anywhere else breaks the sum (see
+    ``checks.check_reth_supply``). Reading every actor too cost a dozen view
+    calls a step.
 
     ``vault_names`` limits the vault's per-contract balances read (default:
     every name in ``harness.deploy.NETWORK_CONTRACTS``). Only the deposit
@@ -245,14 +267,16 @@ def observe(
     beacon chain are read every time, at next to no cost.
 
     Cost of a full read: ``13 + V + H + Q + 7 N + 6 K`` view calls for ``V``
-    vault names (17 by default), ``H`` rETH holders, ``Q`` queued
-    minipools, ``N`` minipools and ``K`` nodes, at about 0.2-1 ms each on
-    py-evm; plus ``M + N + 18`` balance reads for ``M`` actors, which cost
-    next to nothing.
+    vault names (17 by default), ``H`` rETH holders (as the model knows
+    them), ``Q`` queued minipools, ``N`` minipools and ``K`` nodes, at about
+    0.2-1 ms each on py-evm; plus ``M + N + 18`` balance reads for ``M`` actors, which cost
+    next to nothing. The views are planned first and then read in one go
+    through the chain's ``read_views``: on revm a single EVM call (the
+    queue's entries, whose number is read with the rest, take a second).
     """
     actors = [norm(a) for a in actors]
     names = [spec.name for spec in NETWORK_CONTRACTS] if vault_names is None else list(vault_names)
-    holders = sorted(set(actors) | set(model.reth_balances))
+    holders = sorted(h for h, balance in model.reth_balances.items() if balance)
     reth, pool, balances = p.reth, p.deposit_pool, p.network_balances
     queue_contract = p.minipool_queue
     beacon = model.beacon
@@ -262,69 +286,97 @@ def observe(
     def stale(*contracts: Any) -> bool:
         return old is None or directory in written or any(_address(c) in written for c in contracts)
 
-    if stale(reth):
-        reth_supply = reth.totalSupply()
-        reth_balances = {h: reth.balanceOf(h) for h in holders}
-    else:
-        reth_supply = old.reth_supply
-        reth_balances = {
-            h: old.reth_balances[h] if h in old.reth_balances else reth.balanceOf(h)
-            for h in holders
+    read = _Reads()
+    # First the plan: which views to read again (the places of their values) ...
+    supply_at = read(reth.totalSupply) if stale(reth) else None
+    holders_at = {
+        h: read(reth.balanceOf, h)
+        for h in holders
+        if supply_at is not None or h not in old.reth_balances
+    }
+    pool_at = (
+        {
+            "pool_balance": read(pool.getBalance),
+            "pool_node_balance": read(pool.getNodeBalance),
+            "pool_user_balance": read(pool.getUserBalance),
+            "pool_excess": read(pool.getExcessBalance),
         }
-    pool_fields = (
-        dict(
-            pool_balance=pool.getBalance(),
-            pool_node_balance=pool.getNodeBalance(),
-            pool_user_balance=pool.getUserBalance(),
-            pool_excess=pool.getExcessBalance(),
-        )
         if stale(pool, p.vault, queue_contract, p.settings)
         else {}
     )
-    report_fields = (
-        dict(
-            reported_total_eth=balances.getTotalETHBalance(),
-            reported_staking_eth=balances.getStakingETHBalance(),
-            reported_reth_supply=balances.getTotalRETHSupply(),
-            reported_block=balances.getBalancesBlock(),
-        )
+    report_at = (
+        {
+            "reported_total_eth": read(balances.getTotalETHBalance),
+            "reported_staking_eth": read(balances.getStakingETHBalance),
+            "reported_reth_supply": read(balances.getTotalRETHSupply),
+            "reported_block": read(balances.getBalancesBlock),
+        }
         if stale(balances)
         else {}
     )
-    minipools = {
-        a: _minipool(p, a)
-        if old is None or a not in old.minipools or stale(a)
-        else replace(old.minipools[a], eth=p.balance(a))
-        for a in model.minipools
-    }
+    minipools_at = {}
+    for a in model.minipools:
+        if old is None or a not in old.minipools or stale(a):
+            handle = p.minipool_at(a)
+            minipools_at[a] = {f: read(getattr(handle, view)) for f, view in _MINIPOOL_VIEWS}
     nodes_stale = stale(p.minipool_manager, p.node_staking)
-    nodes = {
-        n: _node(p, n) if nodes_stale or n not in old.nodes else old.nodes[n] for n in model.nodes
+    node_views = [(f, getattr(getattr(p, contract), view)) for f, contract, view in _NODE_VIEWS]
+    nodes_at = {
+        n: {f: read(view, n) for f, view in node_views}
+        for n in model.nodes
+        if nodes_stale or n not in old.nodes
     }
+    rate_at = read(reth.getExchangeRate) if stale(reth, balances) else None
+    queue_length_at = read(queue_contract.getLength) if stale(queue_contract) else None
+    vault_at = {name: read(p.vault.balanceOf, name) for name in names} if stale(p.vault) else None
+    count_at = read(p.minipool_manager.getMinipoolCount) if nodes_stale else None
+    auction_at = (
+        read(p.auction_manager.getTotalRPLBalance) if stale(p.auction_manager, p.vault) else None
+    )
+    # ... then one reading, and the queue's entries once its length is known.
+    value = read.run(p)
+    if queue_length_at is None:
+        queue = old.queue
+    else:
+        entries = _Reads()
+        for i in range(value[queue_length_at]):
+            entries(queue_contract.getMinipoolAt, i)
+        queue = tuple(norm(a) for a in entries.run(p))
+
+    minipools = {}
+    for a in model.minipools:
+        if a in minipools_at:
+            fields = {f: value[at] for f, at in minipools_at[a].items()}
+            minipools[a] = MinipoolObservation(address=a, **fields, eth=p.balance(a))
+        else:
+            minipools[a] = replace(old.minipools[a], eth=p.balance(a))
+    nodes = {}
+    for n in model.nodes:
+        if n in nodes_at:
+            fields = {f: value[at] for f, at in nodes_at[n].items()}
+            nodes[n] = NodeObservation(address=n, **fields)
+        else:
+            nodes[n] = old.nodes[n]
     carried = old if old is not None else Observation()
     return replace(
         carried,
-        reth_supply=reth_supply,
-        reth_balances=reth_balances,
+        reth_supply=value[supply_at] if supply_at is not None else old.reth_supply,
+        reth_balances={
+            h: value[holders_at[h]] if h in holders_at else old.reth_balances[h] for h in holders
+        },
         reth_eth=p.balance(reth),
-        exchange_rate=reth.getExchangeRate() if stale(reth, balances) else old.exchange_rate,
-        **pool_fields,
-        queue=tuple(
-            norm(queue_contract.getMinipoolAt(i)) for i in range(queue_contract.getLength())
-        )
-        if stale(queue_contract)
-        else old.queue,
+        exchange_rate=value[rate_at] if rate_at is not None else old.exchange_rate,
+        **{f: value[at] for f, at in pool_at.items()},
+        queue=queue,
         vault_eth=p.balance(p.vault),
-        vault_balances={name: p.vault.balanceOf(name) for name in names}
-        if stale(p.vault)
+        vault_balances={name: value[at] for name, at in vault_at.items()}
+        if vault_at is not None
         else old.vault_balances,
-        **report_fields,
+        **{f: value[at] for f, at in report_at.items()},
         minipools=minipools,
-        minipool_count=p.minipool_manager.getMinipoolCount() if nodes_stale else old.minipool_count,
+        minipool_count=value[count_at] if count_at is not None else old.minipool_count,
         nodes=nodes,
-        auction_rpl=p.auction_manager.getTotalRPLBalance()
-        if stale(p.auction_manager, p.vault)
-        else old.auction_rpl,
+        auction_rpl=value[auction_at] if auction_at is not None else old.auction_rpl,
         actor_eth={a: p.balance(a) for a in actors},
         contract_eth={
             name: p.balance(contract)
@@ -340,7 +392,7 @@ def observe(
 
 
 def _address(contract: Any) -> str:
-    return str(getattr(contract, "address", contract)).lower()
+    return norm(contract)
 
 
 __all__ = ["MinipoolObservation", "NodeObservation", "Observation", "StorageWrites", "observe"]

@@ -156,6 +156,100 @@ def test_a_bug_found_on_revm_replays_on_titanoboa(tmp_path, capsys):
     assert f"step {replay.failure['step']}" in printed
 
 
+def test_calls_are_encoded_as_eth_abi_encodes_them():
+    from eth_abi import encode
+
+    from harness.revm_backend import _encoder
+
+    deposit = ["uint256", "uint256", "bytes", "bytes", "bytes32", "uint256", "address"]
+    args = (8 * ETH, 0, b"\x11" * 48, b"\x22" * 96, b"\x33" * 32, 3, "0x" + "ab" * 20)
+    assert _encoder(deposit)(args) == encode(deposit, list(args))
+    # Empty and unaligned bytes are padded to whole words; a bool is a word.
+    types = ["bytes", "bool", "string"]
+    for value, text in ((b"", ""), (b"\x44" * 33, "deposit.pool.maximum ü")):
+        assert _encoder(types)((value, True, text)) == encode(types, [value, True, text])
+    # What the fast path does not take goes to eth-abi: it pads a short bytes32, and
+    # refuses a negative amount.
+    assert _encoder(["bytes32"])((b"\x01",)) == b"\x01" + bytes(31)
+    with pytest.raises(Exception, match="cannot be encoded by UnsignedIntegerEncoder"):
+        _encoder(["uint256"])((-1,))
+
+
+# --------------------------------------------------------------------------- the lens
+class _CountingEVM:
+    """A pyrevm EVM that counts its message calls."""
+
+    def __init__(self, evm) -> None:
+        self.evm, self.calls = evm, 0
+
+    def message_call(self, *args):
+        self.calls += 1
+        return self.evm.message_call(*args)
+
+    def __getattr__(self, name):
+        return getattr(self.evm, name)
+
+
+def _lens_world():
+    """The shared revm deployment after a 20 ETH deposit and a node's 8 ETH minipool."""
+    p = shared_protocol()
+    depositor, node = p.depositors[0], p.node_operators[0]
+    p.deposit(depositor, 20 * ETH)
+    p.register_node(node)
+    p.fund_rpl(node, 3_000 * ETH)
+    p.stake_rpl(node, 3_000 * ETH)
+    minipool = p.create_minipool(node, bond=8)
+    return p, depositor, node, minipool
+
+
+def test_the_lens_reads_in_one_call_what_single_calls_read():
+    with backend.using("revm"):
+        p = shared_protocol()
+        with p.chain.anchor():
+            p, depositor, node, minipool = _lens_world()
+            calls = [
+                (p.reth.balanceOf, (depositor,)),  # uint256
+                (p.deposit_pool.getUserBalance, ()),  # int256
+                (minipool.getStatus, ()),  # uint8
+                (minipool.getFinalised, ()),  # bool
+                (minipool.getNodeAddress, ()),  # address
+                (p.minipool_manager.getNodeETHMatched, (node,)),
+            ]
+            evm = p.chain.evm
+            p.chain.evm = counting = _CountingEVM(evm)
+            try:
+                values = p.chain.read_views(calls)
+            finally:
+                p.chain.evm = evm
+            assert counting.calls == 1  # one call, through the lens
+            assert values == [function(*args) for function, args in calls]
+            # 20 ETH at the first rate less the 0.05% deposit fee; a fresh minipool is
+            # Initialised; an 8 ETH bond is matched with 24 ETH.
+            assert values[0] == 20 * ETH * 9995 // 10_000
+            assert values[2:] == [0, False, node, 24 * ETH]
+
+
+def test_the_lens_falls_back_to_single_calls_for_long_results_and_reverts():
+    with backend.using("revm"):
+        p = shared_protocol()
+        with p.chain.anchor():
+            p, depositor, _, _ = _lens_world()
+            # A string is more than a word: the lens cannot return it, single calls can.
+            assert p.chain.read_views([(p.reth.totalSupply, ()), (p.reth.name, ())]) == [
+                p.reth.totalSupply(),
+                p.reth.name(),
+            ]
+            with pytest.raises(RevmReverted) as single:
+                p.minipool_queue.getMinipoolAt(5)
+            # A reverting view among others: the error is the single call's own.
+            with pytest.raises(RevmReverted) as batched:
+                p.chain.read_views(
+                    [(p.reth.balanceOf, (depositor,)), (p.minipool_queue.getMinipoolAt, (5,))]
+                )
+            assert batched.value.reason == single.value.reason
+            assert "getMinipoolAt" in str(batched.value)
+
+
 def test_storage_writes_on_revm_are_nothing_after_reverts_and_unknown_after_changes():
     from harness.contract_actors import REFUSER, SOURCES
     from invariants.observe import StorageWrites
