@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +100,8 @@ DEFAULT_SETTINGS: dict[str, int | bool] = {
 
 def norm(address: Any) -> str:
     """An address as the model keys it: lower-case hex (a contract handle's ``.address`` too)."""
+    if type(address) is str:  # most calls: skips a failing attribute lookup
+        return address.lower()
     return str(getattr(address, "address", address)).lower()
 
 
@@ -1870,9 +1872,14 @@ class Model:
         """
         return sum(state.deposit_credit for state in self.nodes.values())
 
-    def owed(self, holder: str) -> int:
-        """ETH ``holder``'s rETH is worth at the reported rate (``balance * rate / 1e18``)."""
-        return self.reth_balances.get(norm(holder), 0) * self.rate() // ONE
+    def owed(self, holder: str, rate: int | None = None) -> int:
+        """ETH ``holder``'s rETH is worth at the reported rate (``balance * rate / 1e18``).
+
+        ``rate``: :meth:`rate`, when the caller already has it (checks ask for
+        every actor after every step).
+        """
+        rate = self.rate() if rate is None else rate
+        return self.reth_balances.get(norm(holder), 0) * rate // ONE
 
     def solvency_gap(self) -> int:
         """Owed to rETH holders at the reported rate minus what is held for them (signed).
@@ -1938,23 +1945,34 @@ class Model:
         (a dissolved one's whole balance), and for a node, its deposit credit.
         RPL is not counted.
         """
-        actor = norm(actor)
-        total = self.eth_out.get(actor, 0) - self.eth_in.get(actor, 0) + self.owed(actor)
+        return self.earned_by_actor([actor])[norm(actor)]
+
+    def earned_by_actor(self, actors: Iterable[str]) -> dict[str, int]:
+        """:meth:`earned` of each of ``actors`` (keys normalised): one pass over the minipools."""
+        totals = {}
+        rate = self.rate()
+        for actor in actors:
+            actor = norm(actor)
+            state = self.nodes.get(actor)
+            totals[actor] = (
+                self.eth_out.get(actor, 0)
+                - self.eth_in.get(actor, 0)
+                + self.owed(actor, rate)
+                + (state.deposit_credit if state is not None else 0)
+            )
         for address, mp in self.minipools.items():
-            if self.withdrawal_address(mp.node) != actor:
+            payee = self.withdrawal_address(mp.node)
+            if payee not in totals:
                 continue
             if mp.status == DISSOLVED:
-                total += mp.eth
+                totals[payee] += mp.eth
                 continue
             if mp.status == INITIALISED:
                 # Still queued: bond less the pre-deposit waits in the pool as node balance.
-                total += mp.bond - PRELAUNCH_VALUE
+                totals[payee] += mp.bond - PRELAUNCH_VALUE
             share = self.minipool_total(address)
-            total += mp.refund + share - self.pending_user_share(address)
-        state = self.nodes.get(actor)
-        if state is not None:
-            total += state.deposit_credit
-        return total
+            totals[payee] += mp.refund + share - self.pending_user_share(address)
+        return totals
 
     def node_eth_matched(self, node: str) -> int:
         """Depositor ETH matched to ``node``'s active minipools (the manager's record)."""

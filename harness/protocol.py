@@ -61,6 +61,10 @@ class Protocol:
     # runs the same blueprint code, so a handle stays right even when an
     # anchor rolls back and a later minipool reuses the address.
     _minipool_handles: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Minipool addresses by (node, salt): three keccaks and a checksum each, asked
+    # for every salt tried. They depend only on the manager and the blueprint's
+    # code, which never change (a redeploy is a new facade).
+    _expected_addresses: dict[tuple[str, int], str] = field(default_factory=dict, repr=False)
     # The simulated consensus layer and the honest oDAO (set by deploy_protocol).
     beacon: BeaconChain | None = None
     oracle: Any = None
@@ -82,7 +86,7 @@ class Protocol:
     # ------------------------------------------------------------------ reads
     def balance(self, who: Any) -> int:
         """ETH balance in wei of an address or a contract."""
-        return self.chain.get_balance(getattr(who, "address", who))
+        return self.chain.get_balance(who if type(who) is str else getattr(who, "address", who))
 
     def rate(self) -> int:
         """The rETH exchange rate: wei of ETH per 1e18 rETH, from the last report."""
@@ -232,16 +236,20 @@ class Protocol:
         ++ keccak(initcode))``, where the initcode is the blueprint's code past
         its EIP-5202 preamble (the minipool's constructor takes no arguments).
         """
-        blueprint_code = self.chain.get_code(self.minipool_base.address)
-        initcode = bytes(blueprint_code)[BLUEPRINT_PREAMBLE_LENGTH:]
-        create2_salt = keccak(abi_encode(["address", "uint256"], [str(node), salt]))
-        digest = keccak(
-            b"\xff"
-            + bytes.fromhex(str(self.minipool_manager.address)[2:])
-            + create2_salt
-            + keccak(initcode)
-        )
-        return to_checksum_address(digest[12:])
+        key = (str(node), salt)
+        address = self._expected_addresses.get(key)
+        if address is None:
+            blueprint_code = bytes(self.chain.get_code(self.minipool_base.address))
+            initcode = blueprint_code[BLUEPRINT_PREAMBLE_LENGTH:]
+            create2_salt = keccak(abi_encode(["address", "uint256"], [str(node), salt]))
+            digest = keccak(
+                b"\xff"
+                + bytes.fromhex(str(self.minipool_manager.address)[2:])
+                + create2_salt
+                + keccak(initcode)
+            )
+            address = self._expected_addresses[key] = to_checksum_address(digest[12:])
+        return address
 
     def minipool_at(self, address: str) -> Any:
         """A contract handle on the minipool at ``address`` (cached per address)."""

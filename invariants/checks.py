@@ -633,11 +633,13 @@ def check_no_free_lunch(
     rules fails here.
     """
     funded = {norm(a): v for a, v in (funded or {}).items()}
+    actors = [norm(actor) for actor in actors]
+    earned_by_actor = model.earned_by_actor(actors)
+    rate = model.rate()
     for actor in actors:
-        actor = norm(actor)
-        earned = model.earned(actor)
+        earned = earned_by_actor[actor]
         model_eth = model.eth_out.get(actor, 0) - model.eth_in.get(actor, 0)
-        claims = earned - model_eth - model.owed(actor)
+        claims = earned - model_eth - model.owed(actor, rate)
         eth_gain = obs.actor_eth[actor] - baseline.actor_eth[actor] - funded.get(actor, 0)
         reth_value = obs.reth_balances.get(actor, 0) * obs.exchange_rate // ONE
         gain = eth_gain + reth_value + claims
