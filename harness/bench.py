@@ -134,7 +134,9 @@ def run_bench(
     draws, bodies that do nothing) runs on the same seed and size: the
     steps/s Hypothesis alone allows. With ``workers`` > 1, the machine of
     the last backend also runs in that many spawned processes at once
-    (seeds ``seed``, ``seed + 1``, ...), and their steps/s add up.
+    (seeds ``seed``, ``seed + 1``, ...), and their steps/s add up. Each
+    worker deploys and warms up, then waits for the others: the timed runs
+    start together.
     """
     console = console or Console()
     if contracts_dir is not None and not Path(contracts_dir).is_dir():
@@ -197,9 +199,11 @@ def run_bench(
     if workers > 1:
         last = results[-1]
         jobs = []
+        start_together = multiprocessing.get_context("spawn").Barrier(workers)
         for i in range(workers):
             job = _bench_job(seed + i, examples, steps, config, contracts_dir, last.backend)
             job.worker = i
+            job.start_together = start_together
             jobs.append(job)
         summaries = _run_workers(jobs, lambda item: None)
         # Every step of every worker over the wall time from the first worker's

@@ -178,6 +178,10 @@ class _Job:
     # Run one short untimed example first (the benchmark's workers do), so
     # one-time costs of a fresh process stay out of the figures.
     warm_up: bool = False
+    # A multiprocessing Barrier shared by the benchmark's workers: each waits
+    # there, deployed and warmed up, so their timed runs start together (a
+    # revm run lasts about as long as the spread of their start-ups).
+    start_together: Any = None
 
 
 def campaign_settings(
@@ -280,7 +284,7 @@ def run_worker(
         with measuring, backend.using(job.backend):
             if job.warm_up:
                 warm = dataclasses.replace(
-                    job, examples=1, steps=2, keep_steps=False, warm_up=False
+                    job, examples=1, steps=2, keep_steps=False, warm_up=False, start_together=None
                 )
                 deploy_seconds = _run_worker(warm, machine_cls, None)["deploy_seconds"]
                 summary = _run_worker(job, machine_cls, progress)
@@ -318,6 +322,8 @@ def _run_worker(
     # (seconds, steps, examples) when the first failing example ended.
     first_failure: list[tuple[float, int, int]] = []
     deadline = job.max_seconds
+    if job.start_together is not None:
+        job.start_together.wait(timeout=600)
     wall_started = time.time()  # comparable across processes (the benchmark's workers)
     started = time.perf_counter()
 

@@ -292,10 +292,14 @@ def test_an_anchor_undoes_balance_changes_and_a_credit_runs_no_code():
 def test_bench_measures_revm_and_the_no_op_machine_runs_nothing(tmp_path, capsys):
     out = tmp_path / "bench.json"
     argv = ["bench", "--backend", "revm", "--examples", "2", "--steps", "5", "--json", str(out)]
-    assert main(argv) == 0
+    assert main([*argv, "--workers", "2"]) == 0
     figures = json.loads(out.read_text())
     assert figures["backend"] == "revm"
     assert figures["machine_steps"] == figures["replay_steps"] >= 18  # 9 set-up steps each
+    # Two spawned workers (seeds 0 and 1) met at the start line and ran; the first one's
+    # steps are the single run's (the same seed and size).
+    assert figures["workers"]["workers"] == 2
+    assert figures["workers"]["steps"][0] == figures["machine_steps"]
     assert list(figures["backends"]) == ["revm"]
     assert "Throughput on revm" in " ".join(capsys.readouterr().out.split())
     # The ceiling's machine draws and records steps, and the chain does not move.
