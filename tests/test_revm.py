@@ -296,10 +296,9 @@ def test_bench_measures_revm_and_the_no_op_machine_runs_nothing(tmp_path, capsys
     figures = json.loads(out.read_text())
     assert figures["backend"] == "revm"
     assert figures["machine_steps"] == figures["replay_steps"] >= 18  # 9 set-up steps each
-    # Two spawned workers (seeds 0 and 1) met at the start line and ran; the first one's
-    # steps are the single run's (the same seed and size).
+    # Two spawned workers (seeds 0 and 1) met at the start line, then each ran its examples.
     assert figures["workers"]["workers"] == 2
-    assert figures["workers"]["steps"][0] == figures["machine_steps"]
+    assert [n >= 18 for n in figures["workers"]["steps"]] == [True, True]
     assert list(figures["backends"]) == ["revm"]
     assert "Throughput on revm" in " ".join(capsys.readouterr().out.split())
     # The ceiling's machine draws and records steps, and the chain does not move.
