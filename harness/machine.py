@@ -628,7 +628,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
         for a 16 ETH one: a fixed 12 ETH left a 16 ETH bond whole) or
         slashed, it exits; once swept, the owner distributes (which
         finalises and slashes the node's RPL for the shortfall); anyone
-        cuts a lot and a depositor may bid at once.
+        cuts a lot and a depositor bids on it at once.
         """
         index = self._pick(data, self._live_validators(), "minipool")
         if data.draw(st.booleans(), label="slashed"):
