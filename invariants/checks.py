@@ -357,6 +357,22 @@ def check_vault(obs: Observation, model: Model | None = None) -> None:
         )
 
 
+def check_auction(obs: Observation, model: Model) -> None:
+    """The auction manager's RPL is what the rules put there, less what bidders took.
+
+    ``getTotalRPLBalance()`` equals the RPL slashed from nodes so far minus
+    the RPL winning bidders claimed: a slash that sends the wrong amount, or
+    a claim or recovery that moves RPL it should not, shows here at once.
+    """
+    if obs.auction_rpl != model.auction_rpl:
+        raise InvariantViolation(
+            "auction",
+            f"the auction manager holds {obs.auction_rpl} RPL wei but the rules give "
+            f"{model.auction_rpl}: slashed RPL, or RPL paid to bidders, was booked wrong",
+            {"expected": model.auction_rpl, "actual": obs.auction_rpl},
+        )
+
+
 def check_deposit_pool(obs: Observation, model: Model) -> None:
     """The deposit pool's numbers agree with each other and with the rules.
 
@@ -680,7 +696,7 @@ def check_all(
 ) -> list[EconomicEvent]:
     """Run every per-step check, local books first, global laws last; return the events.
 
-    Order: vault, rETH supply, deposit pool, minipool lifecycle, minipool
+    Order: vault, auction, rETH supply, deposit pool, minipool lifecycle, minipool
     and node accounting (each pins a bug to one contract), then beacon
     deposits and ETH conservation (needs ``initial_total``), rate
     monotonicity when ``previous_obs`` shows a new report, solvency, and no
@@ -697,6 +713,7 @@ def check_all(
     marks = at_last_report or ReportMarks()
     events: list[EconomicEvent | None] = []
     check_vault(obs, model)
+    check_auction(obs, model)
     check_reth_supply(obs, model)
     check_deposit_pool(obs, model)
     check_minipools(obs, model, previous_obs)
@@ -727,6 +744,7 @@ __all__ = [
     "EconomicEvent",
     "ReportMarks",
     "check_all",
+    "check_auction",
     "check_beacon_deposits",
     "check_deposit_pool",
     "check_distribution_split",

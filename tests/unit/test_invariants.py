@@ -22,6 +22,7 @@ from invariants import (
     Observation,
     ReportMarks,
     check_all,
+    check_auction,
     check_beacon_deposits,
     check_deposit_pool,
     check_distribution_split,
@@ -386,6 +387,18 @@ def test_the_deposit_pool_balance_is_its_vault_entry(obs):
     error = violation(check_vault, replace(obs, pool_balance=obs.pool_balance + 1))
     assert error.name == "vault"
     assert "the vault books" in error.message
+
+
+# ---------------------------------------------------------------- auction
+def test_the_auction_holds_the_slashed_rpl_and_a_wei_off_is_caught(m):
+    check_auction(observation_of(m), m)  # nothing slashed yet: 0 on both sides
+    slashed = m._slash_rpl(NODE, 3 * ETH)  # RPL worth 3 ETH, rounded up, to auction
+    assert slashed > 0 and m.auction_rpl == slashed
+    check_auction(observation_of(m), m)
+    error = violation(check_auction, replace(observation_of(m), auction_rpl=slashed - 1), m)
+    assert error.name == "auction"
+    assert error.details == {"expected": slashed, "actual": slashed - 1}
+    assert "booked wrong" in error.message
 
 
 # ---------------------------------------------------------------- deposit pool
