@@ -564,28 +564,38 @@ def _pythonic(value: Any) -> Any:
     return value
 
 
+def _compile_function(name: str, entries: list[dict]) -> tuple[dict, dict]:
+    """An external function's calling data, per arity (Vyper's default arguments).
+
+    ``(selector, encoder, decoder, static)`` for each arity, and whether its
+    result is a single word (what the lens can return). Built once per
+    deployer: built per handle, the minipool's 38 functions made each new
+    handle cost 335 µs (15 µs now).
+    """
+    by_arity: dict[int, tuple[bytes, Any, Any, bool]] = {}
+    word_result: dict[int, bool] = {}
+    for entry in entries:
+        types = [_abi_type(i) for i in entry["inputs"]]
+        selector = keccak(text=f"{name}({','.join(types)})")[:4]
+        outputs = [_abi_type(o) for o in entry.get("outputs", [])]
+        static = entry.get("stateMutability") in ("view", "pure")
+        by_arity[len(types)] = (selector, _encoder(types), _decoder(outputs), static)
+        word_result[len(types)] = len(outputs) == 1 and _WORD.fullmatch(outputs[0]) is not None
+    return by_arity, word_result
+
+
 class _Function:
     """One external function (all its arities, for Vyper's default arguments)."""
 
     def __str__(self) -> str:
         return f"{self.contract._name}.{self.name}"
 
-    def __init__(self, contract: RevmContract, name: str, entries: list[dict]) -> None:
+    def __init__(self, contract: RevmContract, name: str, compiled: tuple[dict, dict]) -> None:
         self.contract = contract
         self.name = name
-        self.by_arity: dict[int, tuple[bytes, Any, Any, bool]] = {}
-        # Per arity: whether the result is a single word (what the lens can return).
-        self.word_result: dict[int, bool] = {}
+        # Shared by every handle on the same code (see _compile_function).
+        self.by_arity, self.word_result = compiled
         self._lens_entries: dict[tuple, tuple[bytes, Any] | None] = {}
-        for entry in entries:
-            types = [_abi_type(i) for i in entry["inputs"]]
-            selector = keccak(text=f"{name}({','.join(types)})")[:4]
-            outputs = [_abi_type(o) for o in entry.get("outputs", [])]
-            static = entry.get("stateMutability") in ("view", "pure")
-            self.by_arity[len(types)] = (selector, _encoder(types), _decoder(outputs), static)
-            self.word_result[len(types)] = (
-                len(outputs) == 1 and _WORD.fullmatch(outputs[0]) is not None
-            )
 
     def lens_entry(self, args: tuple) -> tuple[bytes, Any] | None:
         """This view's record for the lens with ``args``, and its result's decoder.
@@ -667,6 +677,9 @@ class RevmDeployer:
                 plain = [_abi_type(i) for i in entry["inputs"] if not i["indexed"]]
                 topics = [_topic_decoder(i) if i["indexed"] else None for i in entry["inputs"]]
                 self._events[topic] = (record, topics, _values_decoder(plain))
+        self._compiled_functions = {
+            name: _compile_function(name, entries) for name, entries in self._functions.items()
+        }
 
     def deploy(self, *args: Any, sender: Any = None, value: int = 0) -> RevmContract:
         """Deploy with constructor ``args``; the handle."""
@@ -700,8 +713,8 @@ class RevmContract:
         self._name = deployer.name
         self.address = address
         self._result: Any = None
-        for name, entries in deployer._functions.items():
-            setattr(self, name, _Function(self, name, entries))
+        for name, compiled in deployer._compiled_functions.items():
+            setattr(self, name, _Function(self, name, compiled))
         if register:
             self._chain.contracts[address.lower()] = self
 
