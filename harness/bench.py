@@ -329,13 +329,7 @@ class NoOpMachine(RocketPoolMachine):
                 NoOpMachine._model = self.p.model
             self.p.restore_python_state(state)
         self.ctx = NoOpMachine._context
-        self.economic_events = []
-        self.steps = []
-        self._rule_open = False
-        type(self).last_steps = self.steps
-        self.failed_step = None
-        self.failure = None
-        type(self).examples += 1
+        self._begin_example()
 
     @property
     def model(self) -> Any:

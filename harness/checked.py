@@ -412,16 +412,11 @@ class CheckedProtocol:
             )
             contract_call = self.p.network_balances.executeUpdateBalances
         else:
-            prices = p.network_prices
-            last = (
-                (m.prices_block, 0, m.rpl_price)
-                if self.check
-                else (
-                    prices.getPricesBlock(),
-                    0,
-                    prices.getRPLPrice(),
-                )
-            )
+            if self.check:
+                last = (m.prices_block, 0, m.rpl_price)
+            else:
+                prices = p.network_prices
+                last = (prices.getPricesBlock(), 0, prices.getRPLPrice())
             args = key or last
             expect = m.execute_update_prices(
                 args[0], args[2], slot_timestamp=args[1], current_block=block

@@ -113,7 +113,7 @@ def _add_backend(parser: argparse.ArgumentParser, many: bool = False) -> None:
         default=DEFAULT,
         metavar="NAME" + (",..." if many else ""),
         help=f"the EVM to run on: {choices} (default {DEFAULT}). revm runs the same bytecode "
-        "about ten times faster per step; titanoboa gives Vyper source traces, coverage and "
+        "about twenty times faster per step; titanoboa gives Vyper source traces, coverage and "
         "replay" + ("; several, comma-separated, are measured one after the other" if many else ""),
     )
 

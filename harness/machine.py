@@ -189,6 +189,10 @@ class RocketPoolMachine(RuleBasedStateMachine):
         except BaseException:
             self.teardown()
             raise
+        self._begin_example()
+
+    def _begin_example(self) -> None:
+        """The example's own records, empty; the class counts one more example."""
         self.economic_events: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
         # Whether the current rule recorded a step the invariants have not run after yet.
@@ -742,7 +746,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """The oDAO reports a new RPL price (a percentage of the current one).
 
         90% first: Hypothesis favours the first choice, and a price of 9 in
-        some power of ten makes the RPL-per-ETH divisions round (50% would not).
+        some power of ten makes the RPL-per-ETH divisions inexact, so they are
+        rounded (50% would divide evenly).
         """
         self.do("report_price", price=max(1, self.model.rpl_price * move // 100))
 

@@ -11,8 +11,10 @@ with the same fields), ``deploy``, ``deploy_as_blueprint`` and ``at``.
 
 The bytecode and ABI are the Vyper compiler's, taken from titanoboa's
 ``load_partial`` (which compiles once and keeps the output in its disk
-cache); arguments and results are encoded with eth-abi, with hand-written
-fast paths for the word-sized types that almost every call uses.
+cache); arguments, results and events are encoded by hand for the types
+the protocol's calls use (words, ``bytes32``, ``bytes``, ``string``), with
+eth-abi for the rest. The invariants' view reads go through the *lens*
+(:meth:`RevmChain.read_views`), many in one EVM call.
 
 A call that reverts raises :class:`RevmReverted`, whose ``reason`` is the
 text titanoboa's ``pretty_vm_reason`` gives for the same revert (the
@@ -298,13 +300,6 @@ class RevmChain:
         self.state_changes += 1
         return out
 
-    def static_call(self, sender: str, to: str, data: bytes, where: Any = "view") -> bytes:
-        """A call that may not change state (a view): its return data, or a revert."""
-        try:
-            return self.evm.message_call(sender, to, data, None, TX_GAS, None, True)
-        except RuntimeError as exc:
-            raise _reverted(exc, where) from None
-
     def raw_call(self, to: Any, sender: Any = None, value: int = 0, data: bytes = b"") -> bytes:
         """Send ``value`` wei and ``data`` to ``to`` in a transaction (``boa.env.raw_call``)."""
         return self.transact(str(sender or self.eoa), str(to), data, value, f"raw call to {to}")
@@ -330,15 +325,13 @@ class RevmChain:
         """
         key = tuple(calls)
         try:
-            plan = self._lens_plans.get(key, False)
-        except TypeError:  # an argument that cannot be a key (a list): no plan kept
-            plan = key = None
-        if plan is False or key is None:
-            plan = self._lens_plan(calls)
-            if key is not None:
-                if len(self._lens_plans) >= 10_000:
-                    self._lens_plans.clear()  # the readings of long-gone examples
-                self._lens_plans[key] = plan
+            plan = self._lens_plans[key]
+        except KeyError:
+            if len(self._lens_plans) >= 10_000:
+                self._lens_plans.clear()  # the readings of long-gone examples
+            plan = self._lens_plans[key] = self._lens_plan(calls)
+        except TypeError:  # an argument that cannot be a key (a list): the single calls
+            plan = None
         if plan is None:
             return [function(*args) for function, args in calls]
         payload, decoders = plan
@@ -495,23 +488,12 @@ def _decoder(types: list[str]):
         if kind == "address":
             return lambda data: checksum(data[12:32])
         if kind in ("bytes", "string"):
-            # One dynamic value: its offset (always 32 here), its length, its bytes.
-            def decode_dynamic(data: bytes) -> Any:
-                offset = int.from_bytes(data[:32], "big")
-                if offset != 32:
-                    return abi_decode(types, data)[0]
-                length = int.from_bytes(data[32:64], "big")
-                raw = data[64 : 64 + length]
-                return raw if kind == "bytes" else raw.decode()
-
-            return decode_dynamic
+            decode_values = _values_decoder(types)
+            return lambda data: decode_values(data)[0]
         return lambda data: _pythonic(abi_decode(types, data)[0])
     if not types:
         return lambda data: None
     return lambda data: tuple(_pythonic(v) for v in abi_decode(types, data))
-
-
-_decode_string = _decoder(["string"])  # a revert reason: Error(string)'s argument
 
 
 def _values_decoder(types: list[str]):
@@ -543,6 +525,9 @@ def _values_decoder(types: list[str]):
         return out
 
     return decode_values
+
+
+_decode_string = _decoder(["string"])  # a revert reason: Error(string)'s argument
 
 
 def _topic_decoder(item: dict):
@@ -632,7 +617,7 @@ class _Function:
         data = selector + encode(args) if args else selector
         caller = str(sender) if sender is not None else chain.eoa
         if static and not value:
-            # chain.static_call inlined: views are most of the calls a step makes.
+            # A static call straight to pyrevm: views are most of the calls a step makes.
             contract._result = None
             try:
                 out = chain.evm.message_call(
@@ -662,13 +647,13 @@ class RevmDeployer:
             ([_abi_type(i) for i in e["inputs"]] for e in self.abi if e["type"] == "constructor"),
             [],
         )
-        self._functions: dict[str, list[dict]] = {}
+        functions: dict[str, list[dict]] = {}
         # By topic: the record type, per input a decoder of its topic (None: not
         # indexed, its value is in the data), and a decoder for the logged data.
         self._events: dict[bytes, tuple[Any, list[Any], Any]] = {}
         for entry in self.abi:
             if entry["type"] == "function":
-                self._functions.setdefault(entry["name"], []).append(entry)
+                functions.setdefault(entry["name"], []).append(entry)
             elif entry["type"] == "event":
                 types = ",".join(_abi_type(i) for i in entry["inputs"])
                 topic = keccak(text=f"{entry['name']}({types})")
@@ -678,7 +663,7 @@ class RevmDeployer:
                 topics = [_topic_decoder(i) if i["indexed"] else None for i in entry["inputs"]]
                 self._events[topic] = (record, topics, _values_decoder(plain))
         self._compiled_functions = {
-            name: _compile_function(name, entries) for name, entries in self._functions.items()
+            name: _compile_function(name, entries) for name, entries in functions.items()
         }
 
     def deploy(self, *args: Any, sender: Any = None, value: int = 0) -> RevmContract:

@@ -126,7 +126,7 @@ class Observation:
         return reth_amount * self.reported_total_eth // self.reported_reth_supply
 
 
-# The views behind each minipool's and each node's fields, in field order.
+# The view behind each field of a minipool's and of a node's observation.
 _MINIPOOL_VIEWS = (
     ("status", "getStatus"),
     ("node_deposit", "getNodeDepositBalance"),
@@ -281,10 +281,10 @@ def observe(
     queue_contract = p.minipool_queue
     beacon = model.beacon
     old = previous if previous is not None and written is not None else None
-    directory = _address(p.storage)
+    directory = norm(p.storage)
 
     def stale(*contracts: Any) -> bool:
-        return old is None or directory in written or any(_address(c) in written for c in contracts)
+        return old is None or directory in written or any(norm(c) in written for c in contracts)
 
     read = _Reads()
     # First the plan: which views to read again (the places of their values) ...
@@ -389,10 +389,6 @@ def observe(
         beacon_penalties=beacon.total_penalties * GWEI,
         beacon_deposited=sum(v.deposited for v in beacon.validators) * GWEI,
     )
-
-
-def _address(contract: Any) -> str:
-    return norm(contract)
 
 
 __all__ = ["MinipoolObservation", "NodeObservation", "Observation", "StorageWrites", "observe"]
