@@ -222,6 +222,63 @@ class _NotingTrace(dict):
         return super().setdefault(key, default)
 
 
+class _Layout:
+    """What :func:`observe` needs of a facade that never changes: addresses, handles, names.
+
+    Built once per facade and list of vault names (``_layout``): the
+    contracts, and so their addresses, are fixed for a facade's life.
+    """
+
+    def __init__(self, p: Any, names: list[str]) -> None:
+        self.names = names
+        self.directory = norm(p.storage)
+        self.reth, self.pool, self.balances = p.reth, p.deposit_pool, p.network_balances
+        self.queue, self.vault = p.minipool_queue, p.vault
+        self.minipool_manager, self.auction_manager = p.minipool_manager, p.auction_manager
+        self.at = {
+            "reth": norm(p.reth),
+            "pool": {norm(c) for c in (p.deposit_pool, p.vault, p.minipool_queue, p.settings)},
+            "balances": norm(p.network_balances),
+            "rate": {norm(p.reth), norm(p.network_balances)},
+            "queue": norm(p.minipool_queue),
+            "vault": norm(p.vault),
+            "nodes": {norm(p.minipool_manager), norm(p.node_staking)},
+            "auction": {norm(p.auction_manager), norm(p.vault)},
+        }
+        self.node_views = [
+            (f, getattr(getattr(p, contract), view)) for f, contract, view in _NODE_VIEWS
+        ]
+        address = _address_text
+        self.reth_address = address(p.reth)
+        self.vault_address = address(p.vault)
+        self.deposit_contract_address = address(p.deposit_contract)
+        self.contract_addresses = [
+            (name, address(contract))
+            for name, contract in [("storage", p.storage), *p.contracts.items()]
+            if name not in _OWN_FIELDS
+        ]
+        chain = getattr(p, "chain", None)
+        # The chain's own balance read, where there is one (tests' fakes have none).
+        self.balance = chain.get_balance if chain is not None else p.balance
+
+
+def _address_text(contract: Any) -> str:
+    return str(getattr(contract, "address", contract))
+
+
+_layouts: dict[tuple[int, tuple[str, ...]], tuple[Any, _Layout]] = {}
+
+
+def _layout(p: Any, names: list[str]) -> _Layout:
+    key = (id(p), tuple(names))
+    kept = _layouts.get(key)
+    if kept is None or kept[0] is not p:
+        if len(_layouts) >= 64:
+            _layouts.clear()  # facades of tests long gone
+        kept = _layouts[key] = (p, _Layout(p, names))
+    return kept[1]
+
+
 def observe(
     p: Any,
     model: Model,
@@ -274,21 +331,28 @@ def observe(
     through the chain's ``read_views``: on revm a single EVM call (the
     queue's entries, whose number is read with the rest, take a second).
     """
-    actors = [norm(a) for a in actors]
     names = [spec.name for spec in NETWORK_CONTRACTS] if vault_names is None else list(vault_names)
-    holders = sorted(h for h, balance in model.reth_balances.items() if balance)
-    reth, pool, balances = p.reth, p.deposit_pool, p.network_balances
-    queue_contract = p.minipool_queue
-    beacon = model.beacon
+    at = _layout(p, names)
+    balance = at.balance
+    holders = sorted(h for h, amount in model.reth_balances.items() if amount)
     old = previous if previous is not None and written is not None else None
-    directory = norm(p.storage)
+    if old is None:
+        everything = True
+        stale = _always
+    else:
+        everything = at.directory in written
 
-    def stale(*contracts: Any) -> bool:
-        return old is None or directory in written or any(norm(c) in written for c in contracts)
+        def stale(contracts: Any) -> bool:
+            if everything:
+                return True
+            if type(contracts) is str:
+                return contracts in written
+            return not contracts.isdisjoint(written)
 
     read = _Reads()
     # First the plan: which views to read again (the places of their values) ...
-    supply_at = read(reth.totalSupply) if stale(reth) else None
+    reth, pool, balances, queue_contract = at.reth, at.pool, at.balances, at.queue
+    supply_at = read(reth.totalSupply) if stale(at.at["reth"]) else None
     holders_at = {
         h: read(reth.balanceOf, h)
         for h in holders
@@ -301,7 +365,7 @@ def observe(
             "pool_user_balance": read(pool.getUserBalance),
             "pool_excess": read(pool.getExcessBalance),
         }
-        if stale(pool, p.vault, queue_contract, p.settings)
+        if stale(at.at["pool"])
         else {}
     )
     report_at = (
@@ -311,28 +375,25 @@ def observe(
             "reported_reth_supply": read(balances.getTotalRETHSupply),
             "reported_block": read(balances.getBalancesBlock),
         }
-        if stale(balances)
+        if stale(at.at["balances"])
         else {}
     )
     minipools_at = {}
     for a in model.minipools:
-        if old is None or a not in old.minipools or stale(a):
+        if old is None or everything or a not in old.minipools or a in written:
             handle = p.minipool_at(a)
-            minipools_at[a] = {f: read(getattr(handle, view)) for f, view in _MINIPOOL_VIEWS}
-    nodes_stale = stale(p.minipool_manager, p.node_staking)
-    node_views = [(f, getattr(getattr(p, contract), view)) for f, contract, view in _NODE_VIEWS]
+            minipools_at[a] = [read(getattr(handle, view)) for _, view in _MINIPOOL_VIEWS]
+    nodes_stale = stale(at.at["nodes"])
     nodes_at = {
-        n: {f: read(view, n) for f, view in node_views}
+        n: [read(view, n) for _, view in at.node_views]
         for n in model.nodes
         if nodes_stale or n not in old.nodes
     }
-    rate_at = read(reth.getExchangeRate) if stale(reth, balances) else None
-    queue_length_at = read(queue_contract.getLength) if stale(queue_contract) else None
-    vault_at = {name: read(p.vault.balanceOf, name) for name in names} if stale(p.vault) else None
-    count_at = read(p.minipool_manager.getMinipoolCount) if nodes_stale else None
-    auction_at = (
-        read(p.auction_manager.getTotalRPLBalance) if stale(p.auction_manager, p.vault) else None
-    )
+    rate_at = read(reth.getExchangeRate) if stale(at.at["rate"]) else None
+    queue_length_at = read(queue_contract.getLength) if stale(at.at["queue"]) else None
+    vault_at = [read(at.vault.balanceOf, name) for name in names] if stale(at.at["vault"]) else None
+    count_at = read(at.minipool_manager.getMinipoolCount) if nodes_stale else None
+    auction_at = read(at.auction_manager.getTotalRPLBalance) if stale(at.at["auction"]) else None
     # ... then one reading, and the queue's entries once its length is known.
     value = read.run(p)
     if queue_length_at is None:
@@ -345,50 +406,67 @@ def observe(
 
     minipools = {}
     for a in model.minipools:
-        if a in minipools_at:
-            fields = {f: value[at] for f, at in minipools_at[a].items()}
-            minipools[a] = MinipoolObservation(address=a, **fields, eth=p.balance(a))
+        eth = balance(a)
+        places = minipools_at.get(a)
+        if places is not None:
+            fields = dict(zip(_MINIPOOL_FIELDS, [value[i] for i in places], strict=True))
+            minipools[a] = MinipoolObservation(address=a, **fields, eth=eth)
         else:
-            minipools[a] = replace(old.minipools[a], eth=p.balance(a))
+            kept = old.minipools[a]
+            # Frozen: an unchanged reading is shared, not copied.
+            minipools[a] = kept if kept.eth == eth else replace(kept, eth=eth)
     nodes = {}
     for n in model.nodes:
-        if n in nodes_at:
-            fields = {f: value[at] for f, at in nodes_at[n].items()}
+        places = nodes_at.get(n)
+        if places is not None:
+            fields = dict(zip(_NODE_FIELDS, [value[i] for i in places], strict=True))
             nodes[n] = NodeObservation(address=n, **fields)
         else:
             nodes[n] = old.nodes[n]
     carried = old if old is not None else Observation()
-    return replace(
-        carried,
+    fresh = {f: value[i] for f, i in pool_at.items()}
+    fresh.update({f: value[i] for f, i in report_at.items()})
+    beacon = model.beacon
+    return Observation(
         reth_supply=value[supply_at] if supply_at is not None else old.reth_supply,
         reth_balances={
             h: value[holders_at[h]] if h in holders_at else old.reth_balances[h] for h in holders
         },
-        reth_eth=p.balance(reth),
+        reth_eth=balance(at.reth_address),
         exchange_rate=value[rate_at] if rate_at is not None else old.exchange_rate,
-        **{f: value[at] for f, at in pool_at.items()},
+        pool_balance=fresh.get("pool_balance", carried.pool_balance),
+        pool_node_balance=fresh.get("pool_node_balance", carried.pool_node_balance),
+        pool_user_balance=fresh.get("pool_user_balance", carried.pool_user_balance),
+        pool_excess=fresh.get("pool_excess", carried.pool_excess),
         queue=queue,
-        vault_eth=p.balance(p.vault),
-        vault_balances={name: value[at] for name, at in vault_at.items()}
+        vault_eth=balance(at.vault_address),
+        vault_balances=dict(zip(names, [value[i] for i in vault_at], strict=True))
         if vault_at is not None
         else old.vault_balances,
-        **{f: value[at] for f, at in report_at.items()},
+        reported_total_eth=fresh.get("reported_total_eth", carried.reported_total_eth),
+        reported_staking_eth=fresh.get("reported_staking_eth", carried.reported_staking_eth),
+        reported_reth_supply=fresh.get("reported_reth_supply", carried.reported_reth_supply),
+        reported_block=fresh.get("reported_block", carried.reported_block),
         minipools=minipools,
         minipool_count=value[count_at] if count_at is not None else old.minipool_count,
         nodes=nodes,
         auction_rpl=value[auction_at] if auction_at is not None else old.auction_rpl,
-        actor_eth={a: p.balance(a) for a in actors},
-        contract_eth={
-            name: p.balance(contract)
-            for name, contract in [("storage", p.storage), *p.contracts.items()]
-            if name not in _OWN_FIELDS
-        },
-        deposit_contract_eth=p.balance(p.deposit_contract),
+        actor_eth={a: balance(a) for a in (norm(actor) for actor in actors)},
+        contract_eth={name: balance(address) for name, address in at.contract_addresses},
+        deposit_contract_eth=balance(at.deposit_contract_address),
         beacon_balance=beacon.total_balance_gwei() * GWEI,
         beacon_rewards=beacon.total_rewards * GWEI,
         beacon_penalties=beacon.total_penalties * GWEI,
         beacon_deposited=sum(v.deposited for v in beacon.validators) * GWEI,
     )
+
+
+def _always(contracts: Any) -> bool:
+    return True
+
+
+_MINIPOOL_FIELDS = [f for f, _ in _MINIPOOL_VIEWS]
+_NODE_FIELDS = [f for f, _, _ in _NODE_VIEWS]
 
 
 __all__ = ["MinipoolObservation", "NodeObservation", "Observation", "StorageWrites", "observe"]
