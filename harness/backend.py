@@ -81,7 +81,7 @@ class BoaChain:
     def raw_call(self, to: Any, sender: Any = None, value: int = 0, data: bytes = b"") -> Any:
         return boa.env.raw_call(to, sender=sender, value=value, data=data)
 
-    def read_views(self, calls: list[tuple[Any, tuple]]) -> list[Any]:
+    def read_views(self, calls: list[tuple[Any, tuple]], key: Any = None) -> list[Any]:
         return [function(*args) for function, args in calls]
 
     def load(self, path: str | Path) -> Any:

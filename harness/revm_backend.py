@@ -180,7 +180,7 @@ class RevmChain:
         self._bank = "0x" + keccak(b"rpfuzz revm bank")[:20].hex()
         self.evm.set_balance(self._bank, 2**255)
         self.evm.insert_account_info(LENS_ADDRESS, pyrevm.AccountInfo(code=LENS_CODE))
-        self._lens_plans: dict[tuple, tuple[bytes, list[Any] | None] | None] = {}
+        self._lens_plans: dict[Any, tuple[bytes, list[tuple[int, Any]]] | None] = {}
         self._anchors = 0
         self._random = random.Random(ADDRESS_SEED)
         self._aliases: dict[str, str] = {}
@@ -315,15 +315,18 @@ class RevmChain:
         self.state_changes += 1
         return checksum(bytes.fromhex(address[2:]))
 
-    def read_views(self, calls: list[tuple[Any, tuple]]) -> list[Any]:
+    def read_views(self, calls: list[tuple[Any, tuple]], key: Any = None) -> list[Any]:
         """The value of each ``(function, args)`` view call, in order, read through the lens.
 
         One EVM call makes them all (see ``LENS_ADDRESS``). When one of them
         cannot go through the lens (it returns more than a word, or its
         calldata is too long) or the lens refuses (a call reverted), they
         are made one by one: the same values, or the single call's error.
+        The lens's calldata is kept per list of calls, under ``key`` when
+        given (a caller that names its lists saves hashing them; one key,
+        one list).
         """
-        key = tuple(calls)
+        key = tuple(calls) if key is None else key
         try:
             plan = self._lens_plans[key]
         except KeyError:
@@ -334,34 +337,33 @@ class RevmChain:
             plan = None
         if plan is None:
             return [function(*args) for function, args in calls]
-        payload, decoders = plan
+        payload, special = plan
         try:
             out = self.evm.message_call(self.eoa, LENS_ADDRESS, payload, None, TX_GAS, None, True)
         except RuntimeError:
             return [function(*args) for function, args in calls]
-        words = [out[i : i + 32] for i in range(0, len(out), 32)]
-        if decoders is None:  # every result a uint
-            return [int.from_bytes(word, "big") for word in words]
-        return [decode(word) for decode, word in zip(decoders, words, strict=True)]
+        values = [int.from_bytes(out[i : i + 32], "big") for i in range(0, len(out), 32)]
+        for i, decode in special:  # the results that are not uints
+            values[i] = decode(out[32 * i : 32 * i + 32])
+        return values
 
     @staticmethod
-    def _lens_plan(calls: list[tuple[Any, tuple]]) -> tuple[bytes, list[Any] | None] | None:
-        """The lens's calldata for ``calls`` and their decoders (None: all uints), or None.
+    def _lens_plan(calls: list[tuple[Any, tuple]]) -> tuple[bytes, list[tuple[int, Any]]] | None:
+        """The lens's calldata for ``calls``, and the place and decoder of each non-uint result.
 
         None when one of them cannot go through the lens. Plans are kept per
         list of calls (``_lens_plans``): the invariants make the same reading
         step after step.
         """
-        records, decoders = [], []
-        for function, args in calls:
+        records, special = [], []
+        for i, (function, args) in enumerate(calls):
             entry = function.lens_entry(args)
             if entry is None:
                 return None
             records.append(entry[0])
-            decoders.append(entry[1])
-        if all(decode is _read_uint for decode in decoders):
-            return b"".join(records), None
-        return b"".join(records), decoders
+            if entry[1] is not _read_uint:
+                special.append((i, entry[1]))
+        return b"".join(records), special
 
     def logs(self, result: Any) -> list[Any]:
         """A transaction's logs, every contract's, decoded where the emitter is known."""

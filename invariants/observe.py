@@ -11,6 +11,7 @@ Addresses are keys as the model keys them (lower-case hex, see
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -146,29 +147,6 @@ _NODE_VIEWS = (
 )
 
 
-class _Reads:
-    """View calls gathered while a reading is planned, then made all at once.
-
-    ``read(function, *args)`` notes a call and returns its place in the
-    list of values :meth:`run` returns. ``run`` goes through the chain's
-    ``read_views`` (see :mod:`harness.backend`): on revm one EVM call makes
-    them all, on titanoboa they are made one by one, as before.
-    """
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, tuple]] = []
-
-    def __call__(self, function: Any, *args: Any) -> int:
-        self.calls.append((function, args))
-        return len(self.calls) - 1
-
-    def run(self, p: Any) -> list[Any]:
-        read_views = getattr(getattr(p, "chain", None), "read_views", None)
-        if read_views is None:  # a facade without a chain (tests' fakes)
-            return [function(*args) for function, args in self.calls]
-        return read_views(self.calls) if self.calls else []
-
-
 class StorageWrites:
     """Which contracts wrote storage since the last :meth:`take`: what may have changed.
 
@@ -257,9 +235,15 @@ class _Layout:
             for name, contract in [("storage", p.storage), *p.contracts.items()]
             if name not in _OWN_FIELDS
         ]
+        # Reading plans by shape (see observe), named for the chain by ``serial``.
+        self.serial = next(_serials)
+        self.plans: dict[tuple, list[tuple[Any, tuple]]] = {}
         chain = getattr(p, "chain", None)
         # The chain's own balance read, where there is one (tests' fakes have none).
         self.balance = chain.get_balance if chain is not None else p.balance
+
+
+_serials = itertools.count()
 
 
 def _address_text(contract: Any) -> str:
@@ -336,121 +320,125 @@ def observe(
     balance = at.balance
     holders = sorted(h for h, amount in model.reth_balances.items() if amount)
     old = previous if previous is not None and written is not None else None
-    if old is None:
-        everything = True
+    # What to read again: each group whose contracts were written (everything
+    # without a previous reading, or when the directory was written) ...
+    if old is None or at.directory in written:
         stale = _always
+        minipools_read = list(model.minipools)
     else:
-        everything = at.directory in written
 
         def stale(contracts: Any) -> bool:
-            if everything:
-                return True
             if type(contracts) is str:
                 return contracts in written
             return not contracts.isdisjoint(written)
 
-    read = _Reads()
-    # First the plan: which views to read again (the places of their values) ...
-    reth, pool, balances, queue_contract = at.reth, at.pool, at.balances, at.queue
-    supply_at = read(reth.totalSupply) if stale(at.at["reth"]) else None
-    holders_at = {
-        h: read(reth.balanceOf, h)
-        for h in holders
-        if supply_at is not None or h not in old.reth_balances
-    }
-    pool_at = (
-        {
-            "pool_balance": read(pool.getBalance),
-            "pool_node_balance": read(pool.getNodeBalance),
-            "pool_user_balance": read(pool.getUserBalance),
-            "pool_excess": read(pool.getExcessBalance),
-        }
-        if stale(at.at["pool"])
-        else {}
-    )
-    report_at = (
-        {
-            "reported_total_eth": read(balances.getTotalETHBalance),
-            "reported_staking_eth": read(balances.getStakingETHBalance),
-            "reported_reth_supply": read(balances.getTotalRETHSupply),
-            "reported_block": read(balances.getBalancesBlock),
-        }
-        if stale(at.at["balances"])
-        else {}
-    )
-    minipools_at = {}
-    for a in model.minipools:
-        if old is None or everything or a not in old.minipools or a in written:
-            handle = p.minipool_at(a)
-            minipools_at[a] = [read(getattr(handle, view)) for _, view in _MINIPOOL_VIEWS]
+        minipools_read = [a for a in model.minipools if a not in old.minipools or a in written]
+    supply_stale = stale(at.at["reth"])
+    holders_read = holders if supply_stale else [h for h in holders if h not in old.reth_balances]
     nodes_stale = stale(at.at["nodes"])
-    nodes_at = {
-        n: [read(view, n) for _, view in at.node_views]
-        for n in model.nodes
-        if nodes_stale or n not in old.nodes
-    }
-    rate_at = read(reth.getExchangeRate) if stale(at.at["rate"]) else None
-    queue_length_at = read(queue_contract.getLength) if stale(at.at["queue"]) else None
-    vault_at = [read(at.vault.balanceOf, name) for name in names] if stale(at.at["vault"]) else None
-    count_at = read(at.minipool_manager.getMinipoolCount) if nodes_stale else None
-    auction_at = read(at.auction_manager.getTotalRPLBalance) if stale(at.at["auction"]) else None
-    # ... then one reading, and the queue's entries once its length is known.
-    value = read.run(p)
-    if queue_length_at is None:
+    nodes_read = (
+        list(model.nodes) if nodes_stale else [n for n in model.nodes if n not in old.nodes]
+    )
+    pool_stale, report_stale = stale(at.at["pool"]), stale(at.at["balances"])
+    rate_stale, queue_stale = stale(at.at["rate"]), stale(at.at["queue"])
+    vault_stale, auction_stale = stale(at.at["vault"]), stale(at.at["auction"])
+    shape = (
+        supply_stale,
+        tuple(holders_read),
+        pool_stale,
+        report_stale,
+        tuple(minipools_read),
+        nodes_stale,
+        tuple(nodes_read),
+        rate_stale,
+        queue_stale,
+        vault_stale,
+        auction_stale,
+    )
+    # ... read in one go, in the order the plan lists them (kept per shape:
+    # the same reading recurs step after step) ...
+    calls = at.plans.get(shape)
+    if calls is None:
+        if len(at.plans) >= 10_000:
+            at.plans.clear()  # the shapes of long-gone examples
+        calls = at.plans[shape] = _plan(p, at, shape)
+    values = iter(_run(p, calls, ("observe", at.serial, shape)))
+    # ... and taken back in that order.
+    reth_supply = next(values) if supply_stale else old.reth_supply
+    fresh_holders = {h: next(values) for h in holders_read}
+    carried = old if old is not None else Observation()
+    if pool_stale:
+        pool = [next(values) for _ in range(4)]
+    else:
+        pool = [
+            carried.pool_balance,
+            carried.pool_node_balance,
+            carried.pool_user_balance,
+            carried.pool_excess,
+        ]
+    if report_stale:
+        report = [next(values) for _ in range(4)]
+    else:
+        report = [
+            carried.reported_total_eth,
+            carried.reported_staking_eth,
+            carried.reported_reth_supply,
+            carried.reported_block,
+        ]
+    fresh_minipools = {a: [next(values) for _ in _MINIPOOL_VIEWS] for a in minipools_read}
+    fresh_nodes = {n: [next(values) for _ in _NODE_VIEWS] for n in nodes_read}
+    exchange_rate = next(values) if rate_stale else old.exchange_rate
+    queue_length = next(values) if queue_stale else None
+    vault_balances = (
+        dict(zip(names, [next(values) for _ in names], strict=True))
+        if vault_stale
+        else old.vault_balances
+    )
+    minipool_count = next(values) if nodes_stale else old.minipool_count
+    auction_rpl = next(values) if auction_stale else old.auction_rpl
+    if queue_length is None:
         queue = old.queue
     else:
-        entries = _Reads()
-        for i in range(value[queue_length_at]):
-            entries(queue_contract.getMinipoolAt, i)
-        queue = tuple(norm(a) for a in entries.run(p))
+        entries = [(at.queue.getMinipoolAt, (i,)) for i in range(queue_length)]
+        queue = tuple(norm(a) for a in _run(p, entries))
 
     minipools = {}
     for a in model.minipools:
         eth = balance(a)
-        places = minipools_at.get(a)
-        if places is not None:
-            fields = dict(zip(_MINIPOOL_FIELDS, [value[i] for i in places], strict=True))
-            minipools[a] = MinipoolObservation(address=a, **fields, eth=eth)
+        fields = fresh_minipools.get(a)
+        if fields is not None:
+            minipools[a] = MinipoolObservation(a, *fields, eth=eth)
         else:
             kept = old.minipools[a]
             # Frozen: an unchanged reading is shared, not copied.
             minipools[a] = kept if kept.eth == eth else replace(kept, eth=eth)
     nodes = {}
     for n in model.nodes:
-        places = nodes_at.get(n)
-        if places is not None:
-            fields = dict(zip(_NODE_FIELDS, [value[i] for i in places], strict=True))
-            nodes[n] = NodeObservation(address=n, **fields)
-        else:
-            nodes[n] = old.nodes[n]
-    carried = old if old is not None else Observation()
-    fresh = {f: value[i] for f, i in pool_at.items()}
-    fresh.update({f: value[i] for f, i in report_at.items()})
+        fields = fresh_nodes.get(n)
+        nodes[n] = NodeObservation(n, *fields) if fields is not None else old.nodes[n]
     beacon = model.beacon
     return Observation(
-        reth_supply=value[supply_at] if supply_at is not None else old.reth_supply,
+        reth_supply=reth_supply,
         reth_balances={
-            h: value[holders_at[h]] if h in holders_at else old.reth_balances[h] for h in holders
+            h: fresh_holders[h] if h in fresh_holders else old.reth_balances[h] for h in holders
         },
         reth_eth=balance(at.reth_address),
-        exchange_rate=value[rate_at] if rate_at is not None else old.exchange_rate,
-        pool_balance=fresh.get("pool_balance", carried.pool_balance),
-        pool_node_balance=fresh.get("pool_node_balance", carried.pool_node_balance),
-        pool_user_balance=fresh.get("pool_user_balance", carried.pool_user_balance),
-        pool_excess=fresh.get("pool_excess", carried.pool_excess),
+        exchange_rate=exchange_rate,
+        pool_balance=pool[0],
+        pool_node_balance=pool[1],
+        pool_user_balance=pool[2],
+        pool_excess=pool[3],
         queue=queue,
         vault_eth=balance(at.vault_address),
-        vault_balances=dict(zip(names, [value[i] for i in vault_at], strict=True))
-        if vault_at is not None
-        else old.vault_balances,
-        reported_total_eth=fresh.get("reported_total_eth", carried.reported_total_eth),
-        reported_staking_eth=fresh.get("reported_staking_eth", carried.reported_staking_eth),
-        reported_reth_supply=fresh.get("reported_reth_supply", carried.reported_reth_supply),
-        reported_block=fresh.get("reported_block", carried.reported_block),
+        vault_balances=vault_balances,
+        reported_total_eth=report[0],
+        reported_staking_eth=report[1],
+        reported_reth_supply=report[2],
+        reported_block=report[3],
         minipools=minipools,
-        minipool_count=value[count_at] if count_at is not None else old.minipool_count,
+        minipool_count=minipool_count,
         nodes=nodes,
-        auction_rpl=value[auction_at] if auction_at is not None else old.auction_rpl,
+        auction_rpl=auction_rpl,
         actor_eth={a: balance(a) for a in (norm(actor) for actor in actors)},
         contract_eth={name: balance(address) for name, address in at.contract_addresses},
         deposit_contract_eth=balance(at.deposit_contract_address),
@@ -461,12 +449,64 @@ def observe(
     )
 
 
+def _plan(p: Any, at: _Layout, shape: tuple) -> list[tuple[Any, tuple]]:
+    """The view calls a reading of ``shape`` makes, in the order :func:`observe` takes them back."""
+    (supply, holders, pool, report, minipools, nodes_stale, nodes, rate, queue, vault, auction) = (
+        shape
+    )
+    reth, deposit_pool, balances = at.reth, at.pool, at.balances
+    calls: list[tuple[Any, tuple]] = []
+    if supply:
+        calls.append((reth.totalSupply, ()))
+    calls += [(reth.balanceOf, (h,)) for h in holders]
+    if pool:
+        calls += [
+            (deposit_pool.getBalance, ()),
+            (deposit_pool.getNodeBalance, ()),
+            (deposit_pool.getUserBalance, ()),
+            (deposit_pool.getExcessBalance, ()),
+        ]
+    if report:
+        calls += [
+            (balances.getTotalETHBalance, ()),
+            (balances.getStakingETHBalance, ()),
+            (balances.getTotalRETHSupply, ()),
+            (balances.getBalancesBlock, ()),
+        ]
+    for a in minipools:
+        handle = p.minipool_at(a)
+        calls += [(getattr(handle, view), ()) for _, view in _MINIPOOL_VIEWS]
+    for n in nodes:
+        calls += [(view, (n,)) for _, view in at.node_views]
+    if rate:
+        calls.append((reth.getExchangeRate, ()))
+    if queue:
+        calls.append((at.queue.getLength, ()))
+    if vault:
+        calls += [(at.vault.balanceOf, (name,)) for name in at.names]
+    if nodes_stale:
+        calls.append((at.minipool_manager.getMinipoolCount, ()))
+    if auction:
+        calls.append((at.auction_manager.getTotalRPLBalance, ()))
+    return calls
+
+
+def _run(p: Any, calls: list[tuple[Any, tuple]], key: Any = None) -> list[Any]:
+    """The values of ``calls``, through the chain's ``read_views`` (see :mod:`harness.backend`).
+
+    On revm one EVM call reads them all (``key`` names the list, so the chain
+    need not hash it); on titanoboa they are made one by one.
+    """
+    if not calls:
+        return []
+    read_views = getattr(getattr(p, "chain", None), "read_views", None)
+    if read_views is None:  # a facade without a chain (tests' fakes)
+        return [function(*args) for function, args in calls]
+    return read_views(calls, key)
+
+
 def _always(contracts: Any) -> bool:
     return True
-
-
-_MINIPOOL_FIELDS = [f for f, _ in _MINIPOOL_VIEWS]
-_NODE_FIELDS = [f for f, _, _ in _NODE_VIEWS]
 
 
 __all__ = ["MinipoolObservation", "NodeObservation", "Observation", "StorageWrites", "observe"]

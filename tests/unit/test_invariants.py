@@ -689,3 +689,20 @@ def test_solvency_counts_a_negative_holding_as_nothing_as_the_report_does(m, obs
     # Owed anything at all, holders are short by all of it.
     error = violation(check_solvency, replace(after, reported_total_eth=ETH), m, ReportMarks.of(m))
     assert error.details["held"] == 0
+
+
+def test_the_view_tables_list_the_observation_fields_in_order():
+    """observe() fills the readings positionally: the view tables must follow the fields."""
+    from dataclasses import fields
+
+    from invariants.observe import (
+        _MINIPOOL_VIEWS,
+        _NODE_VIEWS,
+        MinipoolObservation,
+        NodeObservation,
+    )
+
+    minipool = [f.name for f in fields(MinipoolObservation)]
+    node = [f.name for f in fields(NodeObservation)]
+    assert minipool == ["address", *(f for f, _ in _MINIPOOL_VIEWS), "eth"]
+    assert node == ["address", *(f for f, _, _ in _NODE_VIEWS)]
