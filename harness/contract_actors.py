@@ -58,6 +58,14 @@ def contract_actors(chain: Any = None) -> dict[str, Any]:
     return out
 
 
-def reentry_counters(reentrant: Any) -> tuple[int, int]:
-    """``(attempts, successes)`` of a re-entrant withdrawal address, read from the chain."""
-    return reentrant.reentryAttempts(), reentrant.reentrySuccesses()
+def reentry_counters(reentrant: Any, chain: Any = None) -> tuple[int, int]:
+    """``(attempts, successes)`` of a re-entrant withdrawal address, read from the chain.
+
+    Given the ``chain`` (see :mod:`harness.backend`), both in one reading
+    (one EVM call on revm, where the invariants read them after most steps).
+    """
+    if chain is None:
+        return reentrant.reentryAttempts(), reentrant.reentrySuccesses()
+    calls = [(reentrant.reentryAttempts, ()), (reentrant.reentrySuccesses, ())]
+    attempts, successes = chain.read_views(calls, ("reentry", str(reentrant.address)))
+    return attempts, successes

@@ -43,7 +43,8 @@ def run_checks(machine: Any) -> list[EconomicEvent]:
     if reentrant is not None:
         address = str(reentrant.address)
         if watcher.written is None or address.lower() in watcher.written:
-            check_no_reentry({address: reentry_counters(reentrant)}, machine.model)
+            counters = reentry_counters(reentrant, getattr(machine.p, "chain", None))
+            check_no_reentry({address: counters}, machine.model)
     return found
 
 

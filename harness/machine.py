@@ -490,7 +490,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
         elif mp.user_distributed:
             self._settle_user_distributed(data, index, mp)
         else:
-            validator = self.p.validator(self.ctx.minipools[index])
+            validator = self._validator(mp)
             if validator is not None and validator.status in ("active", "exiting"):
                 self._end_validator(data, index, mp, validator)
             else:
@@ -667,10 +667,23 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """Staking minipools whose validator is active on the beacon chain."""
         out = []
         for index in self._minipools(STAKING, finalised=False):
-            validator = self.p.validator(self.ctx.minipools[index])
+            validator = self._validator(self.model.minipools[norm(self.ctx.minipools[index])])
             if validator is not None and validator.status == "active":
                 out.append(index)
         return out
+
+    def _validator(self, mp) -> Any:
+        """The beacon validator of model minipool ``mp``, by the pubkey the rules recorded.
+
+        None before it exists. The machine only chooses its moves by it, so
+        it asks the model rather than the chain (a view call each time, in
+        preconditions too); a chain that recorded another key is the
+        invariants' business.
+        """
+        try:
+            return self.model.beacon.validator(mp.pubkey)
+        except KeyError:
+            return None
 
     @precondition(lambda self: self.model.auction_rpl > 0)
     @rule(data=st.data())

@@ -57,7 +57,10 @@ class HonestOracle:
     # ----------------------------------------------------------- the truth
     def minipool_user_share(self, minipool) -> int:
         """The users' share of ``minipool``'s balance: beacon + contract − refund."""
-        balance = self.p.balance(minipool) - minipool.getNodeRefundBalance()
+        return self._user_share(minipool, minipool.getNodeRefundBalance())
+
+    def _user_share(self, minipool, refund: int) -> int:
+        balance = self.p.balance(minipool) - refund
         validator = self.p.validator(minipool)
         if validator is not None:
             balance += validator.balance * GWEI
@@ -71,15 +74,32 @@ class HonestOracle:
         to assignment) is counted as it is.
         """
         p = self.p
-        total = p.deposit_pool.getUserBalance() + p.balance(p.reth)
+        minipools = p.minipools()
+        # One reading of the plain views (a single EVM call on revm); the
+        # validator keys (bytes) and each user share (its argument is the
+        # balance just read) are called one by one.
+        user_balance, supply, *records = p.chain.read_views(
+            [(p.deposit_pool.getUserBalance, ()), (p.reth.totalSupply, ())]
+            + [
+                (view, ())
+                for minipool in minipools
+                for view in (
+                    minipool.getNodeRefundBalance,
+                    minipool.getStatus,
+                    minipool.getFinalised,
+                )
+            ]
+        )
+        total = user_balance + p.balance(p.reth)
         staking = 0
-        for minipool in p.minipools():
-            share = self.minipool_user_share(minipool)
+        for i, minipool in enumerate(minipools):
+            refund, status, finalised = records[3 * i : 3 * i + 3]
+            share = self._user_share(minipool, refund)
             total += share
-            if minipool.getStatus() == STAKING and not minipool.getFinalised():
+            if status == STAKING and not finalised:
                 staking += share
         total = max(total, 0)
-        return total, min(staking, total), p.reth.totalSupply()
+        return total, min(staking, total), supply
 
     # ----------------------------------------------------------- submitting
     def report(self) -> BalancesReport:

@@ -149,8 +149,15 @@ class Protocol:
 
         Mines a block first if needed, since reports must be for a past block.
         """
-        last = max(self.network_balances.getBalancesBlock(), self.network_prices.getPricesBlock())
         chain = self.chain
+        last = max(
+            chain.read_views(
+                [
+                    (self.network_balances.getBalancesBlock, ()),
+                    (self.network_prices.getPricesBlock, ()),
+                ]
+            )
+        )
         if chain.block_number <= last + 1:
             chain.time_travel(blocks=last + 2 - chain.block_number)
         return chain.block_number - 1
@@ -196,8 +203,12 @@ class Protocol:
 
     def quorum_members(self) -> list[str]:
         """The smallest prefix of the oDAO whose votes reach the consensus threshold."""
-        members = [m for m in self.odao_members if self.odao.getMemberIsValid(m)]
-        threshold = self.settings.getNodeConsensusThreshold()
+        # One reading (a single EVM call on revm): every report asks.
+        *valid, threshold = self.chain.read_views(
+            [(self.odao.getMemberIsValid, (m,)) for m in self.odao_members]
+            + [(self.settings.getNodeConsensusThreshold, ())]
+        )
+        members = [m for m, ok in zip(self.odao_members, valid, strict=True) if ok]
         for n in range(1, len(members) + 1):
             if ONE * n // len(members) >= threshold:
                 return members[:n]
@@ -334,9 +345,9 @@ class Protocol:
     def minipools(self) -> list[Any]:
         """Handles on every live (not destroyed) minipool, in the manager's order."""
         manager = self.minipool_manager
-        return [
-            self.minipool_at(manager.getMinipoolAt(i)) for i in range(manager.getMinipoolCount())
-        ]
+        count = manager.getMinipoolCount()
+        addresses = self.chain.read_views([(manager.getMinipoolAt, (i,)) for i in range(count)])
+        return [self.minipool_at(address) for address in addresses]
 
     # ------------------------------------------------------------------ the world
     def now(self) -> int:

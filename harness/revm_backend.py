@@ -180,7 +180,7 @@ class RevmChain:
         self._bank = "0x" + keccak(b"rpfuzz revm bank")[:20].hex()
         self.evm.set_balance(self._bank, 2**255)
         self.evm.insert_account_info(LENS_ADDRESS, pyrevm.AccountInfo(code=LENS_CODE))
-        self._lens_plans: dict[Any, tuple[bytes, list[tuple[int, Any]]] | None] = {}
+        self._lens_plans: dict[Any, tuple[bytes, list, list] | None] = {}
         self._anchors = 0
         self._random = random.Random(ADDRESS_SEED)
         self._aliases: dict[str, str] = {}
@@ -324,7 +324,8 @@ class RevmChain:
         are made one by one: the same values, or the single call's error.
         The lens's calldata is kept per list of calls, under ``key`` when
         given (a caller that names its lists saves hashing them; one key,
-        one list).
+        one list). As after single calls, each contract read has no events
+        to show afterwards (``get_logs``: its last call's).
         """
         key = tuple(calls) if key is None else key
         try:
@@ -337,19 +338,21 @@ class RevmChain:
             plan = None
         if plan is None:
             return [function(*args) for function, args in calls]
-        payload, special = plan
+        payload, special, contracts = plan
         try:
             out = self.evm.message_call(self.eoa, LENS_ADDRESS, payload, None, TX_GAS, None, True)
         except RuntimeError:
             return [function(*args) for function, args in calls]
+        for contract in contracts:
+            contract._result = None
         values = [int.from_bytes(out[i : i + 32], "big") for i in range(0, len(out), 32)]
         for i, decode in special:  # the results that are not uints
             values[i] = decode(out[32 * i : 32 * i + 32])
         return values
 
     @staticmethod
-    def _lens_plan(calls: list[tuple[Any, tuple]]) -> tuple[bytes, list[tuple[int, Any]]] | None:
-        """The lens's calldata for ``calls``, and the place and decoder of each non-uint result.
+    def _lens_plan(calls: list[tuple[Any, tuple]]) -> tuple[bytes, list, list] | None:
+        """The lens's calldata for ``calls``, where and how to decode non-uints, whom it calls.
 
         None when one of them cannot go through the lens. Plans are kept per
         list of calls (``_lens_plans``): the invariants make the same reading
@@ -363,7 +366,8 @@ class RevmChain:
             records.append(entry[0])
             if entry[1] is not _read_uint:
                 special.append((i, entry[1]))
-        return b"".join(records), special
+        contracts = list({id(f.contract): f.contract for f, _ in calls}.values())
+        return b"".join(records), special, contracts
 
     def logs(self, result: Any) -> list[Any]:
         """A transaction's logs, every contract's, decoded where the emitter is known."""
