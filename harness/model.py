@@ -1806,7 +1806,10 @@ class Model:
         yet (between the call and the harness ingesting its log) counts as
         on the beacon chain already: the ETH is the validator's either way.
         """
-        mp = self._minipool(minipool)
+        return self._total(self._minipool(minipool))
+
+    def _total(self, mp: MinipoolState) -> int:
+        """:meth:`minipool_total` of a record in hand (the sums below skip the address lookup)."""
         try:
             validator = self.beacon.validator(mp.pubkey)
         except KeyError:
@@ -1826,8 +1829,12 @@ class Model:
         mp = self._minipool(minipool)
         if mp.status == DISSOLVED:
             return 0
-        total = self.minipool_total(mp.address)
-        if mp.capital_distributed:
+        return self._user_share(mp, self._total(mp))
+
+    @staticmethod
+    def _user_share(mp: MinipoolState, total: int) -> int:
+        """:meth:`pending_user_share` of a live (not dissolved) ``mp`` whose total is ``total``."""
+        if mp.user_distributed or mp.finalised:  # capital_distributed, without the property call
             return total - econ.rewards_node_share(total, mp.user_capital, mp.bond, mp.fee)
         return econ.user_share(total, mp.user_capital, mp.bond, mp.fee)
 
@@ -1838,11 +1845,11 @@ class Model:
         ETH funds users' capital) + rETH contract ETH + users' share of every
         minipool's beacon and contract balance.
         """
-        return (
-            self.user_balance()
-            + self.reth_eth
-            + sum(self.pending_user_share(a) for a in self.minipools)
-        )
+        held = self.pool_balance - self.pool_node_balance + self.reth_eth  # user_balance()
+        for mp in self.minipools.values():
+            if mp.status != DISSOLVED:  # a dissolved minipool owes users nothing
+                held += self._user_share(mp, self._total(mp))
+        return held
 
     def truthful_report(self) -> tuple[int, int, int]:
         """``(total_eth, staking_eth, reth_supply)`` an honest oracle reports now.
@@ -1858,7 +1865,9 @@ class Model:
         """
         total = max(0, self.held_for_users())
         staking = sum(
-            self.pending_user_share(a) for a, mp in self.minipools.items() if mp.status == STAKING
+            self._user_share(mp, self._total(mp))
+            for mp in self.minipools.values()
+            if mp.status == STAKING
         )
         return total, min(max(0, staking), total), self.reth_supply
 
@@ -1878,8 +1887,11 @@ class Model:
         ``rate``: :meth:`rate`, when the caller already has it (checks ask for
         every actor after every step).
         """
-        rate = self.rate() if rate is None else rate
-        return self.reth_balances.get(norm(holder), 0) * rate // ONE
+        return self._owed(norm(holder), self.rate() if rate is None else rate)
+
+    def _owed(self, holder: str, rate: int) -> int:
+        """:meth:`owed` of a normalised ``holder``."""
+        return self.reth_balances.get(holder, 0) * rate // ONE
 
     def solvency_gap(self) -> int:
         """Owed to rETH holders at the reported rate minus what is held for them (signed).
@@ -1920,7 +1932,7 @@ class Model:
         for address, mp in self.minipools.items():
             if mp.status != STAKING:
                 continue
-            back = mp.capital_returned + self.pending_user_share(address)
+            back = mp.capital_returned + self._user_share(mp, self._total(mp))
             loss = max(0, mp.user_capital - back)
             if loss:
                 out[address] = loss
@@ -1951,17 +1963,20 @@ class Model:
         """:meth:`earned` of each of ``actors`` (keys normalised): one pass over the minipools."""
         totals = {}
         rate = self.rate()
+        nodes = self.nodes
         for actor in actors:
             actor = norm(actor)
-            state = self.nodes.get(actor)
+            state = nodes.get(actor)
             totals[actor] = (
                 self.eth_out.get(actor, 0)
                 - self.eth_in.get(actor, 0)
-                + self.owed(actor, rate)
+                + self._owed(actor, rate)
                 + (state.deposit_credit if state is not None else 0)
             )
-        for address, mp in self.minipools.items():
-            payee = self.withdrawal_address(mp.node)
+        for mp in self.minipools.values():
+            # withdrawal_address(mp.node), without normalising the stored key again.
+            state = nodes.get(mp.node)
+            payee = state.payee if state is not None else mp.node
             if payee not in totals:
                 continue
             if mp.status == DISSOLVED:
@@ -1970,8 +1985,8 @@ class Model:
             if mp.status == INITIALISED:
                 # Still queued: bond less the pre-deposit waits in the pool as node balance.
                 totals[payee] += mp.bond - PRELAUNCH_VALUE
-            share = self.minipool_total(address)
-            totals[payee] += mp.refund + share - self.pending_user_share(address)
+            total = self._total(mp)
+            totals[payee] += mp.refund + total - self._user_share(mp, total)
         return totals
 
     def node_eth_matched(self, node: str) -> int:
