@@ -291,3 +291,24 @@ def test_the_checks_report_the_same_numbers(model):
     events = check_all(obs, model, obs, baseline=baseline, actors=ACTORS)
     assert [e.name for e in events] == ["uncovered-loss"]
     assert events[0].details == event.details
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_no_free_lunch_fails_one_wei_past_each_actors_earnings(model, actor):
+    """The violation states the actor's earnings, claims included, and its gain one wei above."""
+    obs = replace(observation_of(model, ACTORS), beacon_deposited=model.beacon_deposits)
+    baseline = replace(obs, actor_eth=dict.fromkeys(ACTORS, START), reth_balances={})
+    check_no_free_lunch(obs, model, ACTORS, baseline)
+    richer = replace(obs, actor_eth={**obs.actor_eth, actor: obs.actor_eth[actor] + 1})
+    with pytest.raises(InvariantViolation) as caught:
+        check_no_free_lunch(
+            richer, model, [a.upper().replace("0X", "0x") for a in ACTORS], baseline
+        )
+    details = caught.value.details
+    assert (details["actor"], details["expected"], details["actual"]) == (
+        actor,
+        EARNED[actor],
+        EARNED[actor] + 1,
+    )
+    assert details["model_reth_value"] == model.owed(actor)
+    assert details["reth_value"] == obs.reth_balances.get(actor, 0) * obs.exchange_rate // ETH
