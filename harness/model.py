@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -423,7 +423,7 @@ class Model:
         else:
             self.other_credits[address] = self.other_credits.get(address, 0) + wei
 
-    def world_gain(self) -> int:
+    def world_gain(self, shares: Mapping[str, int] | None = None) -> int:
         """What the world did to :meth:`held_for_users` so far (signed wei, cumulative).
 
         Only actions change the protocol, so any change in what is held for
@@ -433,14 +433,16 @@ class Model:
         ROCKETPOOL.md's split). Comparing this figure at two reports gives
         the users' net loss to the beacon chain in between, the only reason
         the rate may fall and holders may be owed more than is held.
+        ``shares``: :meth:`user_shares` taken since the model last changed,
+        if the caller has it (a stale one would book a wrong gain for good).
         """
         if not self._acting:
-            self._note_world()
+            self._note_world(shares)
         return self._world_gain
 
-    def _note_world(self) -> None:
+    def _note_world(self, shares: Mapping[str, int] | None = None) -> None:
         """Book the change in :meth:`held_for_users` since the last action as the world's."""
-        held = self.held_for_users()
+        held = self.held_for_users(shares)
         self._world_gain += held - self._held_mark
         self._held_mark = held
 
@@ -1838,14 +1840,30 @@ class Model:
             return total - econ.rewards_node_share(total, mp.user_capital, mp.bond, mp.fee)
         return econ.user_share(total, mp.user_capital, mp.bond, mp.fee)
 
-    def held_for_users(self) -> int:
+    def user_shares(self) -> dict[str, int]:
+        """:meth:`pending_user_share` of every minipool, keyed by address, in one pass.
+
+        A snapshot, right only until the model or the beacon chain next
+        changes: for a caller that asks several of :meth:`held_for_users`,
+        :meth:`world_gain` and :meth:`uncovered_losses` at one moment (the
+        checks after a step), so each minipool is split once, not once per sum.
+        """
+        return {
+            address: 0 if mp.status == DISSOLVED else self._user_share(mp, self._total(mp))
+            for address, mp in self.minipools.items()
+        }
+
+    def held_for_users(self, shares: Mapping[str, int] | None = None) -> int:
         """What the protocol really holds for rETH holders (signed).
 
         Deposit pool user balance (may be negative while queued nodes' bond
         ETH funds users' capital) + rETH contract ETH + users' share of every
-        minipool's beacon and contract balance.
+        minipool's beacon and contract balance. ``shares``: :meth:`user_shares`
+        taken since the model last changed, if the caller has it.
         """
         held = self.pool_balance - self.pool_node_balance + self.reth_eth  # user_balance()
+        if shares is not None:
+            return held + sum(shares.values())
         for mp in self.minipools.values():
             if mp.status != DISSOLVED:  # a dissolved minipool owes users nothing
                 held += self._user_share(mp, self._total(mp))
@@ -1920,33 +1938,36 @@ class Model:
             slash = 0
         return {"node": node, "user": balance - node, "slash": slash}
 
-    def user_losses(self) -> dict[str, int]:
+    def user_losses(self, shares: Mapping[str, int] | None = None) -> dict[str, int]:
         """Per minipool, users' capital lost past the bond: ``U - capital back - pending share``.
 
         Capital back is the users' part of the exit already paid to rETH;
-        pending share is :meth:`pending_user_share`. Zero for minipools whose
-        users are whole (healthy, or a loss within the bond) and for
-        dissolved ones.
+        pending share is :meth:`pending_user_share` (from ``shares``, a fresh
+        :meth:`user_shares`, if given). Zero for minipools whose users are
+        whole (healthy, or a loss within the bond) and for dissolved ones.
         """
         out = {}
         for address, mp in self.minipools.items():
             if mp.status != STAKING:
                 continue
-            back = mp.capital_returned + self._user_share(mp, self._total(mp))
+            if shares is not None:
+                back = mp.capital_returned + shares[address]
+            else:
+                back = mp.capital_returned + self._user_share(mp, self._total(mp))
             loss = max(0, mp.user_capital - back)
             if loss:
                 out[address] = loss
         return out
 
-    def uncovered_losses(self) -> int:
+    def uncovered_losses(self, shares: Mapping[str, int] | None = None) -> int:
         """Users' losses past the bond not yet made good in ETH (for the bounded-fall rule).
 
         ``sum(user_losses()) - ETH raised by RPL auctions``, at least 0. RPL
         slashed but not yet sold covers nothing yet: only bids bring ETH back
         to the pool. Cumulative: compare its growth between two reports with
-        the rate's fall times the supply.
+        the rate's fall times the supply. ``shares``: see :meth:`user_losses`.
         """
-        return max(0, sum(self.user_losses().values()) - self.auction_eth_raised)
+        return max(0, sum(self.user_losses(shares).values()) - self.auction_eth_raised)
 
     def earned(self, actor: str) -> int:
         """What ``actor`` is entitled to have gained so far (signed wei), marked to market.

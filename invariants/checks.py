@@ -84,17 +84,17 @@ class ReportMarks:
     world_gain: int = 0
 
     @classmethod
-    def of(cls, model: Model) -> ReportMarks:
-        """The marks of a report accepted now."""
-        return cls(model.uncovered_losses(), model.world_gain())
+    def of(cls, model: Model, shares: Mapping[str, int] | None = None) -> ReportMarks:
+        """The marks of a report accepted now (``shares``: a fresh ``model.user_shares()``)."""
+        return cls(model.uncovered_losses(shares), model.world_gain(shares))
 
-    def lost_since(self, model: Model) -> int:
+    def lost_since(self, model: Model, shares: Mapping[str, int] | None = None) -> int:
         """The users' net loss to the beacon chain since these marks (wei, at least 0)."""
-        return max(0, self.world_gain - model.world_gain())
+        return max(0, self.world_gain - model.world_gain(shares))
 
-    def uncovered_since(self, model: Model) -> int:
+    def uncovered_since(self, model: Model, shares: Mapping[str, int] | None = None) -> int:
         """Growth of the losses past the bonds since these marks (wei, at least 0)."""
-        return max(0, model.uncovered_losses() - self.uncovered)
+        return max(0, model.uncovered_losses(shares) - self.uncovered)
 
 
 def _amount(wei: int) -> str:
@@ -107,7 +107,10 @@ def _short(address: str) -> str:
 
 # ================================================================ the two properties
 def check_solvency(
-    obs: Observation, model: Model, at_last_report: ReportMarks | None = None
+    obs: Observation,
+    model: Model,
+    at_last_report: ReportMarks | None = None,
+    shares: Mapping[str, int] | None = None,
 ) -> EconomicEvent | None:
     """Solvency: rETH holders are never owed more than the protocol holds for them.
 
@@ -127,13 +130,17 @@ def check_solvency(
     only when the pool's node balance (unspent deposit credit) exceeds the
     pool's ETH after users lost their capital, and holders owed nothing at
     a rate of 0 are not short of anything.
+
+    ``shares``: ``model.user_shares()`` taken since the model last changed,
+    if the caller has it (:func:`check_all` does), so that each minipool is
+    split once rather than for each of held, lost and uncovered.
     """
     marks = at_last_report or ReportMarks()
     owed = obs.reth_value(obs.reth_supply)
-    held = max(0, model.held_for_users())
+    held = max(0, model.held_for_users(shares))
     dust = obs.reth_supply // ONE + 1
-    lost = marks.lost_since(model)
-    uncovered = marks.uncovered_since(model)
+    lost = marks.lost_since(model, shares)
+    uncovered = marks.uncovered_since(model, shares)
     gap = owed - held
     details = {
         "owed": owed,
@@ -722,18 +729,20 @@ def check_all(
     check_beacon_deposits(obs)
     if initial_total is not None:
         check_eth_conservation(obs, initial_total, sum(funded.values()))
+    # The checks change nothing, so the minipools' user shares hold for all that follow.
+    shares = model.user_shares()
     if report_accepted(previous_obs, obs):
         events.append(
             check_rate_monotonicity(
                 previous_obs.exchange_rate,
                 obs.exchange_rate,
                 obs.reported_reth_supply,
-                marks.lost_since(model),
-                marks.uncovered_since(model),
+                marks.lost_since(model, shares),
+                marks.uncovered_since(model, shares),
             )
         )
-        marks = ReportMarks.of(model)
-    events.append(check_solvency(obs, model, marks))
+        marks = ReportMarks.of(model, shares)
+    events.append(check_solvency(obs, model, marks, shares))
     if baseline is not None and actors is not None:
         check_no_free_lunch(obs, model, actors, baseline, funded)
     return [event for event in events if event is not None]

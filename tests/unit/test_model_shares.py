@@ -312,3 +312,30 @@ def test_no_free_lunch_fails_one_wei_past_each_actors_earnings(model, actor):
     )
     assert details["model_reth_value"] == model.owed(actor)
     assert details["reth_value"] == obs.reth_balances.get(actor, 0) * obs.exchange_rate // ETH
+
+
+def test_one_share_table_gives_every_sum_the_plain_formulas_give(model):
+    """``user_shares`` is computed once per check pass and read by held, lost and uncovered."""
+    shares = model.user_shares()
+    assert shares == {address: share for address, (_, share) in SHARES.items()}
+    assert shares == {a: model.pending_user_share(a) for a in model.minipools}
+    assert model.held_for_users(shares) == model.held_for_users() == HELD
+    assert model.user_losses(shares) == plain_user_losses(model) == {PAST_THE_BOND: 4 * ETH}
+    assert model.uncovered_losses(shares) == 4 * ETH
+    assert (
+        ReportMarks.of(model, shares)
+        == ReportMarks.of(model)
+        == ReportMarks(4 * ETH, -1_420 * 10**15)
+    )
+    obs = replace(observation_of(model, ACTORS), beacon_deposited=model.beacon_deposits)
+    assert check_solvency(obs, model, None, shares) == check_solvency(obs, model)
+
+
+def test_world_gain_from_a_fresh_share_table():
+    m = several_minipools()
+    assert m.world_gain(m.user_shares()) == -1_420 * 10**15
+    m.beacon.reward(m.beacon.validator(pubkey(REDUCED)), ETH // 2)
+    users = ETH // 2 - m.node_split(REDUCED, ETH // 2)["node"]
+    assert users == 3_225 * 10**14
+    assert m.world_gain(m.user_shares()) == -1_420 * 10**15 + users
+    assert m.world_gain() == -1_420 * 10**15 + users
