@@ -18,8 +18,9 @@ keeps the state between steps that the pure functions need from the caller.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from harness.model import (
@@ -464,25 +465,43 @@ def check_minipool_lifecycle(
                 "Initialised -> Prelaunch -> Staking or Dissolved",
                 {"minipool": address, "previous": old.status, "actual": mp.status},
             )
-        for flag in ("finalised", "user_distributed"):
-            if getattr(old, flag) and not getattr(mp, flag):
-                raise InvariantViolation(
-                    "minipool-lifecycle",
-                    f"minipool {address} was {flag.replace('_', ' ')} and is no longer: "
-                    "that can be done only once",
-                    {"minipool": address, "flag": flag, "previous": True, "actual": False},
-                )
+        undone_finalised = old.finalised and not mp.finalised
+        if undone_finalised or (old.user_distributed and not mp.user_distributed):
+            flag = "finalised" if undone_finalised else "user_distributed"
+            raise InvariantViolation(
+                "minipool-lifecycle",
+                f"minipool {address} was {flag.replace('_', ' ')} and is no longer: "
+                "that can be done only once",
+                {"minipool": address, "flag": flag, "previous": True, "actual": False},
+            )
 
 
-_MINIPOOL_FIELDS = (
-    ("status", "status"),
-    ("node_deposit", "bond"),
-    ("user_deposit", "user_capital"),
-    ("refund", "refund"),
-    ("slash", "slash"),
-    ("finalised", "finalised"),
-    ("user_distributed", "user_distributed"),
-    ("eth", "eth"),
+@dataclass(frozen=True)
+class _Fields:
+    """Pairs of (observed field, model field) that must be equal, with getters of all at once."""
+
+    pairs: tuple[tuple[str, str], ...]
+    observed: Callable[[Any], tuple] = field(init=False)
+    expected: Callable[[Any], tuple] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # One C-level call per record on the common path (every field equal);
+        # at least two names each, so the getters return tuples.
+        object.__setattr__(self, "observed", attrgetter(*(o for o, _ in self.pairs)))
+        object.__setattr__(self, "expected", attrgetter(*(m for _, m in self.pairs)))
+
+
+_MINIPOOL_FIELDS = _Fields(
+    (
+        ("status", "status"),
+        ("node_deposit", "bond"),
+        ("user_deposit", "user_capital"),
+        ("refund", "refund"),
+        ("slash", "slash"),
+        ("finalised", "finalised"),
+        ("user_distributed", "user_distributed"),
+        ("eth", "eth"),
+    )
 )
 
 
@@ -517,13 +536,15 @@ def check_minipool_accounting(obs: Observation, model: Model) -> None:
         )
 
 
-_NODE_FIELDS = (
-    ("eth_matched", "eth_matched"),
-    ("eth_provided", "eth_provided"),
-    ("rpl_stake", "rpl_stake"),
-    ("staking_count", "staking_count"),
-    ("active_count", "active_count"),
-    ("finalised_count", "finalised_count"),
+_NODE_FIELDS = _Fields(
+    (
+        ("eth_matched", "eth_matched"),
+        ("eth_provided", "eth_provided"),
+        ("rpl_stake", "rpl_stake"),
+        ("staking_count", "staking_count"),
+        ("active_count", "active_count"),
+        ("finalised_count", "finalised_count"),
+    )
 )
 
 
@@ -542,17 +563,21 @@ def _check_record(
     kind: str,
     observed: MinipoolObservation | NodeObservation,
     state: Any,
-    fields: Iterable[tuple[str, str]],
+    fields: _Fields,
 ) -> None:
     """``observed`` (a minipool or node as read) equals the rules' ``state``, field by field."""
-    address = observed.address
     if state is None:
+        address = observed.address
         raise InvariantViolation(
             invariant,
             f"{kind} {address} was observed but the rules know no such {kind}",
             {kind: address},
         )
-    for obs_field, model_field in fields:
+    if fields.observed(observed) == fields.expected(state):
+        return
+    # Some field differs: find the first, in order, to name it.
+    address = observed.address
+    for obs_field, model_field in fields.pairs:
         actual, expected = getattr(observed, obs_field), getattr(state, model_field)
         if actual != expected:
             raise InvariantViolation(
