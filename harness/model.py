@@ -1905,11 +1905,8 @@ class Model:
         ``rate``: :meth:`rate`, when the caller already has it (checks ask for
         every actor after every step).
         """
-        return self._owed(norm(holder), self.rate() if rate is None else rate)
-
-    def _owed(self, holder: str, rate: int) -> int:
-        """:meth:`owed` of a normalised ``holder``."""
-        return self.reth_balances.get(holder, 0) * rate // ONE
+        rate = self.rate() if rate is None else rate
+        return self.reth_balances.get(norm(holder), 0) * rate // ONE
 
     def solvency_gap(self) -> int:
         """Owed to rETH holders at the reported rate minus what is held for them (signed).
@@ -1991,7 +1988,7 @@ class Model:
             totals[actor] = (
                 self.eth_out.get(actor, 0)
                 - self.eth_in.get(actor, 0)
-                + self._owed(actor, rate)
+                + self.owed(actor, rate)
                 + (state.deposit_credit if state is not None else 0)
             )
         for mp in self.minipools.values():
