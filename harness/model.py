@@ -22,9 +22,9 @@ action returns an :class:`Expect`; a refused action changes nothing.
 
 from __future__ import annotations
 
-import copy
 import functools
 import inspect
+import pickle
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +103,16 @@ def norm(address: Any) -> str:
     if type(address) is str:  # most calls: skips a failing attribute lookup
         return address.lower()
     return str(getattr(address, "address", address)).lower()
+
+
+def _deep_copy(state: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of the model's state, as ``copy.deepcopy`` makes it, about three times faster.
+
+    The state is plain data (ints, strings, bytes, containers and dataclass
+    records); a pickle round trip copies it all and, like ``deepcopy``,
+    keeps objects shared inside it shared. Something unpicklable raises.
+    """
+    return pickle.loads(pickle.dumps(state, pickle.HIGHEST_PROTOCOL))
 
 
 def mul_div(x: int, y: int, d: int, round_up: bool = False) -> int:
@@ -508,9 +518,7 @@ class Model:
         shared, not copied (the model never changes it).
         """
         if self.refusers and self.withdrawal_address(mp.node) in self.refusers:
-            self._checkpoint = copy.deepcopy(
-                {k: v for k, v in self.__dict__.items() if k != "beacon"}
-            )
+            self._checkpoint = _deep_copy({k: v for k, v in self.__dict__.items() if k != "beacon"})
 
     def _restore(self, saved: dict[str, Any]) -> None:
         """Put back a checkpoint; minipool and node records keep their identity.
