@@ -18,8 +18,9 @@ keeps the state between steps that the pure functions need from the caller.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from harness.model import (
@@ -84,17 +85,17 @@ class ReportMarks:
     world_gain: int = 0
 
     @classmethod
-    def of(cls, model: Model) -> ReportMarks:
-        """The marks of a report accepted now."""
-        return cls(model.uncovered_losses(), model.world_gain())
+    def of(cls, model: Model, shares: Mapping[str, int] | None = None) -> ReportMarks:
+        """The marks of a report accepted now (``shares``: a fresh ``model.user_shares()``)."""
+        return cls(model.uncovered_losses(shares), model.world_gain(shares))
 
-    def lost_since(self, model: Model) -> int:
+    def lost_since(self, model: Model, shares: Mapping[str, int] | None = None) -> int:
         """The users' net loss to the beacon chain since these marks (wei, at least 0)."""
-        return max(0, self.world_gain - model.world_gain())
+        return max(0, self.world_gain - model.world_gain(shares))
 
-    def uncovered_since(self, model: Model) -> int:
+    def uncovered_since(self, model: Model, shares: Mapping[str, int] | None = None) -> int:
         """Growth of the losses past the bonds since these marks (wei, at least 0)."""
-        return max(0, model.uncovered_losses() - self.uncovered)
+        return max(0, model.uncovered_losses(shares) - self.uncovered)
 
 
 def _amount(wei: int) -> str:
@@ -107,7 +108,10 @@ def _short(address: str) -> str:
 
 # ================================================================ the two properties
 def check_solvency(
-    obs: Observation, model: Model, at_last_report: ReportMarks | None = None
+    obs: Observation,
+    model: Model,
+    at_last_report: ReportMarks | None = None,
+    shares: Mapping[str, int] | None = None,
 ) -> EconomicEvent | None:
     """Solvency: rETH holders are never owed more than the protocol holds for them.
 
@@ -127,13 +131,17 @@ def check_solvency(
     only when the pool's node balance (unspent deposit credit) exceeds the
     pool's ETH after users lost their capital, and holders owed nothing at
     a rate of 0 are not short of anything.
+
+    ``shares``: ``model.user_shares()`` taken since the model last changed,
+    if the caller has it (:func:`check_all` does), so that each minipool is
+    split once rather than for each of held, lost and uncovered.
     """
     marks = at_last_report or ReportMarks()
     owed = obs.reth_value(obs.reth_supply)
-    held = max(0, model.held_for_users())
+    held = max(0, model.held_for_users(shares))
     dust = obs.reth_supply // ONE + 1
-    lost = marks.lost_since(model)
-    uncovered = marks.uncovered_since(model)
+    lost = marks.lost_since(model, shares)
+    uncovered = marks.uncovered_since(model, shares)
     gap = owed - held
     details = {
         "owed": owed,
@@ -457,25 +465,43 @@ def check_minipool_lifecycle(
                 "Initialised -> Prelaunch -> Staking or Dissolved",
                 {"minipool": address, "previous": old.status, "actual": mp.status},
             )
-        for flag in ("finalised", "user_distributed"):
-            if getattr(old, flag) and not getattr(mp, flag):
-                raise InvariantViolation(
-                    "minipool-lifecycle",
-                    f"minipool {address} was {flag.replace('_', ' ')} and is no longer: "
-                    "that can be done only once",
-                    {"minipool": address, "flag": flag, "previous": True, "actual": False},
-                )
+        undone_finalised = old.finalised and not mp.finalised
+        if undone_finalised or (old.user_distributed and not mp.user_distributed):
+            flag = "finalised" if undone_finalised else "user_distributed"
+            raise InvariantViolation(
+                "minipool-lifecycle",
+                f"minipool {address} was {flag.replace('_', ' ')} and is no longer: "
+                "that can be done only once",
+                {"minipool": address, "flag": flag, "previous": True, "actual": False},
+            )
 
 
-_MINIPOOL_FIELDS = (
-    ("status", "status"),
-    ("node_deposit", "bond"),
-    ("user_deposit", "user_capital"),
-    ("refund", "refund"),
-    ("slash", "slash"),
-    ("finalised", "finalised"),
-    ("user_distributed", "user_distributed"),
-    ("eth", "eth"),
+@dataclass(frozen=True)
+class _Fields:
+    """Pairs of (observed field, model field) that must be equal, with getters of all at once."""
+
+    pairs: tuple[tuple[str, str], ...]
+    observed: Callable[[Any], tuple] = field(init=False)
+    expected: Callable[[Any], tuple] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # One C-level call per record on the common path (every field equal);
+        # at least two names each, so the getters return tuples.
+        object.__setattr__(self, "observed", attrgetter(*(o for o, _ in self.pairs)))
+        object.__setattr__(self, "expected", attrgetter(*(m for _, m in self.pairs)))
+
+
+_MINIPOOL_FIELDS = _Fields(
+    (
+        ("status", "status"),
+        ("node_deposit", "bond"),
+        ("user_deposit", "user_capital"),
+        ("refund", "refund"),
+        ("slash", "slash"),
+        ("finalised", "finalised"),
+        ("user_distributed", "user_distributed"),
+        ("eth", "eth"),
+    )
 )
 
 
@@ -510,13 +536,15 @@ def check_minipool_accounting(obs: Observation, model: Model) -> None:
         )
 
 
-_NODE_FIELDS = (
-    ("eth_matched", "eth_matched"),
-    ("eth_provided", "eth_provided"),
-    ("rpl_stake", "rpl_stake"),
-    ("staking_count", "staking_count"),
-    ("active_count", "active_count"),
-    ("finalised_count", "finalised_count"),
+_NODE_FIELDS = _Fields(
+    (
+        ("eth_matched", "eth_matched"),
+        ("eth_provided", "eth_provided"),
+        ("rpl_stake", "rpl_stake"),
+        ("staking_count", "staking_count"),
+        ("active_count", "active_count"),
+        ("finalised_count", "finalised_count"),
+    )
 )
 
 
@@ -535,17 +563,21 @@ def _check_record(
     kind: str,
     observed: MinipoolObservation | NodeObservation,
     state: Any,
-    fields: Iterable[tuple[str, str]],
+    fields: _Fields,
 ) -> None:
     """``observed`` (a minipool or node as read) equals the rules' ``state``, field by field."""
-    address = observed.address
     if state is None:
+        address = observed.address
         raise InvariantViolation(
             invariant,
             f"{kind} {address} was observed but the rules know no such {kind}",
             {kind: address},
         )
-    for obs_field, model_field in fields:
+    if fields.observed(observed) == fields.expected(state):
+        return
+    # Some field differs: find the first, in order, to name it.
+    address = observed.address
+    for obs_field, model_field in fields.pairs:
         actual, expected = getattr(observed, obs_field), getattr(state, model_field)
         if actual != expected:
             raise InvariantViolation(
@@ -650,16 +682,18 @@ def check_no_free_lunch(
     """
     funded = {norm(a): v for a, v in (funded or {}).items()}
     actors = [norm(actor) for actor in actors]
-    earned_by_actor = model.earned_by_actor(actors)
     rate = model.rate()
     for actor in actors:
-        earned = earned_by_actor[actor]
         model_eth = model.eth_out.get(actor, 0) - model.eth_in.get(actor, 0)
-        claims = earned - model_eth - model.owed(actor, rate)
+        owed = model.owed(actor, rate)
         eth_gain = obs.actor_eth[actor] - baseline.actor_eth[actor] - funded.get(actor, 0)
         reth_value = obs.reth_balances.get(actor, 0) * obs.exchange_rate // ONE
-        gain = eth_gain + reth_value + claims
-        if gain > earned:
+        # earned = model_eth + owed + claims and gain = eth_gain + reth_value + claims, so
+        # gain > earned exactly when this holds: the claims (a walk over every minipool)
+        # are needed only to word a violation.
+        if eth_gain + reth_value > model_eth + owed:
+            earned = model.earned_by_actor(actors)[actor]
+            gain = eth_gain + reth_value + earned - model_eth - owed
             raise InvariantViolation(
                 "no-free-lunch",
                 f"actor {actor} is up {_amount(gain)} (ETH {_amount(eth_gain)}, rETH worth "
@@ -720,18 +754,20 @@ def check_all(
     check_beacon_deposits(obs)
     if initial_total is not None:
         check_eth_conservation(obs, initial_total, sum(funded.values()))
+    # The checks change nothing, so the minipools' user shares hold for all that follow.
+    shares = model.user_shares()
     if report_accepted(previous_obs, obs):
         events.append(
             check_rate_monotonicity(
                 previous_obs.exchange_rate,
                 obs.exchange_rate,
                 obs.reported_reth_supply,
-                marks.lost_since(model),
-                marks.uncovered_since(model),
+                marks.lost_since(model, shares),
+                marks.uncovered_since(model, shares),
             )
         )
-        marks = ReportMarks.of(model)
-    events.append(check_solvency(obs, model, marks))
+        marks = ReportMarks.of(model, shares)
+    events.append(check_solvency(obs, model, marks, shares))
     if baseline is not None and actors is not None:
         check_no_free_lunch(obs, model, actors, baseline, funded)
     return [event for event in events if event is not None]

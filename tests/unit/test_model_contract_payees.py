@@ -142,7 +142,7 @@ def test_the_common_path_copies_nothing(world, monkeypatch):
     def no_copy(*args, **kwargs):
         raise AssertionError("the model copied itself for a payment nobody can refuse")
 
-    monkeypatch.setattr(model_module.copy, "deepcopy", no_copy)
+    monkeypatch.setattr(model_module, "_deep_copy", no_copy)
     assert ok(model.refund(address, NODE, now=NOW))["refunded"] == share
     assert model._checkpoint is None
 
