@@ -7,7 +7,9 @@ methods: ``get_balance``, ``set_balance``, ``get_code``, ``block_number``
 and ``timestamp``, ``time_travel(seconds=... | blocks=...)``, ``anchor()``,
 ``prank(sender)``, ``generate_address(alias)``, ``lookup_alias``,
 ``raw_call(to, sender=, value=)``, ``read_views([(function, args), ...])``
-(many view calls' values at once: one EVM call on revm) and ``load(path)``
+(many view calls' values at once: one EVM call on revm), ``logs_from(handle,
+emitter)`` (the events of ``handle``'s last call that ``emitter`` emitted;
+revm decodes no other) and ``load(path)``
 (a deployer with ``deploy``, ``deploy_as_blueprint`` and ``at``). A revert raises one of
 :data:`Reverted`; :func:`harness.errors.revert_reason` reads either kind.
 
@@ -83,6 +85,10 @@ class BoaChain:
 
     def read_views(self, calls: list[tuple[Any, tuple]], key: Any = None) -> list[Any]:
         return [function(*args) for function, args in calls]
+
+    def logs_from(self, handle: Any, emitter: Any) -> list[Any]:
+        address = str(getattr(emitter, "address", emitter)).lower()
+        return [log for log in handle.get_logs() if str(log.address).lower() == address]
 
     def load(self, path: str | Path) -> Any:
         # load_partial compiles once and caches the output on disk (keyed on

@@ -340,7 +340,7 @@ class Protocol:
     def _ingest(self, called: Any) -> None:
         """Give the beacon chain the deposits made by the last call on ``called``."""
         if self.beacon is not None:
-            self.beacon.ingest_logs(called.get_logs())
+            self.beacon.ingest_logs(self.chain.logs_from(called, self.deposit_contract))
 
     def minipools(self) -> list[Any]:
         """Handles on every live (not destroyed) minipool, in the manager's order."""

@@ -369,12 +369,23 @@ class RevmChain:
         contracts = list({id(f.contract): f.contract for f, _ in calls}.values())
         return b"".join(records), special, contracts
 
-    def logs(self, result: Any) -> list[Any]:
-        """A transaction's logs, every contract's, decoded where the emitter is known."""
+    def logs_from(self, handle: Any, emitter: Any) -> list[Any]:
+        """The events of ``handle``'s last call that ``emitter`` emitted; no other is decoded."""
+        return self.logs(handle._result, emitter)
+
+    def logs(self, result: Any, emitter: Any = None) -> list[Any]:
+        """A transaction's logs, every contract's, decoded where the emitter is known.
+
+        With ``emitter`` (an address or handle), only the logs it emitted:
+        the others are not decoded at all.
+        """
         if result is None:
             return []
+        only = None if emitter is None else str(getattr(emitter, "address", emitter)).lower()
         out = []
         for log in result.logs:
+            if only is not None and log.address.lower() != only:
+                continue
             topics, data = log.data
             handle = self.contracts.get(log.address.lower())
             decoded = handle.decode_log(topics, data) if handle is not None else None

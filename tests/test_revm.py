@@ -229,6 +229,23 @@ def test_the_lens_reads_in_one_call_what_single_calls_read():
             assert values[2:] == [0, False, node, 24 * ETH]
 
 
+@pytest.mark.parametrize("name", ["boa", "revm"])
+def test_logs_from_keeps_only_the_emitters_events(name):
+    with backend.using(name):
+        p = shared_protocol()
+        with p.anchor():  # the beacon chain's ingested deposit is undone too
+            p, _, _, minipool = _lens_world()
+            everything = p.node_deposit.get_logs()
+            mine = p.chain.logs_from(p.node_deposit, p.deposit_contract)
+            pubkey = bytes(minipool.getValidatorPubkey())
+    # The node's deposit: events from several contracts, one of them the beacon
+    # deposit contract's 1 ETH pre-deposit of the minipool's validator key.
+    assert len({str(log.address) for log in everything}) > 1
+    assert [type(log).__name__ for log in mine] == ["DepositEvent"]
+    assert bytes(mine[0].pubkey) == pubkey
+    assert str(mine[0].address).lower() == str(p.deposit_contract.address).lower()
+
+
 def test_the_lens_falls_back_to_single_calls_for_long_results_and_reverts():
     with backend.using("revm"):
         p = shared_protocol()
