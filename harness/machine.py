@@ -197,6 +197,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
         self.steps: list[dict[str, Any]] = []
         # Whether the current rule recorded a step the invariants have not run after yet.
         self._rule_open = False
+        # _minipools' answers since the last step (preconditions ask again and again).
+        self._candidates: dict[tuple, list[int]] = {}
         type(self).last_steps = self.steps
         # Campaign hook: which step's call or invariant raised, and what it raised.
         self.failed_step: int | None = None
@@ -233,6 +235,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
         except Exception as exc:
             self._failed(exc)
             raise
+        finally:
+            self._candidates.clear()  # the step may have changed any minipool
         expects = result if isinstance(result, tuple) else (result,)
         reverted = any(getattr(e, "ok", True) is False for e in expects)
         stats[(rule, "reverts" if reverted else "successes")] += 1
@@ -243,7 +247,18 @@ class RocketPoolMachine(RuleBasedStateMachine):
         self.failed_step, self.failure = len(self.steps) - 1, exc
 
     def _minipools(self, *statuses: int, **flags: Any) -> list[int]:
-        """Indices of created minipools whose model state has one of ``statuses``."""
+        """Indices of created minipools whose model state has one of ``statuses``.
+
+        Kept until the next step (only steps change the model): Hypothesis
+        evaluates the preconditions that ask this before every rule.
+        """
+        key = (statuses, *flags.items())
+        kept = self._candidates.get(key)
+        if kept is None:
+            kept = self._candidates[key] = self._find_minipools(statuses, flags)
+        return list(kept)
+
+    def _find_minipools(self, statuses: tuple[int, ...], flags: dict[str, Any]) -> list[int]:
         out = []
         for index, address in enumerate(self.ctx.minipools):
             mp = self.model.minipools.get(norm(address))

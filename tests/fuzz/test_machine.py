@@ -58,3 +58,19 @@ def test_a_machine_that_fails_to_start_leaves_no_anchor_open(monkeypatch):
     with boa.env.anchor():
         boa.env.set_balance(depositor, 2)
     assert boa.env.get_balance(depositor) == before
+
+
+def test_the_minipool_candidates_are_asked_again_after_each_step():
+    from harness.model import INITIALISED
+
+    m = RocketPoolMachine()
+    try:
+        m.set_the_scene()
+        queued = m._minipools(INITIALISED)  # kept for the preconditions ...
+        m.do("create_minipool", node="node_operator_0", bond=8, credit=False, value=None)
+        created = len(m.ctx.minipools) - 1
+        # ... until a step: the new minipool waits in the queue.
+        assert m._minipools(INITIALISED) == [*queued, created]
+        assert m._minipools(INITIALISED) == m._find_minipools((INITIALISED,), {})
+    finally:
+        m.teardown()
