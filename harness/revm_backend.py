@@ -14,7 +14,11 @@ The bytecode and ABI are the Vyper compiler's, taken from titanoboa's
 cache); arguments, results and events are encoded by hand for the types
 the protocol's calls use (words, ``bytes32``, ``bytes``, ``string``), with
 eth-abi for the rest. The invariants' view reads go through the *lens*
-(:meth:`RevmChain.read_views`), many in one EVM call.
+(:meth:`RevmChain.read_views`), many in one EVM call. A *plain getter*, a
+view whose whole body returns one storage word (``return self.v`` or
+``return self.v[key]``, found in the contract's AST), is not run at all:
+its word is read from revm's storage, which is what its code returns
+(see ``_storage_getters``); most of what the invariants read is such.
 
 A call that reverts raises :class:`RevmReverted`, whose ``reason`` is the
 text titanoboa's ``pretty_vm_reason`` gives for the same revert (the
@@ -180,7 +184,7 @@ class RevmChain:
         self._bank = "0x" + keccak(b"rpfuzz revm bank")[:20].hex()
         self.evm.set_balance(self._bank, 2**255)
         self.evm.insert_account_info(LENS_ADDRESS, pyrevm.AccountInfo(code=LENS_CODE))
-        self._lens_plans: dict[Any, tuple[bytes, list, list] | None] = {}
+        self._lens_plans: dict[Any, tuple | None] = {}
         self._anchors = 0
         self._random = random.Random(ADDRESS_SEED)
         self._aliases: dict[str, str] = {}
@@ -318,14 +322,16 @@ class RevmChain:
     def read_views(self, calls: list[tuple[Any, tuple]], key: Any = None) -> list[Any]:
         """The value of each ``(function, args)`` view call, in order, read through the lens.
 
-        One EVM call makes them all (see ``LENS_ADDRESS``). When one of them
-        cannot go through the lens (it returns more than a word, or its
-        calldata is too long) or the lens refuses (a call reverted), they
-        are made one by one: the same values, or the single call's error.
-        The lens's calldata is kept per list of calls, under ``key`` when
-        given (a caller that names its lists saves hashing them; one key,
-        one list). As after single calls, each contract read has no events
-        to show afterwards (``get_logs``: its last call's).
+        One EVM call makes them all (see ``LENS_ADDRESS``), but for plain
+        getters, whose storage word is read straight from revm (see
+        ``_storage_getters``). When one of them cannot go through the lens
+        (it returns more than a word, or its calldata is too long) or the
+        lens refuses (a call reverted), they are made one by one: the same
+        values, or the single call's error. The plan of a reading is kept
+        per list of calls, under ``key`` when given (a caller that names its
+        lists saves hashing them; one key, one list). As after single calls,
+        each contract read has no events to show afterwards (``get_logs``:
+        its last call's).
         """
         key = tuple(calls) if key is None else key
         try:
@@ -338,36 +344,54 @@ class RevmChain:
             plan = None
         if plan is None:
             return [function(*args) for function, args in calls]
-        payload, special, contracts = plan
-        try:
-            out = self.evm.message_call(self.eoa, LENS_ADDRESS, payload, None, TX_GAS, None, True)
-        except RuntimeError:
-            return [function(*args) for function, args in calls]
+        payload, through_lens, special, words, contracts = plan
+        values: list[Any] = [None] * len(calls)
+        if payload:
+            try:
+                out = self.evm.message_call(
+                    self.eoa, LENS_ADDRESS, payload, None, TX_GAS, None, True
+                )
+            except RuntimeError:
+                return [function(*args) for function, args in calls]
+            for j, i in enumerate(through_lens):
+                values[i] = int.from_bytes(out[32 * j : 32 * j + 32], "big")
+            for j, decode in special:  # the lens results that are not uints
+                values[through_lens[j]] = decode(out[32 * j : 32 * j + 32])
+        storage = self.evm.storage
+        for i, address, slot, decode in words:
+            word = storage(address, slot)
+            values[i] = word if decode is None else decode(word.to_bytes(32, "big"))
         for contract in contracts:
             contract._result = None
-        values = [int.from_bytes(out[i : i + 32], "big") for i in range(0, len(out), 32)]
-        for i, decode in special:  # the results that are not uints
-            values[i] = decode(out[32 * i : 32 * i + 32])
         return values
 
     @staticmethod
-    def _lens_plan(calls: list[tuple[Any, tuple]]) -> tuple[bytes, list, list] | None:
-        """The lens's calldata for ``calls``, where and how to decode non-uints, whom it calls.
+    def _lens_plan(calls: list[tuple[Any, tuple]]) -> tuple | None:
+        """How to read ``calls``: the lens's calldata and whom it calls, and the storage words.
 
-        None when one of them cannot go through the lens. Plans are kept per
-        list of calls (``_lens_plans``): the invariants make the same reading
-        step after step.
+        ``(payload, places of the lens's results, (result, decoder) for its
+        non-uints, (place, address, slot, decoder or None for a uint) of
+        each plain getter's word, contracts read)``; None when one of them
+        can go neither through the lens nor to storage.
         """
-        records, special = [], []
+        records, through_lens, special, words = [], [], [], []
         for i, (function, args) in enumerate(calls):
+            slot = function.storage_slot(args)
+            if slot is not None:
+                decode = function.by_arity[len(args)][2]
+                words.append(
+                    (i, function.contract.address, slot, None if decode is _read_uint else decode)
+                )
+                continue
             entry = function.lens_entry(args)
             if entry is None:
                 return None
-            records.append(entry[0])
             if entry[1] is not _read_uint:
-                special.append((i, entry[1]))
+                special.append((len(records), entry[1]))
+            records.append(entry[0])
+            through_lens.append(i)
         contracts = list({id(f.contract): f.contract for f, _ in calls}.values())
-        return b"".join(records), special, contracts
+        return b"".join(records), through_lens, special, words, contracts
 
     def logs_from(self, handle: Any, emitter: Any) -> list[Any]:
         """The events of ``handle``'s last call that ``emitter`` emitted; no other is decoded."""
@@ -566,6 +590,69 @@ def _pythonic(value: Any) -> Any:
     return value
 
 
+# Key types a plain getter may take: each is one ABI word, which is also its HashMap key.
+_KEY_TYPES = ("address", "uint256", "bytes32")
+_HASHMAP = re.compile(r"HashMap\[(\w+), (\w+)\]")
+
+
+def _storage_getters(compiler_data: Any) -> dict[str, tuple[int, bool]]:
+    """The contract's own views that only return a storage variable: name -> (slot, keyed).
+
+    A function qualifies when it is ``@external @view`` without default
+    arguments and its whole body is ``return self.v`` (``v`` a one-word
+    value) or ``return self.v[k]`` (``v`` a ``HashMap`` of one-word values
+    keyed by its only argument ``k``, an address, uint256 or bytes32). Its
+    result is then, by the compiler's construction, the word in ``v``'s slot
+    (for a key, ``keccak256(slot ++ key)``), which revm reads without running
+    any code. Only the contract's own module is looked at: functions and
+    variables of modules it uses keep going through the EVM, and so does
+    any view whose body is anything else (a planted bug in a getter too).
+    """
+    from vyper import ast as vy_ast
+
+    layout = compiler_data.storage_layout.get("storage_layout", {})
+    out: dict[str, tuple[int, bool]] = {}
+    for fn in compiler_data.vyper_module.get_children(vy_ast.FunctionDef):
+        decorators = {getattr(d, "id", None) for d in fn.decorator_list}
+        if decorators != {"external", "view"} or fn.args.defaults or len(fn.body) != 1:
+            continue
+        returned = getattr(fn.body[0], "value", None)
+        if not isinstance(fn.body[0], vy_ast.Return) or returned is None:
+            continue
+        params = fn.args.args
+        key = None
+        if isinstance(returned, vy_ast.Subscript) and len(params) == 1:
+            key, returned = returned.slice, returned.value
+            if not (isinstance(key, vy_ast.Name) and key.id == params[0].arg):
+                continue
+        elif params:
+            continue
+        if not (
+            isinstance(returned, vy_ast.Attribute)
+            and isinstance(returned.value, vy_ast.Name)
+            and returned.value.id == "self"
+        ):
+            continue
+        variable = layout.get(returned.attr)
+        if not isinstance(variable, dict) or "slot" not in variable or variable["n_slots"] != 1:
+            continue
+        kind = variable["type"]
+        if key is None:
+            if _WORD.fullmatch(kind):
+                out[fn.name] = (variable["slot"], False)
+            continue
+        mapping = _HASHMAP.fullmatch(kind)
+        annotation = getattr(params[0].annotation, "id", None)
+        if (
+            mapping is not None
+            and mapping.group(1) in _KEY_TYPES
+            and mapping.group(1) == annotation
+            and _WORD.fullmatch(mapping.group(2))
+        ):
+            out[fn.name] = (variable["slot"], True)
+    return out
+
+
 def _compile_function(name: str, entries: list[dict]) -> tuple[dict, dict]:
     """An external function's calling data, per arity (Vyper's default arguments).
 
@@ -598,6 +685,34 @@ class _Function:
         # Shared by every handle on the same code (see _compile_function).
         self.by_arity, self.word_result = compiled
         self._lens_entries: dict[tuple, tuple[bytes, Any] | None] = {}
+        # A plain getter's (slot, keyed) (see _storage_getters), and its slot per arguments.
+        self.getter = contract._deployer._storage_getters.get(name)
+        self._slots: dict[tuple, int | None] = {}
+
+    def storage_slot(self, args: tuple) -> int | None:
+        """The slot whose word this call returns, when it is a plain getter's; else None.
+
+        None too while the handle's address does not hold this contract's
+        code (a minipool not created yet): only the code makes it a getter.
+        """
+        try:
+            return self._slots[args]
+        except KeyError:
+            pass
+        except TypeError:  # an argument that cannot be a key: not a getter's
+            return None
+        slot = None
+        if self.getter is not None and len(args) in self.by_arity:
+            base, keyed = self.getter
+            if keyed and len(args) == 1:
+                key = self.by_arity[1][1](args)
+                slot = int.from_bytes(keccak(base.to_bytes(32, "big") + key), "big")
+            elif not keyed and not args:
+                slot = base
+        if slot is not None and not self.contract._holds_its_code():
+            return None
+        self._slots[args] = slot
+        return slot
 
     def lens_entry(self, args: tuple) -> tuple[bytes, Any] | None:
         """This view's record for the lens with ``args``, and its result's decoder.
@@ -636,6 +751,9 @@ class _Function:
         if static and not value:
             # A static call straight to pyrevm: views are most of the calls a step makes.
             contract._result = None
+            slot = self.storage_slot(args) if self.getter is not None else None
+            if slot is not None:  # a plain getter: its storage word, no code run
+                return decode(chain.evm.storage(contract.address, slot).to_bytes(32, "big"))
             try:
                 out = chain.evm.message_call(
                     caller, contract.address, data, None, TX_GAS, None, True
@@ -682,6 +800,8 @@ class RevmDeployer:
         self._compiled_functions = {
             name: _compile_function(name, entries) for name, entries in functions.items()
         }
+        self.runtime = compiler_data.bytecode_runtime
+        self._storage_getters = _storage_getters(compiler_data)
 
     def deploy(self, *args: Any, sender: Any = None, value: int = 0) -> RevmContract:
         """Deploy with constructor ``args``; the handle."""
@@ -715,6 +835,7 @@ class RevmContract:
         self._name = deployer.name
         self.address = address
         self._result: Any = None
+        self._code_seen = False  # see _holds_its_code
         for name, compiled in deployer._compiled_functions.items():
             setattr(self, name, _Function(self, name, compiled))
         if register:
@@ -722,6 +843,13 @@ class RevmContract:
 
     def __repr__(self) -> str:
         return f"<{self._name} at {self.address} (revm)>"
+
+    def _holds_its_code(self) -> bool:
+        """Whether the address runs this handle's compiled code (immutables may follow it)."""
+        if not self._code_seen:
+            runtime = self._deployer.runtime
+            self._code_seen = self._chain.get_code(self.address)[: len(runtime)] == runtime
+        return self._code_seen
 
     def get_logs(self) -> list[Any]:
         """The events of this handle's last call (every contract's), as titanoboa gives them."""

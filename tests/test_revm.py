@@ -246,6 +246,72 @@ def test_logs_from_keeps_only_the_emitters_events(name):
     assert str(mine[0].address).lower() == str(p.deposit_contract.address).lower()
 
 
+def _run_in_the_evm(function, *args):
+    """The view's value from running its code (what a plain getter's storage read replaces)."""
+    selector, encode, decode, _ = function.by_arity[len(args)]
+    data = selector + encode(args) if args else selector
+    chain = function.contract._chain
+    return decode(
+        chain.evm.message_call(chain.eoa, function.contract.address, data, None, 10**8, None, True)
+    )
+
+
+def test_plain_getters_are_read_from_storage_with_the_values_their_code_returns():
+    with backend.using("revm"):
+        p = shared_protocol()
+        with p.anchor():
+            p, depositor, node, minipool = _lens_world()
+            manager = p.minipool_manager
+            calls = [
+                (minipool.getStatus, ()),  # uint8
+                (minipool.getNodeDepositBalance, ()),
+                (minipool.getFinalised, ()),  # bool
+                (minipool.getNodeAddress, ()),  # address
+                (manager.getNodeETHMatched, (node,)),  # HashMap[address, uint256]
+                (manager.getMinipoolExists, (minipool.address,)),  # HashMap[address, bool]
+                (manager.getMinipoolCount, ()),
+                (p.network_balances.getTotalETHBalance, ()),
+            ]
+            assert all(function.storage_slot(args) is not None for function, args in calls)
+            evm = p.chain.evm
+            p.chain.evm = counting = _CountingEVM(evm)
+            try:
+                read = p.chain.read_views(calls)
+                single = [function(*args) for function, args in calls]
+            finally:
+                p.chain.evm = evm
+            assert counting.calls == 0  # no code ran
+            ran = [_run_in_the_evm(function, *args) for function, args in calls]
+            assert read == single == ran == [0, 8 * ETH, False, node, 24 * ETH, True, 1, 0]
+            # Views that compute, or live in a module the contract uses, run their code.
+            assert p.deposit_pool.getExcessBalance.storage_slot(()) is None
+            assert p.reth.totalSupply.storage_slot(()) is None
+            # So does a getter at an address that does not hold the contract yet.
+            unborn = p.minipool_at(p.expected_minipool_address(node, 77))
+            assert unborn.getStatus.storage_slot(()) is None
+
+
+def test_only_a_bare_return_of_a_storage_word_is_a_plain_getter(tmp_path):
+    from harness.revm_backend import _storage_getters
+
+    source = tmp_path / "Getters.vy"
+    source.write_text(
+        "# pragma version ~=0.4.3\n"
+        "x: uint256\n"
+        "m: HashMap[address, uint256]\n"
+        "name: String[10]\n"
+        "@external\n@view\ndef getX() -> uint256:\n    return self.x\n"
+        "@external\n@view\ndef getM(a: address) -> uint256:\n    return self.m[a]\n"
+        "@external\n@view\ndef getXPlusOne() -> uint256:\n    return self.x + 1\n"
+        "@external\n@view\ndef getMOf(a: address) -> uint256:\n"
+        "    b: address = a\n    return self.m[b]\n"
+        "@external\n@view\ndef getName() -> String[10]:\n    return self.name\n"
+        "@external\ndef setX(v: uint256) -> uint256:\n    self.x = v\n    return self.x\n"
+    )
+    getters = _storage_getters(boa.load_partial(str(source)).compiler_data)
+    assert getters == {"getX": (0, False), "getM": (1, True)}
+
+
 def test_the_lens_falls_back_to_single_calls_for_long_results_and_reverts():
     with backend.using("revm"):
         p = shared_protocol()
