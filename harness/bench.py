@@ -25,6 +25,7 @@ alone allows; ``--workers N`` runs the machine in N processes at once.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import json
 import math
 import multiprocessing
@@ -32,7 +33,7 @@ import os
 import resource
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -71,6 +72,8 @@ class BenchResult:
     machine_failed: bool
     load_average: float
     backend: str = backend.DEFAULT
+    # Every timed run's machine steps/s (the figure above is their median).
+    machine_runs: list[float] = field(default_factory=list)
 
 
 def replay_bare(p: Any, examples: list[list[dict[str, Any]]]) -> tuple[int, float, int]:
@@ -124,6 +127,7 @@ def run_bench(
     backends: tuple[str, ...] | list[str] = (backend.DEFAULT,),
     ceiling: bool = False,
     workers: int = 1,
+    repeat: int = 1,
 ) -> BenchResult:
     """Measure machine and bare-replay throughput on the same steps; print and return them.
 
@@ -136,7 +140,10 @@ def run_bench(
     the last backend also runs in that many spawned processes at once
     (seeds ``seed``, ``seed + 1``, ...), and their steps/s add up. Each
     worker deploys and warms up, then waits for the others: the timed runs
-    start together.
+    start together. With ``repeat`` > 1, each machine (of every backend, and
+    the no-op one) is timed that many times in its process and the median
+    run counts: a steadier figure on a shared machine, where one run of a
+    second or two can lose several percent to a neighbour.
     """
     console = console or Console()
     if contracts_dir is not None and not Path(contracts_dir).is_dir():
@@ -153,11 +160,14 @@ def run_bench(
         backend.check_backend(name)
     if workers < 1:
         raise ConfigError(f"--workers {workers}: must be at least 1")
+    if repeat < 1:
+        raise ConfigError(f"--repeat {repeat}: must be at least 1")
     load = _load()
     console.print(
         f"rpfuzz bench: seed {seed}, {examples} examples x {steps} steps, one core each; "
         f"backend {', '.join(backends)}; "
-        f"load average {load:.2f} on {os.cpu_count()} cores at the start"
+        + (f"median of {repeat} timed runs each; " if repeat > 1 else "")
+        + f"load average {load:.2f} on {os.cpu_count()} cores at the start"
     )
     # Several measurements: each in a fresh process of its own, so none runs in
     # a heap another one left behind (after a titanoboa run, revm's machine
@@ -165,7 +175,7 @@ def run_bench(
     isolate = len(backends) > 1 or ceiling
     results = []
     for name in backends:
-        job = _bench_job(seed, examples, steps, config, contracts_dir, name)
+        job = _bench_job(seed, examples, steps, config, contracts_dir, name, repeat)
         result = _fresh(_bench_backend, job, load) if isolate else _bench_backend(job, load)
         results.append(result)
         _print(console, result)
@@ -181,20 +191,24 @@ def run_bench(
             "(same seed and size, measured one after the other)"
         )
     if ceiling:
-        job = _bench_job(seed, examples, steps, config, contracts_dir, results[-1].backend)
+        job = _bench_job(seed, examples, steps, config, contracts_dir, results[-1].backend, repeat)
         summary = _fresh(_run_noop, job)
-        rate = summary["steps"] / summary["seconds"] if summary["seconds"] else 0.0
+        rate = _rate(summary)
         share = _ratio(results[-1].machine_steps_per_second, rate)
         document["ceiling"] = {
             "steps": summary["steps"],
             "seconds": round(summary["seconds"], 3),
             "steps_per_second": round(rate, 2),
+            "runs": summary["runs"],
         }
         comparisons[f"{results[-1].backend}_over_ceiling"] = share
+        runs = (
+            f" (median of {', '.join(f'{r:,.1f}' for r in summary['runs'])})" if repeat > 1 else ""
+        )
         console.print(
             f"no-op machine (same rules and draws, bodies do nothing): {summary['steps']} steps "
-            f"in {summary['seconds']:.2f} s = {rate:,.1f} steps/s; the {results[-1].backend} "
-            f"machine reaches {share:.1%} of it"
+            f"in {summary['seconds']:.2f} s = {rate:,.1f} steps/s{runs}; the "
+            f"{results[-1].backend} machine reaches {share:.1%} of it"
         )
     if workers > 1:
         last = results[-1]
@@ -240,7 +254,27 @@ def _fresh(fn: Any, *args: Any) -> Any:
 
 
 def _run_noop(job: _Job) -> dict[str, Any]:
-    return run_worker(job, machine_cls=NoOpMachine)
+    return _timed(job, NoOpMachine)
+
+
+def _timed(job: _Job, machine_cls: type[RocketPoolMachine] = RocketPoolMachine) -> dict[str, Any]:
+    """``run_worker(job)``, timed ``job.repeat`` times in this process: the median run's summary.
+
+    The first run warms up as the job says; the others find everything
+    deployed and warm already. ``runs`` lists every run's steps/s.
+    """
+    summaries = [run_worker(job, machine_cls=machine_cls)]
+    again = dataclasses.replace(job, warm_up=False)
+    summaries += [run_worker(again, machine_cls=machine_cls) for _ in range(job.repeat - 1)]
+    ranked = sorted(summaries, key=_rate)
+    median = dict(ranked[len(ranked) // 2])
+    median["deploy_seconds"] = summaries[0]["deploy_seconds"]
+    median["runs"] = [round(_rate(s), 2) for s in summaries]
+    return median
+
+
+def _rate(summary: dict[str, Any]) -> float:
+    return summary["steps"] / summary["seconds"] if summary["seconds"] else 0.0
 
 
 def _ratio(a: float, b: float) -> float:
@@ -248,9 +282,15 @@ def _ratio(a: float, b: float) -> float:
 
 
 def _bench_job(
-    seed: int, examples: int, steps: int, config: Any, contracts_dir: Any, name: str
-) -> _Job:
-    return _Job(
+    seed: int,
+    examples: int,
+    steps: int,
+    config: Any,
+    contracts_dir: Any,
+    name: str,
+    repeat: int = 1,
+) -> _BenchJob:
+    return _BenchJob(
         worker=0,
         seed=seed,
         examples=examples,
@@ -265,14 +305,25 @@ def _bench_job(
         # The first example in a process pays for the deploy, for loading the
         # minipool's compiled code and for Hypothesis's first-run set-up (a
         # full garbage collection when it registers its random generators):
-        # most of a second, half a small run on revm. Kept out of the figures.
+        # most of a second, half a small run on revm. The next few still fill
+        # caches a campaign keeps (reading plans, handles): a first timed run
+        # measured 3 to 10% slower than the ones after it. All of that is kept
+        # out of the figures (see campaign.WARM_UP_EXAMPLES).
         warm_up=True,
+        repeat=repeat,
     )
 
 
+@dataclass
+class _BenchJob(_Job):
+    """A worker's job, timed ``repeat`` times (see :func:`_timed`)."""
+
+    repeat: int = 1
+
+
 def _bench_backend(job: _Job, load: float) -> BenchResult:
-    """The machine, then the bare replay of its steps, on ``job.backend``."""
-    summary = run_worker(job)
+    """The machine (the median of ``job.repeat`` runs), then the bare replay of its steps."""
+    summary = _timed(job)
     recorded = [list(example) for example in summary["all_steps"]]
     with backend.using(job.backend):
         p = shared_protocol(job.config, job.contracts_dir)
@@ -302,6 +353,7 @@ def _bench_backend(job: _Job, load: float) -> BenchResult:
         machine_failed=bool(summary["failures"]),
         load_average=round(load, 2),
         backend=job.backend,
+        machine_runs=summary["runs"],
     )
 
 
@@ -380,6 +432,9 @@ def _print(console: Console, r: BenchResult) -> None:
         f"machine / replay = {r.ratio:.1%} ({verdict} the 40% target); "
         f"peak memory {r.peak_memory_mib:,.0f} MiB; deploy {r.deploy_seconds:.1f} s (not timed)"
     )
+    if len(r.machine_runs) > 1:
+        runs = ", ".join(f"{rate:,.1f}" for rate in r.machine_runs)
+        console.print(f"machine runs: {runs} steps/s; the median counts")
     if r.machine_failed:
         console.print(
             "[yellow]the machine found a failure: its figure includes shrinking[/]",

@@ -54,6 +54,8 @@ from invariants import InvariantViolation
 
 DATABASE_DIR = Path(".hypothesis") / "examples"
 FAILURES_DIR = Path("failures")
+# Untimed examples a benchmark worker runs first (``_Job.warm_up``).
+WARM_UP_EXAMPLES = 5
 # What a slow EVM trips: examples take seconds, and long step sequences are big.
 SLOW_EVM_HEALTH_CHECKS = [
     HealthCheck.too_slow,
@@ -175,7 +177,7 @@ class _Job:
     coverage_file: str | None = None
     # The EVM the worker runs on (harness.backend): "boa" or "revm".
     backend: str = backend.DEFAULT
-    # Run one short untimed example first (the benchmark's workers do), so
+    # Run a few untimed examples first (the benchmark's workers do), so the
     # one-time costs of a fresh process stay out of the figures.
     warm_up: bool = False
     # A multiprocessing Barrier shared by the benchmark's workers: each waits
@@ -283,8 +285,16 @@ def run_worker(
     try:
         with measuring, backend.using(job.backend):
             if job.warm_up:
+                # Examples of the job's size on the next seed: the caches a long
+                # campaign keeps warm (reading plans, handles, compiled paths) are
+                # warm, and the timed examples are not run twice.
                 warm = dataclasses.replace(
-                    job, examples=1, steps=2, keep_steps=False, warm_up=False, start_together=None
+                    job,
+                    seed=job.seed + 1,
+                    examples=WARM_UP_EXAMPLES,
+                    keep_steps=False,
+                    warm_up=False,
+                    start_together=None,
                 )
                 deploy_seconds = _run_worker(warm, machine_cls, None)["deploy_seconds"]
                 summary = _run_worker(job, machine_cls, progress)

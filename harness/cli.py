@@ -375,6 +375,14 @@ def _add_bench(sub) -> None:
         help="also run the machine in N spawned processes at once and add up their steps/s "
         "(default 1: not run)",
     )
+    bench.add_argument(
+        "--repeat",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="time each machine N times in its process and count the median run (default 1); "
+        "steadier figures on a shared machine",
+    )
     bench.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
 
 
@@ -469,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
                 backends=[name.strip() for name in args.backend.split(",") if name.strip()],
                 ceiling=args.ceiling,
                 workers=args.workers,
+                repeat=args.repeat,
             )
             return 0
     except ConfigError as exc:

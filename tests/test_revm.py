@@ -396,6 +396,25 @@ def test_bench_measures_revm_and_the_no_op_machine_runs_nothing(tmp_path, capsys
     assert (p.reth.totalSupply(), p.deposit_pool.getBalance(), p.chain.state_changes) == before
 
 
+def test_bench_repeat_times_each_machine_and_counts_the_median_run(tmp_path, capsys):
+    from harness.bench import _run_noop
+
+    out = tmp_path / "bench.json"
+    argv = ["bench", "--backend", "revm", "--examples", "2", "--steps", "5", "--json", str(out)]
+    assert main([*argv, "--repeat", "3"]) == 0
+    figures = json.loads(out.read_text())
+    runs = figures["machine_runs"]
+    assert len(runs) == 3
+    assert figures["machine_steps_per_second"] == sorted(runs)[1]
+    assert "the median counts" in " ".join(capsys.readouterr().out.split())
+    # The no-op machine is timed the same way.
+    noop = _run_noop(_bench_job(0, 2, 5, None, None, "revm", repeat=2))
+    assert len(noop["runs"]) == 2 and noop["steps"] >= 18
+    # Zero runs is refused by the flag's parser.
+    assert main([*argv, "--repeat", "0"]) == 2
+    assert "argument --repeat: 0 must be at least 1" in capsys.readouterr().err
+
+
 def test_bench_refuses_an_unknown_backend_naming_the_flag(capsys):
     assert main(["bench", "--backend", "boa,geth", "--examples", "1", "--steps", "1"]) == 2
     assert "--backend geth" in " ".join(capsys.readouterr().out.split())
