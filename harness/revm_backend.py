@@ -607,11 +607,20 @@ def _storage_getters(compiler_data: Any) -> dict[str, tuple[int, bool]]:
     any code. Only the contract's own module is looked at: functions and
     variables of modules it uses keep going through the EVM, and so does
     any view whose body is anything else (a planted bug in a getter too).
+    The getter the compiler writes for a ``public()`` storage variable of
+    such a type is plain too.
     """
     from vyper import ast as vy_ast
 
     layout = compiler_data.storage_layout.get("storage_layout", {})
     out: dict[str, tuple[int, bool]] = {}
+    for declared in compiler_data.vyper_module.get_children(vy_ast.VariableDecl):
+        if declared.is_public and not (
+            declared.is_constant or declared.is_immutable or declared.is_transient
+        ):
+            getter = _word_variable(layout, declared.target.id)
+            if getter is not None:
+                out[declared.target.id] = getter[:2]
     for fn in compiler_data.vyper_module.get_children(vy_ast.FunctionDef):
         decorators = {getattr(d, "id", None) for d in fn.decorator_list}
         if decorators != {"external", "view"} or fn.args.defaults or len(fn.body) != 1:
@@ -633,24 +642,31 @@ def _storage_getters(compiler_data: Any) -> dict[str, tuple[int, bool]]:
             and returned.value.id == "self"
         ):
             continue
-        variable = layout.get(returned.attr)
-        if not isinstance(variable, dict) or "slot" not in variable or variable["n_slots"] != 1:
+        getter = _word_variable(layout, returned.attr)
+        if getter is None or getter[1] != (key is not None):
             continue
-        kind = variable["type"]
-        if key is None:
-            if _WORD.fullmatch(kind):
-                out[fn.name] = (variable["slot"], False)
-            continue
-        mapping = _HASHMAP.fullmatch(kind)
-        annotation = getattr(params[0].annotation, "id", None)
-        if (
-            mapping is not None
-            and mapping.group(1) in _KEY_TYPES
-            and mapping.group(1) == annotation
-            and _WORD.fullmatch(mapping.group(2))
-        ):
-            out[fn.name] = (variable["slot"], True)
+        if key is not None and getattr(params[0].annotation, "id", None) != getter[2]:
+            continue  # the key's ABI word must be the argument's
+        out[fn.name] = getter[:2]
     return out
+
+
+def _word_variable(layout: dict, name: str) -> tuple[int, bool, str | None] | None:
+    """``(slot, keyed, key type)`` of storage variable ``name`` if one word holds each value.
+
+    A one-word value, or a ``HashMap`` from an address, uint256 or bytes32
+    to one-word values; None for anything else (or a module's variable).
+    """
+    variable = layout.get(name)
+    if not isinstance(variable, dict) or "slot" not in variable or variable["n_slots"] != 1:
+        return None
+    kind = variable["type"]
+    if _WORD.fullmatch(kind):
+        return variable["slot"], False, None
+    mapping = _HASHMAP.fullmatch(kind)
+    if mapping is not None and mapping.group(1) in _KEY_TYPES and _WORD.fullmatch(mapping.group(2)):
+        return variable["slot"], True, mapping.group(1)
+    return None
 
 
 def _compile_function(name: str, entries: list[dict]) -> tuple[dict, dict]:

@@ -21,6 +21,7 @@ from harness.bench import NoOpMachine, _bench_job
 from harness.bugzoo import BY_NAME, apply_bug
 from harness.campaign import run_campaign, run_worker
 from harness.cli import main
+from harness.contract_actors import REENTRANT, contract_actors
 from harness.deploy import DEFAULT_CONTRACTS_DIR, deploy_protocol
 from harness.differential import differences, run_sequence
 from harness.errors import revert_reason
@@ -262,6 +263,7 @@ def test_plain_getters_are_read_from_storage_with_the_values_their_code_returns(
         with p.anchor():
             p, depositor, node, minipool = _lens_world()
             manager = p.minipool_manager
+            reentrant = contract_actors(p.chain)[REENTRANT]
             calls = [
                 (minipool.getStatus, ()),  # uint8
                 (minipool.getNodeDepositBalance, ()),
@@ -271,6 +273,7 @@ def test_plain_getters_are_read_from_storage_with_the_values_their_code_returns(
                 (manager.getMinipoolExists, (minipool.address,)),  # HashMap[address, bool]
                 (manager.getMinipoolCount, ()),
                 (p.network_balances.getTotalETHBalance, ()),
+                (reentrant.reentryAttempts, ()),  # a public variable's getter
             ]
             assert all(function.storage_slot(args) is not None for function, args in calls)
             evm = p.chain.evm
@@ -282,7 +285,7 @@ def test_plain_getters_are_read_from_storage_with_the_values_their_code_returns(
                 p.chain.evm = evm
             assert counting.calls == 0  # no code ran
             ran = [_run_in_the_evm(function, *args) for function, args in calls]
-            assert read == single == ran == [0, 8 * ETH, False, node, 24 * ETH, True, 1, 0]
+            assert read == single == ran == [0, 8 * ETH, False, node, 24 * ETH, True, 1, 0, 0]
             # Views that compute, or live in a module the contract uses, run their code.
             assert p.deposit_pool.getExcessBalance.storage_slot(()) is None
             assert p.reth.totalSupply.storage_slot(()) is None
@@ -300,6 +303,10 @@ def test_only_a_bare_return_of_a_storage_word_is_a_plain_getter(tmp_path):
         "x: uint256\n"
         "m: HashMap[address, uint256]\n"
         "name: String[10]\n"
+        "count: public(uint256)\n"
+        "owners: public(HashMap[uint256, address])\n"
+        "note: public(Bytes[40])\n"
+        "LIMIT: public(constant(uint256)) = 3\n"
         "@external\n@view\ndef getX() -> uint256:\n    return self.x\n"
         "@external\n@view\ndef getM(a: address) -> uint256:\n    return self.m[a]\n"
         "@external\n@view\ndef getXPlusOne() -> uint256:\n    return self.x + 1\n"
@@ -309,7 +316,14 @@ def test_only_a_bare_return_of_a_storage_word_is_a_plain_getter(tmp_path):
         "@external\ndef setX(v: uint256) -> uint256:\n    self.x = v\n    return self.x\n"
     )
     getters = _storage_getters(boa.load_partial(str(source)).compiler_data)
-    assert getters == {"getX": (0, False), "getM": (1, True)}
+    # The compiler's getters of public variables: count and owners (after the string's
+    # two slots), not a Bytes or a constant.
+    assert getters == {
+        "getX": (0, False),
+        "getM": (1, True),
+        "count": (4, False),
+        "owners": (5, True),
+    }
 
 
 def test_the_lens_falls_back_to_single_calls_for_long_results_and_reverts():
