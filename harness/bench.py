@@ -48,6 +48,9 @@ from harness.machine import RocketPoolMachine, shared_protocol
 from harness.profiles import Profile
 from harness.steps import StepContext, execute
 
+# The shortest time the workers run at once (see run_bench).
+WORKERS_MIN_SECONDS = 1.0
+
 
 @dataclass
 class BenchResult:
@@ -138,12 +141,16 @@ def run_bench(
     draws, bodies that do nothing) runs on the same seed and size: the
     steps/s Hypothesis alone allows. With ``workers`` > 1, the machine of
     the last backend also runs in that many spawned processes at once
-    (seeds ``seed``, ``seed + 1``, ...), and their steps/s add up. Each
-    worker deploys and warms up, then waits for the others: the timed runs
-    start together. With ``repeat`` > 1, each machine (of every backend, and
-    the no-op one) is timed that many times in its process and the median
-    run counts: a steadier figure on a shared machine, where one run of a
-    second or two can lose several percent to a neighbour.
+    (seeds ``seed``, ``seed + 1``, ...), each for as long as the one-worker
+    run lasted (at least a second), as a campaign runs for a time budget,
+    and their steps/s add up. Each worker deploys and warms up, then waits
+    for the others: the timed runs start together and end together (with a
+    fixed number of examples, the worker whose seed drew the longer
+    examples ran on alone at the end, and the figure measured that). With
+    ``repeat`` > 1, each machine (of every backend, and the no-op one) is
+    timed that many times in its process and the median run counts: a
+    steadier figure on a shared machine, where one run of a second or two
+    can lose several percent to a neighbour.
     """
     console = console or Console()
     if contracts_dir is not None and not Path(contracts_dir).is_dir():
@@ -215,7 +222,10 @@ def run_bench(
         jobs = []
         start_together = multiprocessing.get_context("spawn").Barrier(workers)
         for i in range(workers):
-            job = _bench_job(seed + i, examples, steps, config, contracts_dir, last.backend)
+            # Examples enough to outlast the budget: it ends the run, between examples.
+            job = _bench_job(seed + i, 1_000_000, steps, config, contracts_dir, last.backend)
+            job.max_seconds = max(WORKERS_MIN_SECONDS, last.machine_seconds)
+            job.keep_steps = False
             job.worker = i
             job.start_together = start_together
             jobs.append(job)
