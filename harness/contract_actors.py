@@ -61,8 +61,9 @@ def contract_actors(chain: Any = None) -> dict[str, Any]:
 def reentry_counters(reentrant: Any, chain: Any = None) -> tuple[int, int]:
     """``(attempts, successes)`` of a re-entrant withdrawal address, read from the chain.
 
-    Given the ``chain`` (see :mod:`harness.backend`), both in one reading
-    (one EVM call on revm, where the invariants read them after most steps).
+    Given the ``chain`` (see :mod:`harness.backend`), both in one reading:
+    on revm two storage words, as they are public variables (the invariants
+    read them after most steps).
     """
     if chain is None:
         return reentrant.reentryAttempts(), reentrant.reentrySuccesses()

@@ -75,9 +75,9 @@ class HonestOracle:
         """
         p = self.p
         minipools = p.minipools()
-        # One reading of the plain views (a single EVM call on revm); the
-        # validator keys (bytes) and each user share (its argument is the
-        # balance just read) are called one by one.
+        # One reading of the views that take no balance (on revm, storage
+        # words and one EVM call); the validator keys (bytes) and each user
+        # share (its argument is the balance just read) are called one by one.
         user_balance, supply, *records = p.chain.read_views(
             [(p.deposit_pool.getUserBalance, ()), (p.reth.totalSupply, ())]
             + [

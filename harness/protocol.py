@@ -203,7 +203,7 @@ class Protocol:
 
     def quorum_members(self) -> list[str]:
         """The smallest prefix of the oDAO whose votes reach the consensus threshold."""
-        # One reading (a single EVM call on revm): every report asks.
+        # One reading (on revm, one EVM call at most): every report asks.
         *valid, threshold = self.chain.read_views(
             [(self.odao.getMemberIsValid, (m,)) for m in self.odao_members]
             + [(self.settings.getNodeConsensusThreshold, ())]

@@ -592,6 +592,9 @@ def _pythonic(value: Any) -> Any:
 
 # Key types a plain getter may take: each is one ABI word, which is also its HashMap key.
 _KEY_TYPES = ("address", "uint256", "bytes32")
+# Value types whose storage word is their ABI word as it is (signed and short bytes
+# types are left to the EVM: their words need the compiler's conventions).
+_STORAGE_WORD = re.compile(r"uint\d*|bool|address|bytes32")
 _HASHMAP = re.compile(r"HashMap\[(\w+), (\w+)\]")
 
 
@@ -599,9 +602,10 @@ def _storage_getters(compiler_data: Any) -> dict[str, tuple[int, bool]]:
     """The contract's own views that only return a storage variable: name -> (slot, keyed).
 
     A function qualifies when it is ``@external @view`` without default
-    arguments and its whole body is ``return self.v`` (``v`` a one-word
-    value) or ``return self.v[k]`` (``v`` a ``HashMap`` of one-word values
-    keyed by its only argument ``k``, an address, uint256 or bytes32). Its
+    arguments and its whole body is ``return self.v`` (``v`` an unsigned
+    int, bool, address or bytes32) or ``return self.v[k]`` (``v`` a
+    ``HashMap`` of those keyed by its only argument ``k``, an address,
+    uint256 or bytes32). Its
     result is then, by the compiler's construction, the word in ``v``'s slot
     (for a key, ``keccak256(slot ++ key)``), which revm reads without running
     any code. Only the contract's own module is looked at: functions and
@@ -654,17 +658,22 @@ def _storage_getters(compiler_data: Any) -> dict[str, tuple[int, bool]]:
 def _word_variable(layout: dict, name: str) -> tuple[int, bool, str | None] | None:
     """``(slot, keyed, key type)`` of storage variable ``name`` if one word holds each value.
 
-    A one-word value, or a ``HashMap`` from an address, uint256 or bytes32
-    to one-word values; None for anything else (or a module's variable).
+    An unsigned int, bool, address or bytes32, or a ``HashMap`` from an
+    address, uint256 or bytes32 to one of those; None for anything else (or
+    a module's variable).
     """
     variable = layout.get(name)
     if not isinstance(variable, dict) or "slot" not in variable or variable["n_slots"] != 1:
         return None
     kind = variable["type"]
-    if _WORD.fullmatch(kind):
+    if _STORAGE_WORD.fullmatch(kind):
         return variable["slot"], False, None
     mapping = _HASHMAP.fullmatch(kind)
-    if mapping is not None and mapping.group(1) in _KEY_TYPES and _WORD.fullmatch(mapping.group(2)):
+    if (
+        mapping is not None
+        and mapping.group(1) in _KEY_TYPES
+        and _STORAGE_WORD.fullmatch(mapping.group(2))
+    ):
         return variable["slot"], True, mapping.group(1)
     return None
 
