@@ -1844,7 +1844,7 @@ class Model:
     @staticmethod
     def _user_share(mp: MinipoolState, total: int) -> int:
         """:meth:`pending_user_share` of a live (not dissolved) ``mp`` whose total is ``total``."""
-        if mp.user_distributed or mp.finalised:  # capital_distributed, without the property call
+        if mp.capital_distributed:
             return total - econ.rewards_node_share(total, mp.user_capital, mp.bond, mp.fee)
         return econ.user_share(total, mp.user_capital, mp.bond, mp.fee)
 
