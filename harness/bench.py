@@ -238,6 +238,7 @@ def run_bench(
         speedup = _ratio(total, last.machine_steps_per_second)
         document["workers"] = {
             "workers": workers,
+            "budget_seconds": round(jobs[0].max_seconds, 3),
             "steps": [s["steps"] for s in summaries],
             "seconds": [round(s["seconds"], 3) for s in summaries],
             "span_seconds": round(span, 3),
