@@ -7,7 +7,8 @@ methods: ``get_balance``, ``set_balance``, ``get_code``, ``block_number``
 and ``timestamp``, ``time_travel(seconds=... | blocks=...)``, ``anchor()``,
 ``prank(sender)``, ``generate_address(alias)``, ``lookup_alias``,
 ``raw_call(to, sender=, value=)``, ``read_views([(function, args), ...])``
-(many view calls' values at once: one EVM call on revm), ``logs_from(handle,
+(many view calls' values at once: on revm one EVM call, and storage reads
+for plain getters), ``logs_from(handle,
 emitter)`` (the events of ``handle``'s last call that ``emitter`` emitted;
 revm decodes no other) and ``load(path)``
 (a deployer with ``deploy``, ``deploy_as_blueprint`` and ``at``). A revert raises one of

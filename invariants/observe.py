@@ -312,8 +312,10 @@ def observe(
     them), ``Q`` queued minipools, ``N`` minipools and ``K`` nodes, at about
     0.2-1 ms each on py-evm; plus ``M + N + 18`` balance reads for ``M`` actors, which cost
     next to nothing. The views are planned first and then read in one go
-    through the chain's ``read_views``: on revm a single EVM call (the
-    queue's entries, whose number is read with the rest, take a second).
+    through the chain's ``read_views``: on revm, the plain getters (the
+    minipools', the nodes', the last report's) are storage words and the
+    rest a single EVM call (the queue's entries, whose number is read with
+    the rest, take a second).
     """
     names = [spec.name for spec in NETWORK_CONTRACTS] if vault_names is None else list(vault_names)
     at = _layout(p, names)
@@ -494,8 +496,9 @@ def _plan(p: Any, at: _Layout, shape: tuple) -> list[tuple[Any, tuple]]:
 def _run(p: Any, calls: list[tuple[Any, tuple]], key: Any = None) -> list[Any]:
     """The values of ``calls``, through the chain's ``read_views`` (see :mod:`harness.backend`).
 
-    On revm one EVM call reads them all (``key`` names the list, so the chain
-    need not hash it); on titanoboa they are made one by one.
+    On revm storage reads and one EVM call read them all (``key`` names the
+    list, so the chain need not hash it); on titanoboa they are made one by
+    one.
     """
     if not calls:
         return []
