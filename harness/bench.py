@@ -31,6 +31,7 @@ import math
 import multiprocessing
 import os
 import resource
+import statistics
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -147,9 +148,10 @@ def run_bench(
     for the others: the timed runs start together and end together (with a
     fixed number of examples, the worker whose seed drew the longer
     examples ran on alone at the end, and the figure measured that). With
-    ``repeat`` > 1, each machine (of every backend, and the no-op one) is
-    timed that many times in its process and the median run counts: a
-    steadier figure on a shared machine, where one run of a second or two
+    ``repeat`` > 1, each backend's machine is timed that many times in its
+    process and the median run counts, and the share of the ceiling is the
+    median of as many pairs of runs made in turns (see :func:`_paired`):
+    steadier figures on a shared machine, where one run of a second or two
     can lose several percent to a neighbour.
     """
     console = console or Console()
@@ -198,7 +200,8 @@ def run_bench(
             "(same seed and size, measured one after the other)"
         )
     if ceiling:
-        job = _bench_job(seed, examples, steps, config, contracts_dir, results[-1].backend, repeat)
+        name = results[-1].backend
+        job = _bench_job(seed, examples, steps, config, contracts_dir, name, repeat)
         summary = _fresh(_run_noop, job)
         rate = _rate(summary)
         share = _ratio(results[-1].machine_steps_per_second, rate)
@@ -206,17 +209,22 @@ def run_bench(
             "steps": summary["steps"],
             "seconds": round(summary["seconds"], 3),
             "steps_per_second": round(rate, 2),
-            "runs": summary["runs"],
         }
-        comparisons[f"{results[-1].backend}_over_ceiling"] = share
-        runs = (
-            f" (median of {', '.join(f'{r:,.1f}' for r in summary['runs'])})" if repeat > 1 else ""
-        )
         console.print(
             f"no-op machine (same rules and draws, bodies do nothing): {summary['steps']} steps "
-            f"in {summary['seconds']:.2f} s = {rate:,.1f} steps/s{runs}; the "
-            f"{results[-1].backend} machine reaches {share:.1%} of it"
+            f"in {summary['seconds']:.2f} s = {rate:,.1f} steps/s; the {name} machine "
+            f"reaches {share:.1%} of it"
         )
+        if repeat > 1:
+            pairs = _paired(job)
+            share = statistics.median(_ratio(m, n) for m, n in pairs)
+            document["ceiling"]["pairs"] = [[round(m, 2), round(n, 2)] for m, n in pairs]
+            console.print(
+                f"in turns, {repeat} times (machine, no-op machine steps/s): "
+                + ", ".join(f"({m:,.1f}, {n:,.1f})" for m, n in pairs)
+                + f"; the median share is {share:.1%}"
+            )
+        comparisons[f"{name}_over_ceiling"] = share
     if workers > 1:
         last = results[-1]
         jobs = []
@@ -265,7 +273,37 @@ def _fresh(fn: Any, *args: Any) -> Any:
 
 
 def _run_noop(job: _Job) -> dict[str, Any]:
-    return _timed(job, NoOpMachine)
+    return run_worker(job, machine_cls=NoOpMachine)
+
+
+def _paired(job: _BenchJob) -> list[tuple[float, float]]:
+    """The machine's and the no-op machine's steps/s, timed in turns ``job.repeat`` times.
+
+    Each runs in a process of its own, deployed and warmed up once; then
+    one timed run of the machine, one of the no-op machine, and again. A
+    neighbour that slows the shared machine for a while slows both runs of
+    a pair, so the pairs' shares stay steadier than figures taken a minute
+    apart (one run's no-op machine measured 8% slower than the next's).
+    """
+    context = multiprocessing.get_context("spawn")
+    spawn = concurrent.futures.ProcessPoolExecutor
+    with spawn(1, mp_context=context) as machine, spawn(1, mp_context=context) as noop:
+        warm = [machine.submit(_one_run, job, False), noop.submit(_one_run, job, True)]
+        for future in warm:
+            future.result()
+        timed = dataclasses.replace(job, warm_up=False)
+        return [
+            (
+                machine.submit(_one_run, timed, False).result(),
+                noop.submit(_one_run, timed, True).result(),
+            )
+            for _ in range(job.repeat)
+        ]
+
+
+def _one_run(job: _Job, noop: bool) -> float:
+    """One run of the machine (or the no-op machine) in this process: its steps/s."""
+    return _rate(run_worker(job, machine_cls=NoOpMachine if noop else RocketPoolMachine))
 
 
 def _timed(job: _Job, machine_cls: type[RocketPoolMachine] = RocketPoolMachine) -> dict[str, Any]:

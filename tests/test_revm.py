@@ -413,8 +413,8 @@ def test_bench_measures_revm_and_the_no_op_machine_runs_nothing(tmp_path, capsys
     assert (p.reth.totalSupply(), p.deposit_pool.getBalance(), p.chain.state_changes) == before
 
 
-def test_bench_repeat_times_each_machine_and_counts_the_median_run(tmp_path, capsys):
-    from harness.bench import _run_noop
+def test_bench_repeat_takes_medians_and_pairs_the_ceiling_runs(tmp_path, capsys):
+    import statistics
 
     out = tmp_path / "bench.json"
     argv = ["bench", "--backend", "revm", "--examples", "2", "--steps", "5", "--json", str(out)]
@@ -424,9 +424,14 @@ def test_bench_repeat_times_each_machine_and_counts_the_median_run(tmp_path, cap
     assert len(runs) == 3
     assert figures["machine_steps_per_second"] == sorted(runs)[1]
     assert "the median counts" in " ".join(capsys.readouterr().out.split())
-    # The no-op machine is timed the same way.
-    noop = _run_noop(_bench_job(0, 2, 5, None, None, "revm", repeat=2))
-    assert len(noop["runs"]) == 2 and noop["steps"] >= 18
+    # With the ceiling, the machine and the no-op machine also run in turns.
+    assert main([*argv, "--repeat", "2", "--ceiling"]) == 0
+    figures = json.loads(out.read_text())
+    pairs = figures["ceiling"]["pairs"]
+    assert len(pairs) == 2 and all(m > 0 and n > 0 for m, n in pairs)
+    share = statistics.median(m / n for m, n in pairs)
+    assert figures["comparisons"]["revm_over_ceiling"] == pytest.approx(share, abs=1e-3)
+    assert "the median share is" in " ".join(capsys.readouterr().out.split())
     # Zero runs is refused by the flag's parser.
     assert main([*argv, "--repeat", "0"]) == 2
     assert "argument --repeat: 0 must be at least 1" in capsys.readouterr().err
