@@ -50,7 +50,7 @@ from harness.profiles import Profile
 from harness.steps import StepContext, execute
 
 # The shortest time the workers run at once (see run_bench).
-WORKERS_MIN_SECONDS = 1.0
+WORKERS_MIN_SECONDS = 3.0
 
 
 @dataclass
@@ -143,7 +143,7 @@ def run_bench(
     steps/s Hypothesis alone allows. With ``workers`` > 1, the machine of
     the last backend also runs in that many spawned processes at once
     (seeds ``seed``, ``seed + 1``, ...), each for as long as the one-worker
-    run lasted (at least a second), as a campaign runs for a time budget,
+    run lasted (at least three seconds), as a campaign runs for a time budget,
     and their steps/s add up. Each worker deploys and warms up, then waits
     for the others: the timed runs start together and end together (with a
     fixed number of examples, the worker whose seed drew the longer
