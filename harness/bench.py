@@ -144,10 +144,11 @@ def run_bench(
     the last backend also runs in that many spawned processes at once
     (seeds ``seed``, ``seed + 1``, ...), each for as long as the one-worker
     run lasted (at least three seconds), as a campaign runs for a time budget,
-    and their steps/s add up. Each worker deploys and warms up, then waits
-    for the others: the timed runs start together and end together (with a
-    fixed number of examples, the worker whose seed drew the longer
-    examples ran on alone at the end, and the figure measured that). With
+    and their steps/s add up, against one worker run alone the same way
+    just before. Each worker deploys and warms up, then waits for the
+    others: the timed runs start together and end together (with a fixed
+    number of examples, the worker whose seed drew the longer examples ran
+    on alone at the end, and the figure measured that). With
     ``repeat`` > 1, each backend's machine is timed that many times in its
     process and the median run counts, and the share of the ceiling is the
     median of as many pairs of runs made in turns (see :func:`_paired`):
@@ -237,16 +238,21 @@ def run_bench(
             job.worker = i
             job.start_together = start_together
             jobs.append(job)
-        summaries = _run_workers(jobs, lambda item: None)
+        # One worker alone first, set up the same way and for the same time: the
+        # figure the workers are compared with, taken a moment before them.
+        alone = _run_workers([dataclasses.replace(jobs[0], start_together=None)], _quiet)[0]
+        one = _rate(alone)
+        summaries = _run_workers(jobs, _quiet)
         # Every step of every worker over the wall time from the first worker's
         # start to the last one's end: workers that did not overlap gain nothing.
         span = max(s["wall_ended"] for s in summaries) - min(s["wall_started"] for s in summaries)
         steps_total = sum(s["steps"] for s in summaries)
         total = steps_total / span if span > 0 else 0.0
-        speedup = _ratio(total, last.machine_steps_per_second)
+        speedup = _ratio(total, one)
         document["workers"] = {
             "workers": workers,
             "budget_seconds": round(jobs[0].max_seconds, 3),
+            "one_worker_steps_per_second": round(one, 2),
             "steps": [s["steps"] for s in summaries],
             "seconds": [round(s["seconds"], 3) for s in summaries],
             "span_seconds": round(span, 3),
@@ -256,13 +262,17 @@ def run_bench(
         console.print(
             f"{workers} workers ({last.backend}, spawned processes at once): {steps_total} steps "
             f"in {span:.2f} s from the first start to the last end = {total:,.1f} steps/s, "
-            f"{speedup:.2f}x one worker"
+            f"{speedup:.2f}x one worker ({one:,.1f} steps/s alone just before, for as long)"
         )
     document["comparisons"] = comparisons
     document["load_average_end"] = round(_load(), 2)
     if json_path is not None:
         Path(json_path).write_text(json.dumps(document, indent=2) + "\n")
     return results[0]
+
+
+def _quiet(progress: dict[str, Any]) -> None:
+    """No progress lines from the benchmark's workers."""
 
 
 def _fresh(fn: Any, *args: Any) -> Any:

@@ -398,6 +398,10 @@ def test_bench_measures_revm_and_the_no_op_machine_runs_nothing(tmp_path, capsys
     # Each ran for the time budget (the one-worker run lasted less than three seconds).
     assert figures["workers"]["budget_seconds"] == 3.0
     assert min(figures["workers"]["seconds"]) >= 3.0
+    # ... and are compared with one worker run alone just before them.
+    workers = figures["workers"]
+    speedup = workers["steps_per_second"] / workers["one_worker_steps_per_second"]
+    assert figures["comparisons"]["workers_2_over_1"] == pytest.approx(speedup, abs=1e-3)
     assert [n >= 18 for n in figures["workers"]["steps"]] == [True, True]
     assert list(figures["backends"]) == ["revm"]
     assert "Throughput on revm" in " ".join(capsys.readouterr().out.split())
