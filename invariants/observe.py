@@ -127,6 +127,19 @@ class Observation:
         return reth_amount * self.reported_total_eth // self.reported_reth_supply
 
 
+# The view behind each field the deposit pool and the last report fill.
+_POOL_VIEWS = (
+    ("pool_balance", "getBalance"),
+    ("pool_node_balance", "getNodeBalance"),
+    ("pool_user_balance", "getUserBalance"),
+    ("pool_excess", "getExcessBalance"),
+)
+_REPORT_VIEWS = (
+    ("reported_total_eth", "getTotalETHBalance"),
+    ("reported_staking_eth", "getStakingETHBalance"),
+    ("reported_reth_supply", "getTotalRETHSupply"),
+    ("reported_block", "getBalancesBlock"),
+)
 # The view behind each field of a minipool's and of a node's observation.
 _MINIPOOL_VIEWS = (
     ("status", "getStatus"),
@@ -369,24 +382,11 @@ def observe(
     reth_supply = next(values) if supply_stale else old.reth_supply
     fresh_holders = {h: next(values) for h in holders_read}
     carried = old if old is not None else Observation()
-    if pool_stale:
-        pool = [next(values) for _ in range(4)]
-    else:
-        pool = [
-            carried.pool_balance,
-            carried.pool_node_balance,
-            carried.pool_user_balance,
-            carried.pool_excess,
-        ]
-    if report_stale:
-        report = [next(values) for _ in range(4)]
-    else:
-        report = [
-            carried.reported_total_eth,
-            carried.reported_staking_eth,
-            carried.reported_reth_supply,
-            carried.reported_block,
-        ]
+    pool_and_report = {
+        f: next(values) if stale_group else getattr(carried, f)
+        for views, stale_group in ((_POOL_VIEWS, pool_stale), (_REPORT_VIEWS, report_stale))
+        for f, _ in views
+    }
     fresh_minipools = {a: [next(values) for _ in _MINIPOOL_VIEWS] for a in minipools_read}
     fresh_nodes = {n: [next(values) for _ in _NODE_VIEWS] for n in nodes_read}
     exchange_rate = next(values) if rate_stale else old.exchange_rate
@@ -426,17 +426,10 @@ def observe(
         },
         reth_eth=balance(at.reth_address),
         exchange_rate=exchange_rate,
-        pool_balance=pool[0],
-        pool_node_balance=pool[1],
-        pool_user_balance=pool[2],
-        pool_excess=pool[3],
+        **pool_and_report,
         queue=queue,
         vault_eth=balance(at.vault_address),
         vault_balances=vault_balances,
-        reported_total_eth=report[0],
-        reported_staking_eth=report[1],
-        reported_reth_supply=report[2],
-        reported_block=report[3],
         minipools=minipools,
         minipool_count=minipool_count,
         nodes=nodes,
@@ -462,19 +455,9 @@ def _plan(p: Any, at: _Layout, shape: tuple) -> list[tuple[Any, tuple]]:
         calls.append((reth.totalSupply, ()))
     calls += [(reth.balanceOf, (h,)) for h in holders]
     if pool:
-        calls += [
-            (deposit_pool.getBalance, ()),
-            (deposit_pool.getNodeBalance, ()),
-            (deposit_pool.getUserBalance, ()),
-            (deposit_pool.getExcessBalance, ()),
-        ]
+        calls += [(getattr(deposit_pool, view), ()) for _, view in _POOL_VIEWS]
     if report:
-        calls += [
-            (balances.getTotalETHBalance, ()),
-            (balances.getStakingETHBalance, ()),
-            (balances.getTotalRETHSupply, ()),
-            (balances.getBalancesBlock, ()),
-        ]
+        calls += [(getattr(balances, view), ()) for _, view in _REPORT_VIEWS]
     for a in minipools:
         handle = p.minipool_at(a)
         calls += [(getattr(handle, view), ()) for _, view in _MINIPOOL_VIEWS]
