@@ -270,15 +270,76 @@ class Lot:
         return block >= self.end_block or self.bid_price() >= self.price_at(block)
 
 
+@dataclass(frozen=True)
+class ReportMarks:
+    """The model's running loss figures at one moment: the one a report describes.
+
+    A balances report is the truth at the moment its members computed it
+    (the first vote for its values), and it may be applied later, after the
+    world moved on: after the threshold was lowered, anyone may execute a
+    pending report (``executeUpdateBalances``, as in the reference). So the
+    losses a report may pass on to holders are the ones up to that moment,
+    and the ones after it are the next report's. The model records these
+    marks with every vote and keeps them with the accepted :class:`Report`.
+
+    ``uncovered``: :meth:`Model.uncovered_losses` (losses past the bonds,
+    which name the event). ``world_gain``: :meth:`Model.world_gain` (what the
+    beacon chain did to the users' holdings, which bounds the allowance).
+    ``unpoliced``: :attr:`Model.unpoliced_losses` (users' capital lost to
+    bond reductions the oDAO did not cancel). ``deficit``: how far
+    :meth:`Model.held_for_users` was below zero (the honest report says 0:
+    a rate cannot fall below 0, so the rest of such a loss is carried to
+    the next holders). The zero marks stand for a report at the very start.
+    """
+
+    uncovered: int = 0
+    world_gain: int = 0
+    unpoliced: int = 0
+    deficit: int = 0
+
+    @classmethod
+    def of(cls, model: Model, shares: Mapping[str, int] | None = None) -> ReportMarks:
+        """The marks now (``shares``: a fresh ``model.user_shares()``, if the caller has it)."""
+        return cls(
+            model.uncovered_losses(shares),
+            model.world_gain(shares),
+            model.unpoliced_losses,
+            max(0, -model.held_for_users(shares)),
+        )
+
+    def lost_until(self, later: ReportMarks) -> int:
+        """What holders may lose between these marks and ``later`` without a bug (wei, >= 0).
+
+        The users' net loss to the beacon chain in between, plus their loss
+        to bond reductions the oDAO failed to cancel in between, plus the
+        deficit these marks carried.
+        """
+        world = max(0, self.world_gain - later.world_gain)
+        return world + later.unpoliced - self.unpoliced + self.deficit
+
+    def uncovered_until(self, later: ReportMarks) -> int:
+        """Growth of the losses past the bonds between these marks and ``later`` (wei, >= 0)."""
+        return max(0, later.uncovered - self.uncovered)
+
+    def lost_since(self, model: Model, shares: Mapping[str, int] | None = None) -> int:
+        """:meth:`lost_until` now (``shares``: see :meth:`of`)."""
+        return self.lost_until(ReportMarks.of(model, shares))
+
+    def uncovered_since(self, model: Model, shares: Mapping[str, int] | None = None) -> int:
+        """:meth:`uncovered_until` now (``shares``: see :meth:`of`)."""
+        return self.uncovered_until(ReportMarks.of(model, shares))
+
+
 @dataclass
 class Report:
-    """The last accepted network-balances report."""
+    """The last accepted network-balances report, and the marks of the moment it describes."""
 
     block: int = 0
     slot_timestamp: int = 0
     total_eth: int = 0
     staking_eth: int = 0
     reth_supply: int = 0
+    marks: ReportMarks = field(default_factory=ReportMarks)
 
 
 class _Revert(Exception):
@@ -398,6 +459,8 @@ class Model:
         # Oracle
         self.report = Report()
         self._balance_votes: dict[tuple, list[tuple[str, int]]] = {}
+        # Report values -> the marks when they were first voted for (see ReportMarks).
+        self._balance_marks: dict[tuple, ReportMarks] = {}
         self._balance_voted: dict[tuple[str, int, int], tuple] = {}
         self._price_votes: dict[tuple, list[tuple[str, int]]] = {}
         self._price_voted: dict[tuple[str, int, int], tuple] = {}
@@ -410,6 +473,8 @@ class Model:
         self.reentry_attempts: dict[str, int] = {}
         # Values moved by the action in progress.
         self._moved: dict[str, int] = {}
+        # Users' capital lost to bond reductions the oDAO did not cancel (see reduce_bond).
+        self.unpoliced_losses = 0
         # What the world (not the protocol) did to held_for_users(): see world_gain().
         self._world_gain = 0
         self._held_mark = 0
@@ -919,24 +984,29 @@ class Model:
     ) -> dict[str, int]:
         """``member`` votes for a balances report; the vote that brings consensus applies it.
 
-        Checks: submissions enabled, ``block`` before ``current_block`` (skipped
-        when not given), after the last accepted report, ``staking <= total``,
-        then the vote itself (member, one vote per member and block, the same
-        values twice called a duplicate). Consensus: ``1e18 * valid votes /
+        Checks: membership (first, as the reference's ``onlyTrustedNode``),
+        submissions enabled, ``block`` before ``current_block`` (skipped when
+        not given), after the last accepted report, ``staking <= total``, then
+        the vote itself (one vote per member and block, the same values twice
+        called a duplicate). Consensus: ``1e18 * valid votes /
         members >= threshold``, counting only votes of current memberships.
         ``slot_timestamp`` is part of what is voted on, as in the contract.
         Values: ``votes`` (valid ones for these values), ``accepted`` (0/1).
         """
         self._tick(now)
         prefix = "network balances"
+        # Membership first, as the reference's onlyTrustedNode modifier runs before the body.
+        _require(self.members.get(norm(member), 0) != 0, f"{prefix}: caller is not an oDAO member")
         self._check_balances_report(block, total_eth, staking_eth, current_block)
         key = (block, slot_timestamp, total_eth, staking_eth, reth_supply)
         self._record_vote(
             self._balance_votes, self._balance_voted, norm(member), block, key, prefix
         )
+        if key not in self._balance_marks:
+            self._balance_marks[key] = ReportMarks.of(self)
         accepted = self._reached(self._balance_votes[key], self._s("network.consensus.threshold"))
         if accepted:
-            self.report = Report(block, slot_timestamp, total_eth, staking_eth, reth_supply)
+            self._accept_balances(key)
         return {"votes": self._count_valid(self._balance_votes[key]), "accepted": int(accepted)}
 
     @_action
@@ -957,8 +1027,12 @@ class Model:
             self._reached(self._balance_votes.get(key, []), self._s("network.consensus.threshold")),
             "network balances: consensus has not been reached",
         )
-        self.report = Report(block, slot_timestamp, total_eth, staking_eth, reth_supply)
+        self._accept_balances(key)
         return {"accepted": 1}
+
+    def _accept_balances(self, key: tuple) -> None:
+        """Apply the balances report ``key`` with the marks of the moment it was voted for."""
+        self.report = Report(*key, marks=self._balance_marks[key])
 
     def pending_report(self, which: str) -> tuple | None:
         """The newest ``"balances"`` or ``"prices"`` report voted for but not applied, or None.
@@ -1694,8 +1768,19 @@ class Model:
         mp.last_reduction_time = self.now
         if balance > 0:
             self._distribute_rewards(mp, balance)
+        total = self._total(mp)
+        share_before = self._user_share(mp, total)
         mp.bond = new_bond
         mp.user_capital += delta
+        # The reference leaves the validator's health to the oDAO: it must
+        # cancel a reduction whose validator fell below 32 ETH or is leaving
+        # (harness.oracle.HonestOracle.reductions_to_cancel). One it did not
+        # cancel moves `delta` of the pool's user ETH (the node's credit, below)
+        # into a minipool whose users' share may not grow by as much: what
+        # the node's smaller bond no longer absorbs is the users' loss, booked
+        # for a named outcome rather than left to look like a bug.
+        grown = self._user_share(mp, total) - share_before
+        self.unpoliced_losses += max(0, delta - grown)
         mp.eth_provided -= delta
         mp.eth_matched += delta
         state.eth_provided -= delta

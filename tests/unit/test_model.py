@@ -20,6 +20,7 @@ from harness.model import (
     STAKING,
     Expect,
     Model,
+    ReportMarks,
 )
 
 ETH = 10**18
@@ -935,3 +936,83 @@ def test_a_bond_reduction_moves_no_value_to_users():
     ok(model.create_minipool(NODE, 8 * ETH, addr(0x3001), b"\x31" * 48, credit=True))
     assert model.outstanding_credit() == 0
     assert model.truthful_report() == (36 * ETH, 24 * ETH, 36 * ETH)
+
+
+# ---------------------------------------------------------------- long-campaign findings
+def test_a_non_member_is_refused_as_such_before_disabled_submissions():
+    # The reference's onlyTrustedNode modifier runs before the body's checks,
+    # so a stranger learns it is not a member even while submissions are off.
+    model, _ = new_model()
+    ok(model.set_setting("network.submit.balances.enabled", False))
+    refused_unchanged(
+        model,
+        lambda: model.report_balances(5, ETH, 0, ETH, STRANGER),
+        "network balances: caller is not an oDAO member",
+    )
+    refused(
+        model.report_balances(5, ETH, 0, ETH, MEMBERS[0]),
+        "network balances: submissions are disabled",
+    )
+
+
+def test_a_report_keeps_the_marks_of_the_moment_it_was_voted_for():
+    # The first vote fixes what the report describes; ETH that reaches a
+    # minipool before a late execution is the next report's, not this one's.
+    model, beacon = new_model({"deposit.fee": 0})
+    mp_address = staked_minipool(model, beacon)
+    validator(model, beacon, mp_address).balance -= 13 * GWEI_PER_ETH  # 19 ETH: users lose 5
+    voted = ReportMarks.of(model)
+    assert voted == ReportMarks(uncovered=5 * ETH, world_gain=-5 * ETH)
+    total, staking, supply = model.truthful_report()
+    ok(model.report_balances(7, total, staking, supply, MEMBERS[0]))
+    ok(model.set_setting("network.consensus.threshold", ETH))
+    ok(model.report_balances(7, total, staking, supply, MEMBERS[1]))
+    model.credit(mp_address, ETH // 4)  # a gift after the votes
+    assert ReportMarks.of(model).world_gain == -5 * ETH + ETH // 4
+    ok(model.set_setting("network.consensus.threshold", 2 * ETH // 3))
+    ok(model.execute_update_balances(7, total, staking, supply))
+    assert model.report.marks == voted
+    # Since the report's moment, holders gained the gift: nothing more to lose.
+    assert model.report.marks.lost_since(model) == 0
+
+
+def test_a_reduction_the_odao_did_not_cancel_books_the_users_loss_exactly():
+    model, beacon = new_model({"deposit.fee": 0})
+    mp_address = staked_minipool(model, beacon, bond=16 * ETH)
+    ok(model.deposit(OTHER_DEPOSITOR, 20 * ETH))
+    ok(model.begin_reduce_bond(mp_address, NODE, DAY))
+    validator(model, beacon, mp_address).balance = 19 * GWEI_PER_ETH  # 13 ETH lost, within 16
+    held = model.held_for_users()
+    ok(model.reduce_bond(mp_address, NODE, 3 * DAY))
+    # 24 ETH of users' capital over a 19 ETH validator: the 8 ETH credit left the
+    # pool's user side and the minipool's users' share grew by only 3.
+    assert model.unpoliced_losses == 5 * ETH
+    assert held - model.held_for_users() == 5 * ETH
+    assert model.uncovered_losses() == 5 * ETH
+
+
+def test_a_healthy_reduction_books_no_loss():
+    model, beacon = new_model({"deposit.fee": 0})
+    mp_address = staked_minipool(model, beacon, bond=16 * ETH)
+    ok(model.deposit(OTHER_DEPOSITOR, 20 * ETH))
+    ok(model.begin_reduce_bond(mp_address, NODE, DAY))
+    validator(model, beacon, mp_address).balance = 25 * GWEI_PER_ETH  # below 32, above 24
+    ok(model.reduce_bond(mp_address, NODE, 3 * DAY))
+    # The oDAO should have cancelled it, but the 8 ETH bond left still covers the loss.
+    assert model.unpoliced_losses == 0
+    assert model.uncovered_losses() == 0
+
+
+def test_marks_carry_the_deficit_below_zero_that_a_report_cannot_pass_on():
+    model, beacon = new_model({"deposit.fee": 0})
+    mp_address = staked_minipool(model, beacon, bond=16 * ETH)
+    ok(model.begin_reduce_bond(mp_address, NODE, DAY))
+    ok(model.reduce_bond(mp_address, NODE, 3 * DAY))
+    # The pool's 8 ETH of credit is the node's; the validator then loses all but 10 ETH.
+    validator(model, beacon, mp_address).balance = 10 * GWEI_PER_ETH
+    assert model.held_for_users() == -8 * ETH + 10 * ETH
+    validator(model, beacon, mp_address).balance = 4 * GWEI_PER_ETH
+    marks = ReportMarks.of(model)
+    assert model.truthful_report()[0] == 0
+    assert marks.deficit == -model.held_for_users() > 0
+    assert marks.lost_until(marks) == marks.deficit
