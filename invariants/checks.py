@@ -32,6 +32,7 @@ from harness.model import (
     STAKING,
     Expect,
     Model,
+    ReportMarks,
     norm,
 )
 from harness.units import fmt_eth
@@ -65,37 +66,20 @@ class EconomicEvent:
     within its bond: penalties took rewards the last report had counted,
     whose users' part is theirs to lose (ROCKETPOOL.md's split above
     ``U + N``), by no more than that loss over the supply.
+    ``"bond-reduction-not-cancelled"``: a node completed a bond reduction
+    on a validator the oDAO should have cancelled it for (below 32 ETH, or
+    leaving): the reference leaves that check to the oDAO, so the users'
+    capital grew by the 8 ETH credit over a validator that does not cover
+    it, and holders are short of that loss until a report socialises it.
+    ``"deficit-carried"``: a loss past the bonds exceeded everything held for
+    rETH holders, so the honest report said 0 (a reported total cannot be
+    negative); the rest of the loss stays with the users' side, and holders
+    who came later are owed more than is held (or a report lowers their
+    rate) by no more than that deficit, until RPL auctions make it good.
     """
 
     name: str
     details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ReportMarks:
-    """The model's running loss figures when the last report was accepted.
-
-    ``uncovered`` is :meth:`Model.uncovered_losses` (losses past the bonds,
-    which name the event), ``world_gain`` is :meth:`Model.world_gain` (what
-    the beacon chain did to the users' holdings, which bounds the
-    allowance). The zero marks stand for a report at the very start.
-    """
-
-    uncovered: int = 0
-    world_gain: int = 0
-
-    @classmethod
-    def of(cls, model: Model, shares: Mapping[str, int] | None = None) -> ReportMarks:
-        """The marks of a report accepted now (``shares``: a fresh ``model.user_shares()``)."""
-        return cls(model.uncovered_losses(shares), model.world_gain(shares))
-
-    def lost_since(self, model: Model, shares: Mapping[str, int] | None = None) -> int:
-        """The users' net loss to the beacon chain since these marks (wei, at least 0)."""
-        return max(0, self.world_gain - model.world_gain(shares))
-
-    def uncovered_since(self, model: Model, shares: Mapping[str, int] | None = None) -> int:
-        """Growth of the losses past the bonds since these marks (wei, at least 0)."""
-        return max(0, model.uncovered_losses(shares) - self.uncovered)
 
 
 def _amount(wei: int) -> str:
@@ -120,17 +104,23 @@ def check_solvency(
     ``held = model.held_for_users()`` (pool user balance + rETH's ETH + users'
     share of every minipool's beacon and contract balance), from the rules.
     Holds when ``owed - held <= dust + lost``, where ``dust = totalSupply //
-    1e18 + 1`` wei of rounding and ``lost`` is the users' net loss to the
-    beacon chain since the last accepted report (``at_last_report``, see
-    :class:`ReportMarks`; the zero marks by default). A report is a
-    snapshot: a penalty after it can take value the report counted, until
-    the next report. While losses past the bonds are outstanding the check
-    returns the event ``"uncovered-loss"``.
+    1e18 + 1`` wei of rounding and ``lost`` is what holders may have lost
+    without a bug since the moment the last accepted report describes
+    (``at_last_report``, see :meth:`ReportMarks.lost_since`; the zero marks
+    by default): the users' net loss to the beacon chain and to bond
+    reductions the oDAO did not cancel, and a deficit the report could not
+    pass on. A report is a snapshot: a penalty after it can take value the
+    report counted, until the next report. A shortfall those excuse returns
+    an event: ``"bond-reduction-not-cancelled"`` if such a reduction added
+    to the loss, else ``"uncovered-loss"`` while losses past the bonds grew,
+    else ``"deficit-carried"`` if the carried deficit was needed (see
+    :class:`EconomicEvent`).
 
-    ``held`` is at least 0, as in the truthful report: it goes negative
-    only when the pool's node balance (unspent deposit credit) exceeds the
-    pool's ETH after users lost their capital, and holders owed nothing at
-    a rate of 0 are not short of anything.
+    ``held`` is signed. It goes negative only when the pool's node balance
+    (unspent deposit credit) exceeds the pool's ETH after users lost their
+    capital; the honest report then says 0, and its marks carry the deficit
+    (see :class:`ReportMarks`), so holders owed nothing are within the
+    allowance while a report above 0 still shows as a shortfall.
 
     ``shares``: ``model.user_shares()`` taken since the model last changed,
     if the caller has it (:func:`check_all` does), so that each minipool is
@@ -138,10 +128,12 @@ def check_solvency(
     """
     marks = at_last_report or ReportMarks()
     owed = obs.reth_value(obs.reth_supply)
-    held = max(0, model.held_for_users(shares))
+    held = model.held_for_users(shares)
     dust = obs.reth_supply // ONE + 1
-    lost = marks.lost_since(model, shares)
-    uncovered = marks.uncovered_since(model, shares)
+    now = ReportMarks.of(model, shares)
+    lost = marks.lost_until(now)
+    uncovered = marks.uncovered_until(now)
+    unpoliced = now.unpoliced - marks.unpoliced
     gap = owed - held
     details = {
         "owed": owed,
@@ -150,6 +142,8 @@ def check_solvency(
         "dust": dust,
         "lost_since_report": lost,
         "uncovered_since_report": uncovered,
+        "unpoliced_since_report": unpoliced,
+        "deficit_at_report": marks.deficit,
         "reth_supply": obs.reth_supply,
         "reported_total_eth": obs.reported_total_eth,
         "reported_reth_supply": obs.reported_reth_supply,
@@ -159,14 +153,19 @@ def check_solvency(
             "solvency",
             f"rETH holders are owed {_amount(owed)} at the reported rate but the protocol "
             f"holds {_amount(held)} for them: short by {_amount(gap - dust - lost)} "
-            f"beyond {dust} wei of rounding and {_amount(lost)} the users lost on the beacon "
-            "chain since the last report; look for ETH that left the users' side (a split "
-            "paying the node too much, a burn or refund paying twice) or a report above the "
-            "truth",
+            f"beyond {dust} wei of rounding and {_amount(lost)} the users lost since the "
+            "moment the last report describes (on the beacon chain, to bond reductions the "
+            "oDAO did not cancel, or a deficit the report carried); look for ETH that left "
+            "the users' side (a split paying the node too much, a burn or refund paying "
+            "twice) or a report above the truth",
             details,
         )
+    if unpoliced > 0:
+        return EconomicEvent("bond-reduction-not-cancelled", details)
     if uncovered > 0:
         return EconomicEvent("uncovered-loss", details)
+    if gap > dust + lost - marks.deficit:
+        return EconomicEvent("deficit-carried", details)
     return None
 
 
@@ -176,16 +175,19 @@ def check_rate_monotonicity(
     supply: int,
     lost_since_last_report: int,
     uncovered_since_last_report: int = 0,
+    deficit_carried: int = 0,
 ) -> EconomicEvent | None:
     """rETH rate monotonicity, checked when an oracle report is accepted.
 
-    ``new_rate >= previous_rate``, unless the users lost value on the beacon
-    chain since the previous report (``lost_since_last_report`` wei, net of
-    rewards: see :meth:`ReportMarks.lost_since`): then the rate may fall by
+    ``new_rate >= previous_rate``, unless the users lost value between the
+    moments the two reports describe (``lost_since_last_report`` wei, net of
+    rewards: see :meth:`ReportMarks.lost_until`): then the rate may fall by
     at most ``lost * 1e18 // supply + RATE_DUST``, and the check returns
     ``"uncovered-loss-socialised"`` if losses past the bonds grew
-    (``uncovered_since_last_report``), else ``"beacon-loss-socialised"``
-    (penalties took reported rewards; every loss stayed within its bond).
+    (``uncovered_since_last_report``), else ``"deficit-carried"`` if the
+    previous report left a deficit (``deficit_carried``, counted in
+    ``lost``), else ``"beacon-loss-socialised"`` (penalties took reported
+    rewards; every loss stayed within its bond).
     ``supply`` is the rETH supply of the new report: holders who burned at
     the old rate leave the loss to those who stay. A report of zero supply
     is exempt: with no holders the rate goes back to 1 ETH per rETH by
@@ -204,6 +206,7 @@ def check_rate_monotonicity(
         "supply": supply,
         "lost_since_last_report": lost,
         "uncovered_since_last_report": max(0, uncovered_since_last_report),
+        "deficit_carried": deficit_carried,
     }
     if lost == 0:
         raise InvariantViolation(
@@ -225,6 +228,8 @@ def check_rate_monotonicity(
         )
     if uncovered_since_last_report > 0:
         return EconomicEvent("uncovered-loss-socialised", details)
+    if deficit_carried > 0:
+        return EconomicEvent("deficit-carried", details)
     return EconomicEvent("beacon-loss-socialised", details)
 
 
@@ -737,11 +742,13 @@ def check_all(
     free lunch (needs ``baseline`` and ``actors``). ``funded`` maps actors
     to ETH the harness minted into them since the baseline.
 
-    ``at_last_report`` holds the model's marks when the last report before
-    this step was accepted (zero marks by default). When this step accepted
-    one, solvency is judged against the new report with no allowance, and
-    the caller must take ``ReportMarks.of(model)`` as the new marks
-    (:class:`invariants.Watcher` does).
+    ``at_last_report`` holds the marks of the last report accepted before
+    this step (zero marks by default). When this step accepted one, the
+    rate's fall is judged by what was lost between the moments the two
+    reports describe, solvency against the new report with an allowance
+    for what happened after its moment (its marks, ``model.report.marks``),
+    and the caller must take those as the new marks (:class:`invariants.Watcher`
+    does).
     """
     funded = dict(funded or {})
     marks = at_last_report or ReportMarks()
@@ -762,11 +769,12 @@ def check_all(
                 previous_obs.exchange_rate,
                 obs.exchange_rate,
                 obs.reported_reth_supply,
-                marks.lost_since(model, shares),
-                marks.uncovered_since(model, shares),
+                marks.lost_until(model.report.marks),
+                marks.uncovered_until(model.report.marks),
+                marks.deficit,
             )
         )
-        marks = ReportMarks.of(model, shares)
+        marks = model.report.marks
     events.append(check_solvency(obs, model, marks, shares))
     if baseline is not None and actors is not None:
         check_no_free_lunch(obs, model, actors, baseline, funded)

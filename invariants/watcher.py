@@ -21,6 +21,14 @@ from invariants.checks import (
 )
 from invariants.observe import Observation, StorageWrites, observe
 
+# Outcomes a solvency check returns at every step until the next report: each
+# is reported again only when the amount under this key of its details grows.
+_LASTING = {
+    "uncovered-loss": "uncovered_since_report",
+    "bond-reduction-not-cancelled": "unpoliced_since_report",
+    "deficit-carried": "owed",
+}
+
 
 class Watcher:
     """Checks every invariant after each step of one history.
@@ -51,9 +59,11 @@ class Watcher:
         self.previous: Observation = self.baseline
         self.initial_total = conservation_baseline(self.baseline)
         self.funded: dict[str, int] = {}
-        self.at_last_report = ReportMarks.of(model)
+        # The marks of the moment the last accepted report describes.
+        self.at_last_report = model.report.marks if model.report.block else ReportMarks.of(model)
         self.events: list[EconomicEvent] = []
-        self._last_uncovered_event = 0
+        # Outcomes that last until the next report, by name: the amount last reported.
+        self._reported_amounts: dict[str, int] = {}
         # Contracts that wrote storage during the last step (None: unknown).
         self.written: set[str] | None = None
 
@@ -89,16 +99,17 @@ class Watcher:
             actors=self.actors,
         )
         if report_accepted(self.previous, obs):
-            self.at_last_report = ReportMarks.of(self.model)
-            self._last_uncovered_event = 0
+            self.at_last_report = self.model.report.marks
+            self._reported_amounts.clear()
         self.previous = obs
         fresh = []
         for event in events:
-            if event.name == "uncovered-loss":
-                amount = event.details["uncovered_since_report"]
-                if amount <= self._last_uncovered_event:
+            key = _LASTING.get(event.name)
+            if key is not None:
+                amount = event.details[key]
+                if amount <= self._reported_amounts.get(event.name, 0):
                     continue
-                self._last_uncovered_event = amount
+                self._reported_amounts[event.name] = amount
             fresh.append(event)
         self.events.extend(fresh)
         return fresh

@@ -251,6 +251,64 @@ def test_protocol_actions_are_not_counted_as_the_worlds_doing():
     assert m.world_gain() == before - 2 * ETH
 
 
+def test_a_report_executed_late_is_judged_by_the_moment_it_describes():
+    # Found by a long campaign: a vote, the threshold raised, a second vote, a
+    # gift to the minipool, the threshold lowered, a stranger executes. The
+    # report is the truth at its votes; the gift after them is the next report's.
+    m = staked_model()
+    second = "0x" + "0e" * 20
+    assert m.add_member(second).ok
+    obs0, marks0 = observation_of(m), m.report.marks
+    m.beacon.penalise(m.beacon.validator(pubkey(MINIPOOL)), 12 * ETH)  # 4 ETH past the bond
+    total, staking, supply = m.truthful_report()
+    assert m.report_balances(2, total, staking, supply, ODAO).values["accepted"] == 0
+    m.credit(MINIPOOL, ETH)  # the gift: the users' loss is 3 ETH from here on
+    assert m.report_balances(2, total, staking, supply, second).values["accepted"] == 1
+    after = observation_of(m)
+    events = check_all(after, m, obs0, at_last_report=marks0)
+    assert [e.name for e in events] == ["uncovered-loss-socialised"]
+    assert events[0].details["lost_since_last_report"] == 4 * ETH
+    # Measured at execution instead, the same fall looks like users paying too much.
+    error = violation(
+        check_rate_monotonicity,
+        obs0.exchange_rate,
+        after.exchange_rate,
+        supply,
+        marks0.lost_since(m),
+    )
+    assert "more than the" in error.message
+
+
+def test_a_deficit_a_report_could_not_pass_on_is_carried_to_later_holders():
+    # Found by a long campaign: a reduced minipool loses nearly everything; the
+    # node's 8 ETH credit is more than the users' side holds, so the honest
+    # report says 0; holders burn for nothing; a new deposit meets the deficit.
+    m = new_model()
+    node_ready(m)
+    assert m.deposit(DEPOSITOR, 16 * ETH, now=0).ok
+    create(m, MINIPOOL, bond=16 * ETH)
+    assert m.stake(MINIPOOL, SCRUB + 1).ok
+    m.beacon.process_deposit(pubkey(MINIPOOL), credentials(MINIPOOL), 31 * GWEI_PER_ETH)
+    assert m.begin_reduce_bond(MINIPOOL, NODE, 2 * 86_400).ok
+    assert m.reduce_bond(MINIPOOL, NODE, 4 * 86_400).ok
+    m.beacon.penalise(m.beacon.validator(pubkey(MINIPOOL)), 28 * ETH)  # 4 ETH left
+    assert m.held_for_users() < 0
+    report(m, 1)
+    assert m.rate() == 0
+    assert m.burn(DEPOSITOR, m.reth_balances[DEPOSITOR], now=m.now).ok
+    report(m, 2)
+    deficit = m.report.marks.deficit
+    assert deficit == -m.held_for_users() > 0
+    assert m.deposit(OTHER, ETH, now=m.now).ok
+    obs = observation_of(m)
+    event = check_solvency(obs, m, m.report.marks)
+    assert event.name == "deficit-carried"
+    assert event.details["gap"] == obs.reth_value(obs.reth_supply) - m.held_for_users()
+    # The same gap with no deficit carried is a violation.
+    error = violation(check_solvency, obs, m, replace(m.report.marks, deficit=0))
+    assert error.name == "solvency"
+
+
 # ---------------------------------------------------------------- rate monotonicity
 def test_rate_may_rise_or_stay():
     assert check_rate_monotonicity(ETH, ETH, 10 * ETH, 0) is None
@@ -677,18 +735,22 @@ def test_check_all_judges_a_new_report_and_resets_the_solvency_allowance(m, obs)
     assert error.name == "rate-monotonicity"
 
 
-def test_solvency_counts_a_negative_holding_as_nothing_as_the_report_does(m, obs):
+def test_solvency_carries_a_negative_holding_as_a_deficit_and_sees_a_report_above_it(m, obs):
     """Unspent deposit credit can exceed the pool's ETH once the users' capital is gone."""
     m.pool_node_balance += m.pool_balance + 4 * ETH  # credit the pool cannot back
     m.beacon.penalise(m.beacon.validator(pubkey(MINIPOOL)), 32 * ETH)
     assert m.held_for_users() == -4 * ETH
     report(m, 2)
     assert m.report.total_eth == 0
+    assert m.report.marks.deficit == 4 * ETH
     after = observation_of(m)
-    assert check_solvency(after, m, ReportMarks.of(m)) is None
-    # Owed anything at all, holders are short by all of it.
-    error = violation(check_solvency, replace(after, reported_total_eth=ETH), m, ReportMarks.of(m))
-    assert error.details["held"] == 0
+    event = check_solvency(after, m, m.report.marks)
+    assert event.name == "deficit-carried"
+    assert event.details["gap"] == 4 * ETH
+    # A report of 1 ETH is above the truth: holders are owed it and nothing backs it.
+    error = violation(check_solvency, replace(after, reported_total_eth=ETH), m, m.report.marks)
+    assert error.details["held"] == -4 * ETH
+    assert error.details["gap"] == 5 * ETH
 
 
 def test_the_view_tables_list_the_observation_fields_in_order():
