@@ -479,8 +479,44 @@ class CheckedProtocol:
         return self.run("set_setting", expect, call)[0]
 
     def advance(self, seconds: int = 0, **kwargs: int) -> None:
-        """Move time on the EVM and the beacon chain (see :meth:`Protocol.advance`)."""
+        """Move time on the EVM and the beacon chain (see :meth:`Protocol.advance`).
+
+        Time passing is when the honest oDAO's watch runs: it then cancels
+        the bond reductions it must (:meth:`watch_bond_reductions`). A node
+        that reduces before any time passed after its validator failed has
+        raced the oDAO; that is the named outcome
+        ``"bond-reduction-not-cancelled"``, not a bug.
+        """
         self.p.advance(seconds, **kwargs)
+        self.watch_bond_reductions()
+
+    def watch_bond_reductions(self) -> list[Any]:
+        """The honest oDAO votes to cancel every unsafe bond reduction; returns those minipools.
+
+        Unsafe as :meth:`HonestOracle.reductions_to_cancel` judges; each
+        current member that has not voted on it yet votes (each vote
+        checked against the model) until the reduction is cancelled. Run
+        bare, every member tries and refusals are swallowed.
+        """
+        unsafe = self.p.oracle.reductions_to_cancel()
+        for minipool in unsafe:
+            for member in self._cancel_voters(minipool):
+                self.vote_cancel_reduction(member, minipool)
+        return unsafe
+
+    def _cancel_voters(self, minipool: Any) -> Any:
+        """The members still to vote on cancelling ``minipool``'s reduction, in admission order."""
+        if not self.check:
+            yield from self.p.odao_members
+            return
+        model = self.model
+        mp = model.minipools[norm(minipool.address)]
+        for member in self.p.odao_members:
+            if mp.reduction_cancelled:
+                return
+            nonce = model.members.get(norm(member), 0)
+            if nonce and mp.cancel_votes.get(norm(member)) != nonce:
+                yield member
 
     def assign_deposits(self, caller: str) -> Expect:
         """Anyone assigns pool ETH to queued minipools."""

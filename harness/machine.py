@@ -531,6 +531,12 @@ class RocketPoolMachine(RuleBasedStateMachine):
             if kind == "reduce" and mp.bond == 16 * ETH and not mp.reduce_time:
                 self.do("begin_reduce_bond", minipool=index)
                 self.do("advance", seconds=2 * DAY + HOUR)
+                # Or the validator fails inside the window and the node reduces before
+                # any time passes, so before the oDAO's watch can cancel: the race the
+                # reference leaves open (the outcome "bond-reduction-not-cancelled").
+                if data.draw(st.sampled_from(["now", "after a loss"]), label="reduce") != "now":
+                    amount = data.draw(st.sampled_from([12 * ETH, 27 * ETH]), label="amount")
+                    self.do("beacon_penalty", minipool=index, amount=amount)
                 self.do("reduce_bond", minipool=index)
                 return
             if kind == "slash":

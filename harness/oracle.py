@@ -1,4 +1,4 @@
-"""The honest oracle DAO: truthful balance reports and an RPL price random walk.
+"""The honest oracle DAO: truthful balance reports, an RPL price random walk, and its watch.
 
 The report is computed the way ROCKETPOOL.md defines the truth, from what
 anyone can observe at a block: the deposit pool's user balance, the rETH
@@ -6,6 +6,11 @@ contract's ETH, and for every minipool the users' share (by the minipool's
 own ``calculateUserShare``) of its validator's beacon balance plus its
 contract ETH minus the node's refund balance. The independent check of that
 truth is the reference model's job, not the oracle's.
+
+The oDAO also keeps watch over bond reductions, a duty the reference leaves
+off-chain: the contracts let a node reduce its bond on any staking
+validator, and count on the oDAO to cancel a reduction whose validator is
+unhealthy (:meth:`HonestOracle.reductions_to_cancel`).
 """
 
 from __future__ import annotations
@@ -14,13 +19,16 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from harness.beacon import GWEI
+from harness.beacon import ACTIVE, ETH_GWEI, GWEI, PENDING
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.protocol import Protocol
 
 ONE = 10**18
 STAKING = 2
+# The oDAO cancels a bond reduction whose live validator holds less than this:
+# 32 ETH less a margin of 0.001 ETH (the reference oDAO's watchtower rule).
+REDUCTION_CANCEL_BELOW_GWEI = 32 * ETH_GWEI - 1_000_000
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,37 @@ class HonestOracle:
         self.rpl_price = price
         self.p.report_price(price)
         return price
+
+    # ----------------------------------------------------------- the watch
+    def reductions_to_cancel(self) -> list:
+        """Minipools whose announced bond reduction the honest oDAO must vote to cancel now.
+
+        As the reference oDAO's watchtower judges them: a minipool with a
+        reduction pending (``getReduceBondTime`` not 0) whose validator has
+        begun (not pending) and is slashed, exiting or gone, or holds less
+        than 32 ETH less 0.001 ETH. A reduction over such a validator would
+        move the node's bond out from under a loss, onto the users.
+        """
+        p = self.p
+        minipools = p.minipools()
+        if not minipools:
+            return []
+        reducer = p.bond_reducer
+        started = p.chain.read_views(
+            [(reducer.getReduceBondTime, (minipool.address,)) for minipool in minipools]
+        )
+        unsafe = []
+        for minipool, time in zip(minipools, started, strict=True):
+            if time == 0:
+                continue
+            validator = p.validator(minipool)
+            if validator is None or validator.status == PENDING:
+                continue
+            healthy = validator.status == ACTIVE and not validator.slashed
+            if healthy and validator.balance >= REDUCTION_CANCEL_BELOW_GWEI:
+                continue
+            unsafe.append(minipool)
+        return unsafe
 
     # ----------------------------------------------------------- snapshots
     def state(self) -> tuple:
