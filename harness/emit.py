@@ -35,6 +35,8 @@ LINE = 88
 ENV_VAR = "RPFUZZ_CONTRACTS"
 # Sections of the configuration a deployment reads; [profiles] only sizes campaigns.
 _DEPLOY_SECTIONS = ("settings", "actors", "beacon", "oracle")
+# How a docstring names the project's own contracts directory.
+PROJECT_CONTRACTS = "contracts/ (the project's own)"
 
 
 # --------------------------------------------------------------------------- literals
@@ -280,7 +282,9 @@ def emit_pytest(
             width=LINE - 4,
         ),
         "",
-        f"    {_docstring_text(str(contracts_dir or DEFAULT_CONTRACTS_DIR))}",
+        # The project's own sources by name, not by this machine's path: an
+        # emitted test is meant to be committed and run from other checkouts.
+        f"    {_docstring_text(str(contracts_dir) if contracts_dir else PROJECT_CONTRACTS)}",
         "",
         f"    {ENV_VAR}=path/to/contracts pytest {filename}",
         '"""',

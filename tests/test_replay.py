@@ -29,10 +29,12 @@ import harness.cli
 from harness.cli import main
 from harness.config import PROJECT_ROOT
 from harness.deploy import DEFAULT_CONTRACTS_DIR
-from harness.emit import arg_code
+from harness.emit import PROJECT_CONTRACTS, arg_code, emit_pytest
 from harness.minimize import lowerable, minimize
 from harness.replay import (
+    ReplayResult,
     ReplaySession,
+    StepResult,
     load_replay,
     protocol_for,
     replay,
@@ -705,3 +707,21 @@ def test_steps_of_the_oracle_rules_validate_which_and_pending():
     with pytest.raises(ReplayFileError, match=r"'steps\[0\]\.args\.pending' .*true or false"):
         step = {"who": "stranger", "which": "prices", "pending": "yes"}
         validate_steps("f.json", [{"rule": "execute_update", "args": step}])
+
+
+def test_an_emitted_test_names_the_projects_contracts_without_this_machines_path():
+    replay_file = ReplayFile(
+        seed=1,
+        config={},
+        contracts_sha256="ab" * 32,
+        steps=[{"rule": "register_node", "args": {"node": "node_operator_0"}}],
+        failure={"step": 0, "invariant": "outcome", "message": "recorded elsewhere"},
+    )
+    passed = ReplayResult(
+        [StepResult(0, "register_node", {"node": "node_operator_0"}, True, "ok")], 1
+    )
+    for contracts_dir in (None, DEFAULT_CONTRACTS_DIR):
+        text = emit_pytest(replay_file, passed, contracts_dir)
+        assert f"    {PROJECT_CONTRACTS}\n" in text
+        assert str(DEFAULT_CONTRACTS_DIR) not in text
+        assert "RECORDED_CONTRACTS = None" in text
