@@ -9,25 +9,7 @@ it with the reference model; :func:`check_all` runs them in order and
 
 from __future__ import annotations
 
-from typing import Any
-
-
-class InvariantViolation(AssertionError):
-    """A property of the protocol that does not hold.
-
-    ``name`` identifies the property (``"solvency"``), ``message`` says what
-    went wrong in words, ``details`` holds the expected and actual values.
-    """
-
-    def __init__(self, name: str, message: str, details: dict[str, Any] | None = None):
-        super().__init__(f"{name}: {message}")
-        self.name = name
-        self.message = message
-        self.details = dict(details or {})
-
-
-# Imported after InvariantViolation, which the checks raise.
-from invariants.checks import (  # noqa: E402
+from invariants.checks import (
     LEGAL_STATUSES,
     LEGAL_TRANSITIONS,
     RATE_DUST,
@@ -52,14 +34,15 @@ from invariants.checks import (  # noqa: E402
     conservation_baseline,
     report_accepted,
 )
-from invariants.observe import (  # noqa: E402
+from invariants.observe import (
     MinipoolObservation,
     NodeObservation,
     Observation,
     observe,
 )
-from invariants.reentry import check_no_reentry  # noqa: E402
-from invariants.watcher import Watcher  # noqa: E402
+from invariants.reentry import check_no_reentry
+from invariants.violation import InvariantViolation
+from invariants.watcher import Watcher
 
 __all__ = [
     "LEGAL_STATUSES",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from harness.model import Model, norm
-from invariants import InvariantViolation
+from invariants.violation import InvariantViolation
 
 
 def check_no_reentry(counters: Mapping[str, tuple[int, int]], model: Model) -> None:
