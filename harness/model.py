@@ -26,7 +26,7 @@ import functools
 import inspect
 import pickle
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness import economics as econ
@@ -289,13 +289,22 @@ class ReportMarks:
     bond reductions the oDAO did not cancel). ``deficit``: how far
     :meth:`Model.held_for_users` was below zero (the honest report says 0:
     a rate cannot fall below 0, so the rest of such a loss is carried to
-    the next holders). The zero marks stand for a report at the very start.
+    the next holders). ``supply`` and ``paid_in``: the rETH supply and
+    :attr:`Model.holders_paid_in`, to tell what was minted and burned at the
+    old rate between the moment and the report's execution. ``stale``: the
+    value the report's rate gives those trades beyond what they paid (set
+    when a report is accepted late, see :meth:`Model.report_balances`),
+    carried like the deficit. The zero marks stand for a report at the very
+    start.
     """
 
     uncovered: int = 0
     world_gain: int = 0
     unpoliced: int = 0
     deficit: int = 0
+    supply: int = 0
+    paid_in: int = 0
+    stale: int = 0
 
     @classmethod
     def of(cls, model: Model, shares: Mapping[str, int] | None = None) -> ReportMarks:
@@ -305,6 +314,8 @@ class ReportMarks:
             model.world_gain(shares),
             model.unpoliced_losses,
             max(0, -model.held_for_users(shares)),
+            model.reth_supply,
+            model.holders_paid_in,
         )
 
     def lost_until(self, later: ReportMarks) -> int:
@@ -312,10 +323,10 @@ class ReportMarks:
 
         The users' net loss to the beacon chain in between, plus their loss
         to bond reductions the oDAO failed to cancel in between, plus the
-        deficit these marks carried.
+        deficit and the stale trades' gain these marks carried.
         """
         world = max(0, self.world_gain - later.world_gain)
-        return world + later.unpoliced - self.unpoliced + self.deficit
+        return world + later.unpoliced - self.unpoliced + self.deficit + self.stale
 
     def uncovered_until(self, later: ReportMarks) -> int:
         """Growth of the losses past the bonds between these marks and ``later`` (wei, >= 0)."""
@@ -475,6 +486,8 @@ class Model:
         self._moved: dict[str, int] = {}
         # Users' capital lost to bond reductions the oDAO did not cancel (see reduce_bond).
         self.unpoliced_losses = 0
+        # ETH rETH holders paid in by deposits less what burns paid them (see ReportMarks).
+        self.holders_paid_in = 0
         # What the world (not the protocol) did to held_for_users(): see world_gain().
         self._world_gain = 0
         self._held_mark = 0
@@ -793,6 +806,7 @@ class Model:
         _require(minted > 0, "reth: mint amount is zero")
         self._mint(depositor, minted)
         self.deposit_fees += fee
+        self.holders_paid_in += amount
         self._pay_in(depositor, amount)
         self._process_deposit(amount)
         return self._done(minted=minted, fee=fee, assigned=self._moved.get("assigned", 0))
@@ -825,6 +839,7 @@ class Model:
         from_pool = max(0, eth - self.reth_eth)
         self.pool_balance -= from_pool
         self.reth_eth += from_pool - eth
+        self.holders_paid_in -= eth
         self._pay_out(holder, eth)
         return {"eth": eth, "from_pool": from_pool}
 
@@ -1031,8 +1046,21 @@ class Model:
         return {"accepted": 1}
 
     def _accept_balances(self, key: tuple) -> None:
-        """Apply the balances report ``key`` with the marks of the moment it was voted for."""
-        self.report = Report(*key, marks=self._balance_marks[key])
+        """Apply the balances report ``key`` with the marks of the moment it was voted for.
+
+        Accepted late (anyone may execute a report with consensus, as in the
+        reference), the report's rate also reaches rETH minted and burned
+        since that moment at the old rate: what it values them at beyond the
+        ETH they paid in is the marks' ``stale``, a gain those holders take
+        from the others until the next report (a deposit before a rate rise,
+        a burn before a fall: the sandwich the deposit fee mitigates).
+        """
+        marks = self._balance_marks[key]
+        total, supply = key[2], key[4]
+        moved = self.reth_supply - marks.supply
+        value = moved * total // supply if supply else moved
+        stale = max(0, value - (self.holders_paid_in - marks.paid_in))
+        self.report = Report(*key, marks=replace(marks, stale=stale))
 
     def pending_report(self, which: str) -> tuple | None:
         """The newest ``"balances"`` or ``"prices"`` report voted for but not applied, or None.

@@ -36,8 +36,8 @@ from harness.model import (
     norm,
 )
 from harness.units import fmt_eth
-from invariants import InvariantViolation
 from invariants.observe import MinipoolObservation, NodeObservation, Observation
+from invariants.violation import InvariantViolation
 
 ONE = 10**18
 # Statuses a minipool may have: Withdrawable (3) has been unused since Atlas.
@@ -76,6 +76,14 @@ class EconomicEvent:
     negative); the rest of the loss stays with the users' side, and holders
     who came later are owed more than is held (or a report lowers their
     rate) by no more than that deficit, until RPL auctions make it good.
+    ``"stale-report"``: a report was executed after rETH had been minted or
+    burned since the moment it describes (the reference lets anyone execute
+    a report with consensus at any later time, say after the threshold was
+    lowered): those trades were at the old rate and the new rate reaches
+    them too, so holders are owed more than is held (and the next report
+    lowers the rate) by no more than the value it gave them beyond what
+    they paid: the sandwich of ROCKETPOOL.md's audit finding 1, which the
+    deposit fee only mitigates.
     """
 
     name: str
@@ -108,13 +116,14 @@ def check_solvency(
     without a bug since the moment the last accepted report describes
     (``at_last_report``, see :meth:`ReportMarks.lost_since`; the zero marks
     by default): the users' net loss to the beacon chain and to bond
-    reductions the oDAO did not cancel, and a deficit the report could not
-    pass on. A report is a snapshot: a penalty after it can take value the
-    report counted, until the next report. A shortfall those excuse returns
-    an event: ``"bond-reduction-not-cancelled"`` if such a reduction added
-    to the loss, else ``"uncovered-loss"`` while losses past the bonds grew,
-    else ``"deficit-carried"`` if the carried deficit was needed (see
-    :class:`EconomicEvent`).
+    reductions the oDAO did not cancel, a deficit the report could not pass
+    on, and what it gave trades made at the old rate since its moment. A
+    report is a snapshot: a penalty after it can take value the report
+    counted, until the next report. A shortfall those excuse returns an
+    event: ``"bond-reduction-not-cancelled"`` if such a reduction added to
+    the loss, else ``"uncovered-loss"`` while losses past the bonds grew,
+    else ``"stale-report"`` or ``"deficit-carried"`` if what the report
+    carried was needed (see :class:`EconomicEvent`).
 
     ``held`` is signed. It goes negative only when the pool's node balance
     (unspent deposit credit) exceeds the pool's ETH after users lost their
@@ -144,6 +153,7 @@ def check_solvency(
         "uncovered_since_report": uncovered,
         "unpoliced_since_report": unpoliced,
         "deficit_at_report": marks.deficit,
+        "stale_at_report": marks.stale,
         "reth_supply": obs.reth_supply,
         "reported_total_eth": obs.reported_total_eth,
         "reported_reth_supply": obs.reported_reth_supply,
@@ -164,8 +174,9 @@ def check_solvency(
         return EconomicEvent("bond-reduction-not-cancelled", details)
     if uncovered > 0:
         return EconomicEvent("uncovered-loss", details)
-    if gap > dust + lost - marks.deficit:
-        return EconomicEvent("deficit-carried", details)
+    if gap > dust + lost - marks.deficit - marks.stale:
+        name = "stale-report" if marks.stale else "deficit-carried"
+        return EconomicEvent(name, details)
     return None
 
 
@@ -176,6 +187,7 @@ def check_rate_monotonicity(
     lost_since_last_report: int,
     uncovered_since_last_report: int = 0,
     deficit_carried: int = 0,
+    stale_carried: int = 0,
 ) -> EconomicEvent | None:
     """rETH rate monotonicity, checked when an oracle report is accepted.
 
@@ -184,10 +196,11 @@ def check_rate_monotonicity(
     rewards: see :meth:`ReportMarks.lost_until`): then the rate may fall by
     at most ``lost * 1e18 // supply + RATE_DUST``, and the check returns
     ``"uncovered-loss-socialised"`` if losses past the bonds grew
-    (``uncovered_since_last_report``), else ``"deficit-carried"`` if the
-    previous report left a deficit (``deficit_carried``, counted in
-    ``lost``), else ``"beacon-loss-socialised"`` (penalties took reported
-    rewards; every loss stayed within its bond).
+    (``uncovered_since_last_report``), else ``"stale-report"`` or
+    ``"deficit-carried"`` if the previous report carried the gain of trades
+    at a stale rate (``stale_carried``) or a deficit (``deficit_carried``),
+    both counted in ``lost``, else ``"beacon-loss-socialised"`` (penalties
+    took reported rewards; every loss stayed within its bond).
     ``supply`` is the rETH supply of the new report: holders who burned at
     the old rate leave the loss to those who stay. A report of zero supply
     is exempt: with no holders the rate goes back to 1 ETH per rETH by
@@ -207,6 +220,7 @@ def check_rate_monotonicity(
         "lost_since_last_report": lost,
         "uncovered_since_last_report": max(0, uncovered_since_last_report),
         "deficit_carried": deficit_carried,
+        "stale_carried": stale_carried,
     }
     if lost == 0:
         raise InvariantViolation(
@@ -228,6 +242,8 @@ def check_rate_monotonicity(
         )
     if uncovered_since_last_report > 0:
         return EconomicEvent("uncovered-loss-socialised", details)
+    if stale_carried > 0:
+        return EconomicEvent("stale-report", details)
     if deficit_carried > 0:
         return EconomicEvent("deficit-carried", details)
     return EconomicEvent("beacon-loss-socialised", details)
@@ -772,6 +788,7 @@ def check_all(
                 marks.lost_until(model.report.marks),
                 marks.uncovered_until(model.report.marks),
                 marks.deficit,
+                marks.stale,
             )
         )
         marks = model.report.marks

@@ -27,6 +27,7 @@ _LASTING = {
     "uncovered-loss": "uncovered_since_report",
     "bond-reduction-not-cancelled": "unpoliced_since_report",
     "deficit-carried": "owed",
+    "stale-report": "owed",
 }
 
 

@@ -279,6 +279,39 @@ def test_a_report_executed_late_is_judged_by_the_moment_it_describes():
     assert "more than the" in error.message
 
 
+def test_a_deposit_before_a_late_report_that_raises_the_rate_is_a_stale_report():
+    # Found by a long campaign (seed 9): the rETH minted between a report's votes
+    # and its execution gets the report's rate too. Here rewards of 2 ETH raise it.
+    m = staked_model()
+    second = "0x" + "0e" * 20
+    assert m.add_member(second).ok
+    obs0, marks0 = observation_of(m), m.report.marks
+    m.beacon.reward(m.beacon.validator(pubkey(MINIPOOL)), 2 * ETH)
+    total, staking, supply = m.truthful_report()
+    assert m.report_balances(2, total, staking, supply, ODAO).values["accepted"] == 0
+    assert m.deposit(OTHER, 100 * ETH, now=m.now).ok  # at the old rate
+    assert m.report_balances(2, total, staking, supply, second).values["accepted"] == 1
+    stale = m.reth_balances[OTHER] * total // supply - 100 * ETH
+    assert stale > ETH // 10
+    assert m.report.marks.stale == stale
+    late = observation_of(m)
+    events = check_all(late, m, obs0, at_last_report=marks0)
+    assert [e.name for e in events] == ["stale-report"]
+    assert events[0].details["gap"] <= stale + events[0].details["dust"]
+    # Without the stale trades' gain carried, the same state is a violation.
+    assert violation(check_solvency, late, m, replace(m.report.marks, stale=0)).name == "solvency"
+    # The next report tells the truth: the rate falls by no more than that gain.
+    marks = m.report.marks
+    total, staking, supply = m.truthful_report()
+    assert m.report_balances(3, total, staking, supply, ODAO).values["accepted"] == 0
+    assert m.report_balances(3, total, staking, supply, second).values["accepted"] == 1
+    after = observation_of(m)
+    assert after.exchange_rate < late.exchange_rate
+    events = check_all(after, m, late, at_last_report=marks)
+    assert [e.name for e in events] == ["stale-report"]
+    assert events[0].details["fall"] <= stale * ETH // supply + RATE_DUST
+
+
 def test_a_deficit_a_report_could_not_pass_on_is_carried_to_later_holders():
     # Found by a long campaign: a reduced minipool loses nearly everything; the
     # node's 8 ETH credit is more than the users' side holds, so the honest

@@ -962,7 +962,10 @@ def test_a_report_keeps_the_marks_of_the_moment_it_was_voted_for():
     mp_address = staked_minipool(model, beacon)
     validator(model, beacon, mp_address).balance -= 13 * GWEI_PER_ETH  # 19 ETH: users lose 5
     voted = ReportMarks.of(model)
-    assert voted == ReportMarks(uncovered=5 * ETH, world_gain=-5 * ETH)
+    supply = model.reth_supply
+    assert voted == ReportMarks(
+        uncovered=5 * ETH, world_gain=-5 * ETH, supply=supply, paid_in=24 * ETH
+    )
     total, staking, supply = model.truthful_report()
     ok(model.report_balances(7, total, staking, supply, MEMBERS[0]))
     ok(model.set_setting("network.consensus.threshold", ETH))

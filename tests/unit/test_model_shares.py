@@ -325,7 +325,7 @@ def test_one_share_table_gives_every_sum_the_plain_formulas_give(model):
     assert (
         ReportMarks.of(model, shares)
         == ReportMarks.of(model)
-        == ReportMarks(4 * ETH, -1_420 * 10**15)
+        == ReportMarks(4 * ETH, -1_420 * 10**15, supply=123_938 * 10**15, paid_in=124 * ETH)
     )
     obs = replace(observation_of(model, ACTORS), beacon_deposited=model.beacon_deposits)
     assert check_solvency(obs, model, None, shares) == check_solvency(obs, model)
