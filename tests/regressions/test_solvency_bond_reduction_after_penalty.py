@@ -16,46 +16,20 @@ runs on the contracts in $RPFUZZ_CONTRACTS if set, else on these:
 """
 
 import os
+from pathlib import Path
 
 from harness.replay import replaying
+from harness.replayfile import ReplayFile
 from harness.units import to_wei
 
 ETH = 10**18
 HOUR = 3_600
 DAY = 86_400
 
-# The configuration the campaign ran with (boa_config.toml as it was then).
-CONFIG = {
-    "settings": {
-        "deposit.pool.maximum": "160 ether",
-        "deposit.fee": "0.05%",
-        "deposit.minimum": "0.01 ether",
-        "network.consensus.threshold": "51%",
-        "network.reth.collateral.target": "10%",
-    },
-    "actors": {
-        "odao_members": 3,
-        "depositors": 4,
-        "node_operators": 4,
-        "eth_per_actor": "10000 ether",
-    },
-    "beacon": {
-        "apr": "4%",
-        "skim_interval": "5 days",
-        "exit_delay": "1 day",
-        "withdrawal_delay": "1 day",
-        "slashing_initial_penalty": "1 ether",
-        "slashing_correlation": "3",
-        "slashing_window": "18 days",
-        "slashing_withdrawal_delay": "36 days",
-    },
-    "oracle": {
-        "rpl_price": "0.01 ether",
-        "rpl_volatility": "5%",
-        "rpl_floor": "0.0001 ether",
-        "seed": 0,
-    },
-}
+# The configuration the campaign ran with, as the replay file recorded it.
+CONFIG = ReplayFile.load(
+    Path(__file__).parents[1] / "data" / "replays" / "solvency-bond-reduction-after-penalty.json"
+).config
 # The sources the replay ran on (None: the project's contracts/).
 RECORDED_CONTRACTS = None
 CONTRACTS = os.environ.get("RPFUZZ_CONTRACTS") or RECORDED_CONTRACTS
