@@ -7,6 +7,10 @@ runs the ``soak`` profile of ``boa_config.toml`` (100-step examples, a
 minute and a half, derandomised) with a fixed seed, so a change that makes
 the model, the checks or the contracts disagree on an unmodified protocol
 shows here, with its replay file named, before it lands.
+
+The seed is one that meets such alarms early: on the harness as it was
+before they were fixed (190e5f5), seed 4 failed ``outcome`` after 1.2 s and
+``solvency`` (the deficit) soon after, where seed 15 ran its 90 s clean.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import pytest
 
 from harness.cli import main
 
-SEED = 15
+SEED = 4
 
 
 @pytest.mark.ignore_isolation
@@ -33,6 +37,6 @@ def test_a_long_revm_campaign_on_the_shipped_contracts_stays_clean(tmp_path, mon
     ]
     assert failures == [], capsys.readouterr().out
     assert code == 0
-    # Long examples did run: at least one example reached the profile's 100 steps.
-    assert report["steps"] >= 100
+    # Long examples did run: longer on average than the quick profiles' 40 steps.
     assert report["examples"] >= 1
+    assert report["steps"] > 40 * report["examples"]
