@@ -106,7 +106,8 @@ class Watcher:
         fresh = []
         for event in events:
             key = _LASTING.get(event.name)
-            if key is not None:
+            # The rate check's events of the same names (one per report) have no such key.
+            if key is not None and key in event.details:
                 amount = event.details[key]
                 if amount <= self._reported_amounts.get(event.name, 0):
                     continue
