@@ -336,10 +336,6 @@ class ReportMarks:
         """:meth:`lost_until` now (``shares``: see :meth:`of`)."""
         return self.lost_until(ReportMarks.of(model, shares))
 
-    def uncovered_since(self, model: Model, shares: Mapping[str, int] | None = None) -> int:
-        """:meth:`uncovered_until` now (``shares``: see :meth:`of`)."""
-        return self.uncovered_until(ReportMarks.of(model, shares))
-
 
 @dataclass
 class Report:
