@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.beacon import BeaconConfig
-from harness.oracle import OracleConfig
-from harness.units import UnitError, parse_setting, to_fraction, to_seconds, to_wei
+from harness.units import ETH_GWEI, UnitError, parse_setting, to_fraction, to_seconds, to_wei
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "boa_config.toml"
@@ -18,6 +16,31 @@ DEFAULT_CONFIG_PATH = PROJECT_ROOT / "boa_config.toml"
 
 class ConfigError(ValueError):
     """A configuration problem, with the file, the field and the fix in its message."""
+
+
+@dataclass
+class BeaconConfig:
+    """Simulation parameters (``[beacon]`` in ``boa_config.toml``); fractions of 1e18."""
+
+    apr: int = 4 * 10**16  # 4% a year on the effective balance
+    activation_delay: int = 0  # seconds from a 32 ETH balance to activation
+    skim_interval: int = 5 * 86_400  # seconds between withdrawal sweeps
+    exit_delay: int = 86_400  # seconds from exit request to exit
+    withdrawal_delay: int = 86_400  # seconds from exit to withdrawable
+    slashing_initial_penalty: int = ETH_GWEI  # gwei
+    slashing_correlation: int = 3 * 10**18  # multiplier on the recently slashed share
+    slashing_window: int = 18 * 86_400  # seconds a slashing counts as recent
+    slashing_withdrawal_delay: int = 36 * 86_400  # seconds from slashing to withdrawable
+
+
+@dataclass
+class OracleConfig:
+    """``[oracle]`` in ``boa_config.toml``: the RPL price walk (fractions of 1e18)."""
+
+    rpl_price: int = 10**16  # the starting price the oracle walks from
+    rpl_volatility: int = 5 * 10**16  # largest relative move per report
+    rpl_floor: int = 10**14  # the walk never goes below this price
+    seed: int = 0
 
 
 @dataclass

@@ -9,7 +9,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-WEI_PER_ETH = 10**18
+ETH = 10**18  # wei per ETH
+WEI_PER_ETH = ETH
+GWEI = 10**9  # wei per gwei
+ETH_GWEI = 10**9  # gwei per ETH
+HOUR = 3_600
+DAY = 86_400
 ONE = 10**18  # fixed-point 1.0, as the contracts use it
 
 _UNITS = {"wei": 1, "gwei": 10**9, "ether": WEI_PER_ETH, "eth": WEI_PER_ETH}

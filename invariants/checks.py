@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+from harness.chain.status import MinipoolStatus
 from harness.model import (
     DISSOLVED,
     INITIALISED,
@@ -35,11 +36,10 @@ from harness.model import (
     ReportMarks,
     norm,
 )
-from harness.units import fmt_eth
+from harness.units import ONE, fmt_eth
 from invariants.observe import MinipoolObservation, NodeObservation, Observation
 from invariants.violation import InvariantViolation
 
-ONE = 10**18
 # Statuses a minipool may have: Withdrawable (3) has been unused since Atlas.
 LEGAL_STATUSES = frozenset({INITIALISED, PRELAUNCH, STAKING, DISSOLVED})
 # The lifecycle's moves between two consecutive steps (staying put is always legal).
@@ -48,7 +48,6 @@ LEGAL_TRANSITIONS = frozenset(
 )
 # A minipool seen for the first time was created this step, perhaps assigned at once.
 LEGAL_FIRST_STATUSES = frozenset({INITIALISED, PRELAUNCH})
-STATUS_NAMES = {0: "Initialised", 1: "Prelaunch", 2: "Staking", 3: "Withdrawable", 4: "Dissolved"}
 # The rate is two floors away from the exact ETH per rETH (old and new report):
 # a fall of this many wei of rate is rounding, not a loss.
 RATE_DUST = 2
@@ -463,7 +462,7 @@ def check_minipool_lifecycle(
             raise InvariantViolation(
                 "minipool-lifecycle",
                 f"minipool {address} has status {mp.status} "
-                f"({STATUS_NAMES.get(mp.status, 'unknown')}), which no minipool may have",
+                f"({MinipoolStatus.label_of(mp.status, 'unknown')}), which no minipool may have",
                 {"minipool": address, "actual": mp.status},
             )
         if before is None:
@@ -473,7 +472,8 @@ def check_minipool_lifecycle(
             if mp.status not in LEGAL_FIRST_STATUSES:
                 raise InvariantViolation(
                     "minipool-lifecycle",
-                    f"minipool {address} appeared with status {STATUS_NAMES[mp.status]}; a new "
+                    f"minipool {address} appeared with status "
+                    f"{MinipoolStatus.label_of(mp.status)}; a new "
                     "minipool is Initialised, or Prelaunch if assigned at once",
                     {"minipool": address, "actual": mp.status},
                 )
@@ -481,8 +481,8 @@ def check_minipool_lifecycle(
         if old.status != mp.status and (old.status, mp.status) not in LEGAL_TRANSITIONS:
             raise InvariantViolation(
                 "minipool-lifecycle",
-                f"minipool {address} went from {STATUS_NAMES.get(old.status)} to "
-                f"{STATUS_NAMES[mp.status]} in one step; the lifecycle allows only "
+                f"minipool {address} went from {MinipoolStatus.label_of(old.status)} to "
+                f"{MinipoolStatus.label_of(mp.status)} in one step; the lifecycle allows only "
                 "Initialised -> Prelaunch -> Staking or Dissolved",
                 {"minipool": address, "previous": old.status, "actual": mp.status},
             )

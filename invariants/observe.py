@@ -18,8 +18,8 @@ from typing import Any
 
 import boa
 
-from harness.beacon import GWEI
-from harness.deploy import NETWORK_CONTRACTS
+from harness.chain.beacon import GWEI
+from harness.chain.deploy import NETWORK_CONTRACTS
 from harness.model import Model, norm
 
 # Facade attributes whose ETH has its own field, or lives on the beacon chain.
@@ -168,7 +168,7 @@ class StorageWrites:
     contract, and :meth:`take` hands over and clears the set. A write that
     was later reverted is still noted: that only costs a needless re-read.
 
-    On revm (``chain``, see :mod:`harness.backend`) there is no per-slot
+    On revm (``chain``, see :mod:`harness.chain.backend`) there is no per-slot
     record, only a count of the state changes the chain made
     (``chain.state_changes``: successful transactions, deployments, rolled
     back anchors). :meth:`take` answers the empty set when that count did
@@ -301,7 +301,7 @@ def observe(
     calls a step.
 
     ``vault_names`` limits the vault's per-contract balances read (default:
-    every name in ``harness.deploy.NETWORK_CONTRACTS``). Only the deposit
+    every name in ``harness.chain.deploy.NETWORK_CONTRACTS``). Only the deposit
     pool keeps ETH in the vault, and ETH booked to any other name still
     breaks ``vault ETH == sum of the balances read``, so
     ``("rocketDepositPool",)`` detects as much and saves 16 view calls; the
@@ -477,7 +477,7 @@ def _plan(p: Any, at: _Layout, shape: tuple) -> list[tuple[Any, tuple]]:
 
 
 def _run(p: Any, calls: list[tuple[Any, tuple]], key: Any = None) -> list[Any]:
-    """The values of ``calls``, through the chain's ``read_views`` (see :mod:`harness.backend`).
+    """The values of ``calls``, through the chain's ``read_views`` (:mod:`harness.chain.backend`).
 
     On revm storage reads and one EVM call read them all (``key`` names the
     list, so the chain need not hash it); on titanoboa they are made one by

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import settings
 
 from harness import deploy_protocol
-from harness.profiles import register_hypothesis_profiles
+from harness.run.profiles import register_hypothesis_profiles
 
 # The campaign profiles of boa_config.toml, as Hypothesis profiles. Chosen with
 # HYPOTHESIS_PROFILE or --hypothesis-profile; under CI (Hypothesis would pick

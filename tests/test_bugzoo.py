@@ -28,11 +28,11 @@ from harness.bugzoo.runner import (
     run_zoo,
     select_bugs,
 )
-from harness.campaign import resolve_profile
-from harness.cli import main
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+from harness.cli.commands import main
 from harness.config import ConfigError
-from harness.deploy import DEFAULT_CONTRACTS_DIR
-from harness.replayfile import ReplayFile, contracts_sha256
+from harness.replay.file import ReplayFile, contracts_sha256
+from harness.run.campaign import resolve_profile
 
 FEE_BUG = BY_NAME["deposit-fee-minted"]
 

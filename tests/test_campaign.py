@@ -16,19 +16,20 @@ from pathlib import Path
 import boa
 import pytest
 
-from harness.campaign import _Job, campaign_settings, run_worker
-from harness.cli import main
-from harness.deploy import DEFAULT_CONTRACTS_DIR
-from harness.machine import RocketPoolMachine, shared_protocol
-from harness.profiles import Profile, load_profiles
-from harness.replayfile import ReplayFile, ReplayFileError, contracts_sha256
-from harness.steps import StepContext, execute
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+from harness.cli.commands import main
+from harness.fuzz.machine import RocketPoolMachine
+from harness.fuzz.steps import StepContext, execute
+from harness.replay.file import ReplayFile, ReplayFileError, contracts_sha256
+from harness.run.campaign import _Job, campaign_settings, run_worker
+from harness.run.profiles import Profile, load_profiles
+from harness.world.deploy import shared_protocol
 from invariants import InvariantViolation
 
 # The campaign isolates its examples itself (an anchor per example); its one
 # deploy per process must outlive the test that made it, so these tests opt
 # out of titanoboa's per-test anchor, which would roll the deploy back and
-# leave the process-wide cache of harness.machine.shared_protocol stale.
+# leave the process-wide cache of harness.fuzz.machine.shared_protocol stale.
 campaign_test = pytest.mark.ignore_isolation
 
 TINY = ["--profile", "ci", "--seed", "1", "--examples", "1", "--steps", "3"]
@@ -187,7 +188,7 @@ class _FailureSpy(io.StringIO):
 def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
     from rich.console import Console
 
-    import harness.cli
+    import harness.cli.commands
 
     bugged = tmp_path / "contracts"
     shutil.copytree(DEFAULT_CONTRACTS_DIR, bugged)
@@ -199,7 +200,7 @@ def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     spy = _FailureSpy(tmp_path)
-    monkeypatch.setattr(harness.cli, "Console", lambda: Console(file=spy, width=200))
+    monkeypatch.setattr(harness.cli.commands, "Console", lambda: Console(file=spy, width=200))
     out = tmp_path / "campaign.json"
     assert main(["run", *TINY, "--contracts", str(bugged), "--json", str(out)]) == 1
     assert spy.checked >= 1

@@ -1,6 +1,6 @@
 """The ``rpfuzz`` command line: exit codes and what it prints."""
 
-from harness.cli import main
+from harness.cli.commands import main
 
 
 def test_demo_runs_the_scripted_story(capsys):

@@ -12,8 +12,9 @@ import shutil
 import boa
 import pytest
 
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR, NETWORK_CONTRACTS
 from harness.config import ConfigError
-from harness.deploy import DEFAULT_CONTRACTS_DIR, NETWORK_CONTRACTS, deploy_protocol
+from harness.world.deploy import deploy_protocol
 from tests.helpers import ETH
 
 

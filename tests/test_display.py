@@ -1,4 +1,4 @@
-"""harness.display: the state tables, rendered to text as a reader sees them."""
+"""harness.cli.display: the state tables, rendered to text as a reader sees them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import boa
 import pytest
 from rich.console import Console
 
-from harness.beacon import BeaconChain, BeaconConfig
-from harness.display import address_name, print_state, short_address, state_table
+from harness.chain.beacon import BeaconChain, BeaconConfig
+from harness.cli.display import address_name, print_state, short_address, state_table
 
 
 def render(p) -> str:

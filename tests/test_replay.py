@@ -25,13 +25,15 @@ import boa
 import pytest
 from rich.console import Console
 
-import harness.cli
-from harness.cli import main
+import harness.cli.commands
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+from harness.cli.commands import main
 from harness.config import PROJECT_ROOT
-from harness.deploy import DEFAULT_CONTRACTS_DIR
-from harness.emit import PROJECT_CONTRACTS, arg_code, emit_pytest
-from harness.minimize import lowerable, minimize
-from harness.replay import (
+from harness.replay.display import detail_rows
+from harness.replay.emit import PROJECT_CONTRACTS, arg_code, emit_pytest
+from harness.replay.file import ReplayFile, contracts_sha256
+from harness.replay.minimize import lowerable, minimize
+from harness.replay.session import (
     ReplayResult,
     ReplaySession,
     StepResult,
@@ -40,8 +42,6 @@ from harness.replay import (
     replay,
     run_steps,
 )
-from harness.replay_display import detail_rows
-from harness.replayfile import ReplayFile, contracts_sha256
 from harness.units import to_wei
 
 ETH = 10**18
@@ -153,7 +153,7 @@ def _rewards_split_file(
 def _run(monkeypatch, argv: list[str]) -> tuple[int, str]:
     """``rpfuzz ARGV`` in this process; its exit code and what it printed (one line per row)."""
     out = io.StringIO()
-    monkeypatch.setattr(harness.cli, "Console", lambda: Console(file=out, width=200))
+    monkeypatch.setattr(harness.cli.commands, "Console", lambda: Console(file=out, width=200))
     code = main([str(a) for a in argv])
     return code, out.getvalue()
 
@@ -668,8 +668,8 @@ def test_a_file_from_before_the_optional_fields_still_loads(tmp_path):
 
 
 def test_steps_of_a_rule_taking_keyword_arguments_validate():
-    from harness.replay import validate_steps
-    from harness.replayfile import ReplayFileError
+    from harness.replay.file import ReplayFileError
+    from harness.replay.session import validate_steps
 
     # read_view takes the view's own arguments as **args: none is required by name.
     validate_steps(
@@ -684,8 +684,8 @@ def test_steps_of_a_rule_taking_keyword_arguments_validate():
 
 
 def test_steps_of_the_oracle_rules_validate_which_and_pending():
-    from harness.replay import validate_steps
-    from harness.replayfile import ReplayFileError
+    from harness.replay.file import ReplayFileError
+    from harness.replay.session import validate_steps
 
     validate_steps(
         "f.json",

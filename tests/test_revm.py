@@ -3,7 +3,7 @@
 The differential test records sequences with the machine (on revm, for a
 fixed seed), runs each on a fresh deployment on both backends, and compares
 after every step the outcome and revert reason, every public view, every
-ETH balance and the events of every contract (see :mod:`harness.differential`).
+ETH balance and the events of every contract (see :mod:`harness.run.differential`).
 """
 
 from __future__ import annotations
@@ -16,19 +16,19 @@ from pathlib import Path
 import boa
 import pytest
 
-from harness import backend
-from harness.bench import NoOpMachine, _bench_job
 from harness.bugzoo import BY_NAME, apply_bug
-from harness.campaign import run_campaign, run_worker
-from harness.cli import main
-from harness.contract_actors import REENTRANT, contract_actors
-from harness.deploy import DEFAULT_CONTRACTS_DIR, deploy_protocol
-from harness.differential import differences, run_sequence
-from harness.errors import revert_reason
-from harness.machine import shared_protocol
-from harness.replayfile import ReplayFile, contracts_sha256
-from harness.revm_backend import RevmReverted, _reverted
-from harness.steps import StepContext
+from harness.chain import backend
+from harness.chain.actors import REENTRANT, contract_actors
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+from harness.chain.reverts import revert_reason
+from harness.chain.revm import RevmReverted, _reverted
+from harness.cli.commands import main
+from harness.fuzz.steps import StepContext
+from harness.replay.file import ReplayFile, contracts_sha256
+from harness.run.bench import NoOpMachine, _bench_job
+from harness.run.campaign import run_campaign, run_worker
+from harness.run.differential import differences, run_sequence
+from harness.world.deploy import deploy_protocol, shared_protocol
 
 ETH = 10**18
 # Every view after every third step (and the last): reading them all costs 0.15 s on titanoboa.
@@ -160,7 +160,7 @@ def test_a_bug_found_on_revm_replays_on_titanoboa(tmp_path, capsys):
 def test_calls_are_encoded_as_eth_abi_encodes_them():
     from eth_abi import encode
 
-    from harness.revm_backend import _encoder
+    from harness.chain.revm import _encoder
 
     deposit = ["uint256", "uint256", "bytes", "bytes", "bytes32", "uint256", "address"]
     args = (8 * ETH, 0, b"\x11" * 48, b"\x22" * 96, b"\x33" * 32, 3, "0x" + "ab" * 20)
@@ -295,7 +295,7 @@ def test_plain_getters_are_read_from_storage_with_the_values_their_code_returns(
 
 
 def test_only_a_bare_return_of_a_storage_word_is_a_plain_getter(tmp_path):
-    from harness.revm_backend import _storage_getters
+    from harness.chain.revm import _storage_getters
 
     source = tmp_path / "Getters.vy"
     source.write_text(
@@ -348,7 +348,7 @@ def test_the_lens_falls_back_to_single_calls_for_long_results_and_reverts():
 
 
 def test_storage_writes_on_revm_are_nothing_after_reverts_and_unknown_after_changes():
-    from harness.contract_actors import REFUSER, SOURCES
+    from harness.chain.actors import REFUSER, SOURCES
     from invariants.observe import StorageWrites
 
     chain = backend.new_revm_chain()
@@ -370,7 +370,7 @@ def test_storage_writes_on_revm_are_nothing_after_reverts_and_unknown_after_chan
 
 
 def test_an_anchor_undoes_balance_changes_and_a_credit_runs_no_code():
-    from harness.contract_actors import REFUSER, SOURCES
+    from harness.chain.actors import REFUSER, SOURCES
 
     chain = backend.new_revm_chain()
     depositor = chain.generate_address("depositor")

@@ -10,10 +10,9 @@ import types
 
 import pytest
 
-from harness import shell
-from harness.cli import main
+from harness.cli import main, shell
+from harness.cli.shell import banner, run_repl, shell_namespace
 from harness.config import PROJECT_ROOT
-from harness.shell import banner, run_repl, shell_namespace
 from harness.units import fmt_eth, to_wei
 
 BURN_REVERT = "reth: burn amount exceeds balance"

@@ -1,4 +1,4 @@
-"""Vyper coverage (``harness.vycoverage``) and ``rpfuzz run --coverage``.
+"""Vyper coverage (``harness.run.vycoverage``) and ``rpfuzz run --coverage``.
 
 A small contract with two ``if`` statements shows what the plugin counts:
 a line runs only when its own code ran (an ``if`` counts for its header),
@@ -12,8 +12,8 @@ import json
 import boa
 import pytest
 
-from harness.cli import main
-from harness.vycoverage import contract_coverage, measuring
+from harness.cli.commands import main
+from harness.run.vycoverage import contract_coverage, measuring
 
 CONTRACT = """\
 # pragma version ~=0.4.3

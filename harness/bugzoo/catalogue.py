@@ -50,10 +50,10 @@ BUGS: tuple[Bug, ...] = (
         ),
         imitates="audit 3: a contract withdrawal address re-enters the paying contract",
         edits=(Edit(MINIPOOL, "# pragma nonreentrancy on\n", ""),),
-        requires="harness.contract_actors",
+        requires="harness.chain.actors",
         note=(
             "only a contract withdrawal address that calls back can show it: needs the "
-            "re-entrant actor and the reentrancy invariant (harness.contract_actors)"
+            "re-entrant actor and the reentrancy invariant (harness.chain.actors)"
         ),
     ),
     Bug(

@@ -36,9 +36,9 @@ from rich.text import Text
 
 from harness.bugzoo.catalogue import BUGS, BY_NAME
 from harness.bugzoo.patch import Bug, apply_bug, patched_sources
-from harness.campaign import _Job, _run_workers, resolve_profile
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.config import ConfigError
-from harness.deploy import DEFAULT_CONTRACTS_DIR
+from harness.run.campaign import _Job, _run_workers, resolve_profile
 
 DEFAULT_OUT_DIR = Path("failures") / "zoo"
 DEFAULT_SHRINK_SECONDS = 10.0

@@ -19,7 +19,7 @@ import json
 
 import pytest
 
-from harness.cli import main
+from harness.cli.commands import main
 
 SEED = 4
 

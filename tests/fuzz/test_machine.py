@@ -10,7 +10,8 @@ import pytest
 from hypothesis import settings
 from hypothesis.stateful import invariant
 
-from harness.machine import RocketPoolMachine, shared_protocol
+from harness.fuzz.machine import RocketPoolMachine
+from harness.world.deploy import shared_protocol
 from invariants.observe import observe
 
 
@@ -50,7 +51,7 @@ def test_a_machine_that_fails_to_start_leaves_no_anchor_open(monkeypatch):
         boa.env.set_balance(depositor, 1)
         raise RuntimeError("watcher could not start")
 
-    monkeypatch.setattr("harness.machine.start_watching", broken_watcher)
+    monkeypatch.setattr("harness.fuzz.machine.start_watching", broken_watcher)
     with pytest.raises(RuntimeError, match="watcher could not start"):
         RocketPoolMachine()
     assert boa.env.get_balance(depositor) == before

@@ -13,10 +13,10 @@ import dataclasses
 import boa
 import pytest
 
-from harness.beacon import BeaconChain, BeaconConfig
-from harness.errors import revert_reason
+from harness.chain.beacon import BeaconChain, BeaconConfig
+from harness.chain.protocol import PRELAUNCH_VALUE
+from harness.chain.reverts import revert_reason
 from harness.model import Model, norm
-from harness.protocol import PRELAUNCH_VALUE
 from invariants import (
     InvariantViolation,
     Watcher,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boa
 
-from harness.steps import StepContext, execute
+from harness.fuzz.steps import StepContext, execute
 
 ETH = 10**18
 

@@ -1,6 +1,6 @@
 """Every public view agrees with the model through a history, and a wrong one is caught.
 
-The ``read_view`` step (:mod:`harness.views`) runs here over a short
+The ``read_view`` step (:mod:`harness.fuzz.views`) runs here over a short
 history that reaches every kind of record: queued, prelaunch and staking
 minipools, a scrub vote, a bond reduction under way, an RPL slashing and
 an auction lot with a bid.
@@ -12,8 +12,8 @@ import itertools
 
 import pytest
 
-from harness.steps import StepContext, execute
-from harness.views import AMOUNTS, BLOCK_OFFSETS, BOOL_PATHS, UINT_PATHS, VIEWS, read_view
+from harness.fuzz.steps import StepContext, execute
+from harness.fuzz.views import AMOUNTS, BLOCK_OFFSETS, BOOL_PATHS, UINT_PATHS, VIEWS, read_view
 from invariants import InvariantViolation
 
 ETH = 10**18

@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
-import harness.machine
-from harness.contract_actors import REENTRANT, REFUSER, reentry_counters
-from harness.deploy import DEFAULT_CONTRACTS_DIR, deploy_protocol
-from harness.machine import RocketPoolMachine, shared_protocol
+import harness.fuzz.machine
+from harness.chain.actors import REENTRANT, REFUSER, reentry_counters
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+from harness.fuzz.machine import RocketPoolMachine
 from harness.model import Expect, norm
+from harness.world.deploy import deploy_protocol, shared_protocol
 from invariants import InvariantViolation
 
 ETH = 10**18
@@ -219,7 +220,7 @@ def unlocked(tmp_path, monkeypatch):
     p = deploy_protocol(replace={"rocketMinipoolBase": patched})
     # The facade builds minipool handles from this directory: the patched source.
     p.contracts_dir = tmp_path
-    monkeypatch.setattr(harness.machine, "shared_protocol", lambda *args, **kwargs: p)
+    monkeypatch.setattr(harness.fuzz.machine, "shared_protocol", lambda *args, **kwargs: p)
     return p
 
 

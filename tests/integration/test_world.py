@@ -3,7 +3,7 @@
 import boa
 import pytest
 
-from harness import economics
+from harness.model import economics
 from tests.helpers import ETH
 
 GWEI = 10**9

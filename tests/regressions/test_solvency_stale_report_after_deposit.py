@@ -18,8 +18,8 @@ runs on the contracts in $RPFUZZ_CONTRACTS if set, else on these:
 import os
 from pathlib import Path
 
-from harness.replay import replaying
-from harness.replayfile import ReplayFile
+from harness.replay.file import ReplayFile
+from harness.replay.session import replaying
 from harness.units import to_wei
 
 ETH = 10**18

@@ -13,8 +13,8 @@ by that loss, no more.
 
 from __future__ import annotations
 
-from harness.oracle import REDUCTION_CANCEL_BELOW_GWEI
-from harness.replay import replaying
+from harness.replay.session import replaying
+from harness.world.oracle import REDUCTION_CANCEL_BELOW_GWEI
 
 ETH = 10**18
 HOUR = 3_600

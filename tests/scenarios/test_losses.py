@@ -11,7 +11,7 @@ through the checked facade, so the reference model agrees at each call.
 import pytest
 
 from harness import deploy_protocol
-from harness.checked import CheckedProtocol
+from harness.fuzz.checked import CheckedProtocol
 
 ETH = 10**18
 RPL = 10**18

@@ -15,7 +15,7 @@ import boa
 import pytest
 
 from harness import deploy_protocol
-from harness.checked import CheckedProtocol
+from harness.fuzz.checked import CheckedProtocol
 
 ETH = 10**18
 GWEI = 10**9

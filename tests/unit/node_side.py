@@ -16,7 +16,8 @@ from typing import Any
 import boa
 import pytest
 
-from harness import deploy_protocol, economics
+from harness import deploy_protocol
+from harness.model import economics
 from tests.helpers import events  # noqa: F401  (re-exported for the node-side tests)
 
 ETH = 10**18
@@ -96,7 +97,7 @@ def staking_minipool(protocol, node: str, bond: int = 8) -> Any:
     return minipool
 
 
-# The split, from harness.economics (written from ROCKETPOOL.md, not from the
+# The split, from harness.model.economics (written from ROCKETPOOL.md, not from the
 # contract), with the argument order these tests use: node capital first.
 def rewards_node_share(rewards: int, node_capital: int, user_capital: int, fee: int) -> int:
     """The node's part of ``rewards``: its capital share plus ``fee`` on the rest."""

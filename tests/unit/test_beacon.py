@@ -1,8 +1,8 @@
-"""harness.beacon: the simulated consensus layer, on its own (no EVM)."""
+"""harness.chain.beacon: the simulated consensus layer, on its own (no EVM)."""
 
 import pytest
 
-from harness.beacon import (
+from harness.chain.beacon import (
     ACTIVE,
     EXITING,
     WITHDRAWABLE,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.checked import CheckedProtocol
+from harness.fuzz.checked import CheckedProtocol
 from invariants import InvariantViolation
 
 

@@ -1,4 +1,4 @@
-"""Unit tests for ``contracts/DepositContract.vy`` and ``harness/deposit_data.py``.
+"""Unit tests for ``contracts/DepositContract.vy`` and ``harness/chain/deposit_data.py``.
 
 The expected roots come from a small generic SSZ merkleizer written below, so
 neither the contract's hand-unrolled ``DepositData`` root nor its incremental
@@ -15,7 +15,7 @@ import boa
 import pytest
 from eth_utils import keccak
 
-from harness.deposit_data import (
+from harness.chain.deposit_data import (
     DepositData,
     deposit_data_root,
     make_deposit_data,
@@ -356,7 +356,7 @@ def test_overlong_input_is_refused_by_the_abi_decoder(
     assert boa.env.get_balance(deposit_contract.address) == 0
 
 
-# --- harness.deposit_data --------------------------------------------------------------
+# --- harness.chain.deposit_data --------------------------------------------------------------
 
 
 def test_minipool_withdrawal_credentials_layout():

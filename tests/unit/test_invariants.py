@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from harness.beacon import BeaconChain, BeaconConfig
+from harness.chain.beacon import BeaconChain, BeaconConfig
 from harness.model import Expect, Model
 from invariants import (
     RATE_DUST,

@@ -14,7 +14,7 @@ from pathlib import Path
 import boa
 import pytest
 
-from harness.deploy import deploy_protocol
+from harness.world.deploy import deploy_protocol
 from tests.helpers import ETH, events, only_event
 
 ENQUEUE_CALLER = Path(__file__).resolve().parent / "doubles" / "EnqueueCaller.vy"

@@ -11,8 +11,8 @@ import inspect
 
 import pytest
 
-from harness.beacon import BeaconChain, BeaconConfig
-from harness.deposit_data import minipool_withdrawal_credentials
+from harness.chain.beacon import BeaconChain, BeaconConfig
+from harness.chain.deposit_data import minipool_withdrawal_credentials
 from harness.model import (
     DISSOLVED,
     INITIALISED,

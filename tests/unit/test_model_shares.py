@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from harness.beacon import BeaconChain, BeaconConfig
+from harness.chain.beacon import BeaconChain, BeaconConfig
 from harness.model import DISSOLVED, INITIALISED, PRELAUNCH, STAKING, Model
 from invariants import (
     InvariantViolation,

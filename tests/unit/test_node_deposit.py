@@ -19,7 +19,7 @@ from node_side import (  # noqa: F401  (fixtures)
     staking,
 )
 
-from harness.deposit_data import minipool_withdrawal_credentials
+from harness.chain.deposit_data import minipool_withdrawal_credentials
 
 FEE = 14 * 10**16
 

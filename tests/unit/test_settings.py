@@ -10,7 +10,7 @@ from __future__ import annotations
 import boa
 import pytest
 
-from harness.deploy import DEFAULT_CONTRACTS_DIR
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from tests.helpers import ETH, events, only_event
 
 PCT = 10**16  # 1%

@@ -10,7 +10,7 @@ from __future__ import annotations
 import boa
 import pytest
 
-from harness.deploy import DEFAULT_CONTRACTS_DIR, NETWORK_CONTRACTS
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR, NETWORK_CONTRACTS
 from tests.helpers import events, only_event
 
 ZERO = "0x0000000000000000000000000000000000000000"

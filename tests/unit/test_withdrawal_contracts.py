@@ -23,7 +23,7 @@ from node_side import (  # noqa: F401  (fixtures)
     staking_minipool,
 )
 
-from harness.contract_actors import REENTRANT, REFUSER, SOURCES, reentry_counters
+from harness.chain.actors import REENTRANT, REFUSER, SOURCES, reentry_counters
 
 FEE = 14 * 10**16
 REFUSED = "refusing withdrawal address: ETH refused"

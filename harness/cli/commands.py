@@ -1,0 +1,493 @@
+"""``rpfuzz``: the command line.
+
+Exit codes: 0 success, 1 a check failed, 2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+
+from harness.config import ConfigError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rpfuzz",
+        description=(
+            "Rocket Pool in Vyper under titanoboa, and a harness that fuzzes it for "
+            "solvency and rETH-rate monotonicity."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = sub.add_parser(
+        "demo",
+        help="deploy the protocol and run a scripted deposit / report / burn, printed step by step",
+        description=(
+            "Deploy every contract from boa_config.toml, let two depositors deposit, "
+            "bring 3 ETH of rewards, have the oDAO report, and burn rETH at the new rate."
+        ),
+    )
+    _add_contracts(demo, "deploy")
+    shell = sub.add_parser(
+        "shell",
+        help="a Python REPL with the protocol deployed, to try calls and read reverts by hand",
+        description=(
+            "Deploy every contract and open a Python REPL (IPython if installed) with the "
+            "Protocol facade as `p`, the funded actors by name (depositor_0, node_operator_0, "
+            "odao_member_0, guardian) and state() to print the numbers. For exploring the "
+            "protocol, reproducing a bug by hand, or reading a revert's Vyper source trace. "
+            "Commands piped on stdin are run in order, so a session can be scripted."
+        ),
+    )
+    _add_contracts(shell, "deploy")
+    shell.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a boa_config.toml to deploy with instead of the project's own",
+    )
+    _add_run(sub)
+    _add_zoo(sub)
+    _add_replay(sub)
+    _add_minimize(sub)
+    _add_bench(sub)
+    return parser
+
+
+def _int_at_least(minimum: int):
+    """An argparse type: an integer no smaller than ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
+        return value
+
+    return parse
+
+
+_positive_int = _int_at_least(1)
+_non_negative_int = _int_at_least(0)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be more than 0 seconds")
+    return value
+
+
+def _non_negative_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be 0 seconds or more")
+    return value
+
+
+def _add_contracts(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument(
+        "--contracts",
+        metavar="DIR",
+        help=f"a (patched) copy of contracts/ to {verb} instead of the project's own",
+    )
+
+
+def _add_backend(parser: argparse.ArgumentParser, many: bool = False) -> None:
+    from harness.chain.backend import BACKENDS, DEFAULT
+
+    choices = ", ".join(BACKENDS)
+    parser.add_argument(
+        "--backend",
+        default=DEFAULT,
+        metavar="NAME" + (",..." if many else ""),
+        help=f"the EVM to run on: {choices} (default {DEFAULT}). revm runs the same bytecode "
+        "about twenty times faster per step; titanoboa gives Vyper source traces, coverage and "
+        "replay" + ("; several, comma-separated, are measured one after the other" if many else ""),
+    )
+
+
+def _add_size(
+    parser: argparse.ArgumentParser,
+    helps: tuple[str, str, str],
+    defaults: tuple[int | None, int | None, int | None] = (None, None, None),
+) -> None:
+    """``--seed``, ``--examples`` and ``--steps`` with these help texts and defaults."""
+    for flag, kind, help_text, default in zip(
+        ("--seed", "--examples", "--steps"),
+        (_non_negative_int, _positive_int, _positive_int),
+        helps,
+        defaults,
+        strict=True,
+    ):
+        parser.add_argument(flag, type=kind, default=default, metavar="N", help=help_text)
+
+
+def _add_run(sub) -> None:
+    run = sub.add_parser(
+        "run",
+        help="run a fuzzing campaign: random action sequences checked after every step",
+        description=(
+            "Run the stateful machine: random interleavings of deposits, node bonds, rewards, "
+            "slashings, exits, withdrawals and oracle reports, with every invariant checked "
+            "after every step. Shows live progress and, at the end, how often each rule ran "
+            "and reverted. A failing example is shrunk and written as a replay file under "
+            "failures/. Profiles ([profiles.NAME] in boa_config.toml) set the size; the flags "
+            "below override them. Exit code 0: every invariant held; 1: one failed; 2: usage "
+            "or configuration error."
+        ),
+    )
+    run.add_argument(
+        "--profile",
+        default="quick",
+        metavar="NAME",
+        help="campaign size from boa_config.toml: quick (two minutes), ci (derandomised, "
+        "no database), deep (an hour); default quick",
+    )
+    _add_size(
+        run,
+        (
+            "random seed; the same seed draws the same examples (default: a random one, "
+            "printed so the run can be repeated)",
+            "how many random sequences to run",
+            "rules per sequence, after the set-up",
+        ),
+    )
+    run.add_argument(
+        "--max-seconds",
+        type=_positive_seconds,
+        metavar="S",
+        help="time budget, checked between examples (the one-time deploy is not counted)",
+    )
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="processes to fuzz in (spawned), with seeds SEED, SEED+1, ..., sharing the "
+        "example database (default 1)",
+    )
+    _add_contracts(run, "fuzz")
+    _add_backend(run)
+    run.add_argument(
+        "--json",
+        metavar="PATH",
+        help="also write the figures (examples, steps/s, failures, rule metrics) as JSON",
+    )
+    run.add_argument(
+        "--coverage",
+        action="store_true",
+        help="measure Vyper line and branch coverage of the campaign (slower) and print it "
+        "per contract, with the external functions no step entered",
+    )
+    run.add_argument(
+        "--failures-dir",
+        metavar="DIR",
+        help="where to write replay files (created if missing; default failures/)",
+    )
+
+
+def _add_zoo(sub) -> None:
+    zoo = sub.add_parser(
+        "zoo",
+        help="plant known bugs in copies of the contracts and check that campaigns find them",
+        description=(
+            "For each planted bug (harness/bugzoo/catalogue.py): copy contracts/ to "
+            "OUT/BUG/contracts, apply the bug's edit, and run a campaign of the zoo profile "
+            "on it in a fresh process, with the bug's own fixed seed, until the first "
+            "failure or the budget. Prints a table: each bug, found or not, the invariant "
+            "that caught it, the fuzzing time and steps to the first failure, and the replay "
+            "file (written next to the patched contracts it needs). Exit code 0: every bug "
+            "that could run was found; 1: one was missed; 2: usage or configuration error "
+            "(an unknown bug, or contracts that no longer match a bug's edit)."
+        ),
+    )
+    zoo.add_argument(
+        "--budget",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="fuzzing time per bug, deploy not counted (default: [profiles.zoo] max_seconds, 120)",
+    )
+    zoo.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="run only this bug (repeat, or separate names with commas); --list shows the names",
+    )
+    zoo.add_argument(
+        "--json",
+        metavar="PATH",
+        help="also write every bug's outcome and the median time to detection as JSON",
+    )
+    zoo.add_argument(
+        "--list", action="store_true", help="list the bugs and what each imitates, run nothing"
+    )
+    zoo.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        metavar="N",
+        help="use this seed for every bug instead of each bug's own (fixed by its name)",
+    )
+    zoo.add_argument(
+        "--steps",
+        type=_positive_int,
+        metavar="N",
+        help="rules per example (default: [profiles.zoo] steps)",
+    )
+    zoo.add_argument(
+        "--shrink-seconds",
+        type=_non_negative_seconds,
+        default=10.0,
+        metavar="S",
+        help="after the first failure, shrink it for at most S seconds before writing the "
+        "replay file (0: keep it as found; default 10)",
+    )
+    zoo.add_argument(
+        "--out",
+        default="failures/zoo",
+        metavar="DIR",
+        help="where the patched copies and replay files go, one folder per bug "
+        "(default failures/zoo)",
+    )
+    _add_contracts(zoo, "plant the bugs in")
+
+
+def _add_replay(sub) -> None:
+    replay = sub.add_parser(
+        "replay",
+        help="re-run a replay file step by step: where it fails, why, and the model's numbers",
+        description=(
+            "Re-run the steps of a replay file (written under failures/ by rpfuzz run) "
+            "deterministically, on the contracts it was recorded on (or --contracts DIR), "
+            "through the checked facade, with the invariants checked where the campaign "
+            "checked them. Prints one row per step: rule, arguments in ETH, outcome, and the "
+            "change in the rETH rate, rETH supply, deposit pool balance and collateral. At the "
+            "failing step: the violated invariant, the model's expected values beside the "
+            "actual ones, and titanoboa's Vyper source trace when a call reverted. A file "
+            "recorded on other sources says so (their sha256) first. Exit code 1: a step "
+            "fails (the failure reproduces); 0: every step passes (the bug is fixed); 2: the "
+            "file, the contracts or a flag cannot be used."
+        ),
+    )
+    replay.add_argument("file", metavar="FILE", help="the replay file (JSON)")
+    _add_contracts(replay, "replay on")
+    replay.add_argument(
+        "--until",
+        type=_non_negative_int,
+        metavar="N",
+        help="stop before step N (steps 0 to N-1 run); with N the failing step, the state "
+        "just before the failure",
+    )
+    replay.add_argument(
+        "--shell",
+        action="store_true",
+        help="then open the rpfuzz shell at that state (p, the actors, the checked facade "
+        "cp, the model, next_step() to run the next recorded step, check() for the invariants)",
+    )
+    replay.add_argument(
+        "--emit-pytest",
+        metavar="PATH",
+        help="also write a standalone pytest test of the file: one line per step, a comment "
+        "at the failing step naming the invariant; it fails while the bug is there and "
+        "passes once it is fixed (RPFUZZ_CONTRACTS=DIR points it at other sources)",
+    )
+
+
+def _add_minimize(sub) -> None:
+    minimize = sub.add_parser(
+        "minimize",
+        help="shrink a replay file: fewer steps, smaller amounts, the same invariant failing",
+        description=(
+            "Shrink a replay file while the same invariant still fails on its contracts (or "
+            "--contracts DIR): delete chunks of steps, then single steps, then lower each "
+            "amount and duration to its minimum or by halves, replaying every candidate from "
+            "the deployed state. For files recorded elsewhere, cut short by a campaign's "
+            "budget, or edited by hand. Writes FILE's name with .min.json unless --output is "
+            "given. Exit code 0: written; 1: the file does not fail on these contracts; 2: "
+            "the file, the contracts or a flag cannot be used."
+        ),
+    )
+    minimize.add_argument("file", metavar="FILE", help="the replay file (JSON)")
+    _add_contracts(minimize, "replay on")
+    minimize.add_argument(
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="where to write the minimized file (default: FILE's name with .min.json)",
+    )
+    minimize.add_argument(
+        "--max-seconds",
+        type=_positive_seconds,
+        default=300.0,
+        metavar="S",
+        help="time budget; the smallest failing file found by then is written (default 300)",
+    )
+
+
+def _add_bench(sub) -> None:
+    bench = sub.add_parser(
+        "bench",
+        help="measure throughput: the machine's steps/s and examples/s against replaying "
+        "its steps bare",
+        description=(
+            "Run the machine for a fixed seed and size on one core and measure its steps/s "
+            "and examples/s; then replay exactly the same steps straight on the same backend, "
+            "without Hypothesis, the model or the invariants, and measure that. Prints both, their "
+            "ratio (how much of the raw EVM speed the harness keeps), the peak memory and the "
+            "load average when it started (other processes slow it down). The one-time deploy "
+            "is not timed. With --backend boa,revm both backends are measured in one run and "
+            "compared; --ceiling and --workers add the no-op machine and several processes."
+        ),
+    )
+    _add_size(
+        bench,
+        (
+            "random seed (default 0)",
+            "examples to run (default 10)",
+            "rules per example (default 30)",
+        ),
+        defaults=(0, 10, 30),
+    )
+    _add_contracts(bench, "measure")
+    _add_backend(bench, many=True)
+    bench.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also run the no-op machine (the same rules and draws, bodies that do nothing) "
+        "on the same seed and size: the steps/s Hypothesis alone allows",
+    )
+    bench.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="also run the machine in N spawned processes at once and add up their steps/s "
+        "(default 1: not run)",
+    )
+    bench.add_argument(
+        "--repeat",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="time each machine N times in its process and count the median run, and with "
+        "--ceiling time the machine and the no-op machine in turns N times and count the "
+        "median share (default 1); steadier figures on a shared machine",
+    )
+    bench.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``rpfuzz`` console script."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help exits 0, a usage error 2
+        return exc.code if isinstance(exc.code, int) else 2
+    console = Console()
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "demo":
+            from harness.cli.demo import run_demo
+
+            return run_demo(console, contracts_dir=args.contracts)
+        if args.command == "shell":
+            from harness.cli.shell import start_shell
+
+            return start_shell(contracts_dir=args.contracts, config=args.config)
+        if args.command == "run":
+            from harness.run.campaign import run_campaign
+
+            result = run_campaign(
+                profile=args.profile,
+                seed=args.seed,
+                examples=args.examples,
+                steps=args.steps,
+                max_seconds=args.max_seconds,
+                workers=args.workers,
+                contracts_dir=args.contracts,
+                json_path=args.json,
+                console=console,
+                failures_dir=args.failures_dir,
+                coverage=args.coverage,
+                backend_name=args.backend,
+            )
+            return result.exit_code
+        if args.command == "zoo":
+            from harness.bugzoo.runner import print_catalogue, run_zoo
+
+            only = [n.strip() for item in args.only or [] for n in item.split(",") if n.strip()]
+            if args.list:
+                print_catalogue(console, only)
+                return 0
+            result = run_zoo(
+                only=only,
+                budget=args.budget,
+                seed=args.seed,
+                steps=args.steps,
+                shrink_seconds=args.shrink_seconds,
+                out_dir=args.out,
+                contracts_dir=args.contracts,
+                json_path=args.json,
+                console=console,
+            )
+            return result.exit_code
+        if args.command == "replay":
+            from harness.cli.replay import replay_command
+
+            return replay_command(
+                args.file,
+                contracts=args.contracts,
+                until=args.until,
+                shell=args.shell,
+                emit=args.emit_pytest,
+                console=console,
+            )
+        if args.command == "minimize":
+            from harness.cli.replay import minimize_command
+
+            return minimize_command(
+                args.file,
+                contracts=args.contracts,
+                output=args.output,
+                max_seconds=args.max_seconds,
+                console=console,
+            )
+        if args.command == "bench":
+            from harness.run.bench import run_bench
+
+            run_bench(
+                seed=args.seed,
+                examples=args.examples,
+                steps=args.steps,
+                contracts_dir=args.contracts,
+                json_path=args.json,
+                console=console,
+                backends=[name.strip() for name in args.backend.split(",") if name.strip()],
+                ceiling=args.ceiling,
+                workers=args.workers,
+                repeat=args.repeat,
+            )
+            return 0
+    except ConfigError as exc:
+        # escape: messages quote TOML tables such as [profiles.nightly]
+        console.print(f"[red]rpfuzz: {escape(str(exc))}[/]", soft_wrap=True)
+        return 2
+    parser.error(f"unknown command {args.command!r}")  # pragma: no cover
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

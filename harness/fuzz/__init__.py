@@ -1,0 +1,12 @@
+"""Fuzzing: the actions, the checked facade, the views, the stateful machine.
+
+An action is a step of the vocabulary (:mod:`~harness.fuzz.steps`); the
+checked facade (:mod:`~harness.fuzz.checked`) runs it on the contracts and
+the model and compares outcomes; views (:mod:`~harness.fuzz.views`) compare
+every read-only entry point with the model; the Hypothesis machine
+(:mod:`~harness.fuzz.machine`) draws steps; the invariant runner
+(:mod:`~harness.fuzz.invariant_runner`) checks :mod:`invariants` after each.
+
+May import: :mod:`invariants`, :mod:`harness.model`, :mod:`harness.world`,
+:mod:`harness.chain`, :mod:`harness.units`, :mod:`harness.config`, and itself.
+"""

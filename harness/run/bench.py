@@ -1,0 +1,503 @@
+"""``rpfuzz bench``: how much of the raw EVM speed the fuzzing harness keeps, per backend.
+
+Two figures per backend from one process (one core):
+
+* **machine**: the stateful machine under Hypothesis, with the reference
+  model and the invariants, for a fixed seed and size: total steps, and
+  examples, over the wall time of the run (the one-time deploy and one
+  short warm-up example excluded);
+* **replay**: exactly the steps that run recorded, executed straight on the
+  same backend through the bare facade (``StepContext.create(p,
+  check=False)``: no Hypothesis, no model, no invariants), each example
+  from the deployed state inside an anchor.
+
+machine / replay is the share of raw EVM throughput the harness keeps
+(steps/s over steps/s: the same steps, so examples/s give the same ratio).
+Peak memory is the process's resident high-water mark, deploy included.
+
+Several backends (``--backend boa,revm``) are measured one after the
+other on the same seed and size, each in a fresh process, and their
+machines compared. The no-op
+machine (``--ceiling``, :class:`NoOpMachine`) gives the steps/s Hypothesis
+alone allows; ``--workers N`` runs the machine in N processes at once.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import json
+import math
+import multiprocessing
+import os
+import resource
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from hypothesis.stateful import RuleBasedStateMachine, invariant
+from rich.console import Console
+from rich.table import Table
+
+from harness.chain import backend
+from harness.config import ConfigError
+from harness.fuzz.machine import RocketPoolMachine
+from harness.fuzz.steps import StepContext, execute
+from harness.run.campaign import _Job, _run_workers, run_worker
+from harness.run.profiles import Profile
+from harness.world.deploy import shared_protocol
+
+# The shortest time the workers run at once (see run_bench).
+WORKERS_MIN_SECONDS = 3.0
+
+
+@dataclass
+class BenchResult:
+    """The benchmark's figures."""
+
+    seed: int
+    examples: int
+    steps_per_example: int
+    machine_examples: int
+    machine_steps: int
+    machine_seconds: float
+    machine_steps_per_second: float
+    machine_examples_per_second: float
+    deploy_seconds: float
+    replay_steps: int
+    replay_seconds: float
+    replay_steps_per_second: float
+    replay_examples_per_second: float
+    replay_errors: int
+    ratio: float
+    peak_memory_mib: float
+    machine_failed: bool
+    load_average: float
+    backend: str = backend.DEFAULT
+    # Every timed run's machine steps/s (the figure above is their median).
+    machine_runs: list[float] = field(default_factory=list)
+
+
+def replay_bare(p: Any, examples: list[list[dict[str, Any]]]) -> tuple[int, float, int]:
+    """Execute recorded examples on ``p`` with no model and no checks.
+
+    Each example starts from the deployed state: the EVM rewinds through an
+    anchor, the beacon / oracle simulation through ``python_state``. Returns
+    (steps executed, seconds, steps that raised). A step that raises outside
+    the EVM (e.g. an index the bare run does not have) is counted, not fatal.
+    """
+    steps = errors = 0
+    started = time.perf_counter()
+    for example in examples:
+        state = p.python_state()
+        try:
+            with p.chain.anchor():
+                ctx = StepContext.create(p, check=False)
+                for step in example:
+                    steps += 1
+                    try:
+                        execute(ctx, step["rule"], step["args"])
+                    except Exception:  # noqa: BLE001 - the figure is throughput, not outcome
+                        errors += 1
+        finally:
+            p.restore_python_state(state)
+    return steps, time.perf_counter() - started, errors
+
+
+def _load() -> float:
+    """The 1-minute load average: figures from a busy machine are slower, say so."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:  # pragma: no cover - platforms without it
+        return 0.0
+
+
+def _peak_memory_mib() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def run_bench(
+    seed: int = 0,
+    examples: int = 10,
+    steps: int = 30,
+    contracts_dir: str | Path | None = None,
+    json_path: str | Path | None = None,
+    console: Console | None = None,
+    config: Any = None,
+    backends: tuple[str, ...] | list[str] = (backend.DEFAULT,),
+    ceiling: bool = False,
+    workers: int = 1,
+    repeat: int = 1,
+) -> BenchResult:
+    """Measure machine and bare-replay throughput on the same steps; print and return them.
+
+    ``backends`` are measured one after the other in this process, each on
+    the same seed and size (see :mod:`harness.chain.backend`); the first one's
+    figures are returned and lead the JSON document. With ``ceiling``, the
+    no-op machine (:class:`NoOpMachine`: the same rules, preconditions and
+    draws, bodies that do nothing) runs on the same seed and size: the
+    steps/s Hypothesis alone allows. With ``workers`` > 1, the machine of
+    the last backend also runs in that many spawned processes at once
+    (seeds ``seed``, ``seed + 1``, ...), each for as long as the one-worker
+    run lasted (at least three seconds), as a campaign runs for a time budget,
+    and their steps/s add up, against one worker run alone the same way
+    just before. Each worker deploys and warms up, then waits for the
+    others: the timed runs start together and end together (with a fixed
+    number of examples, the worker whose seed drew the longer examples ran
+    on alone at the end, and the figure measured that). With
+    ``repeat`` > 1, each backend's machine is timed that many times in its
+    process and the median run counts, and the share of the ceiling is the
+    median of as many pairs of runs made in turns (see :func:`_paired`):
+    steadier figures on a shared machine, where one run of a second or two
+    can lose several percent to a neighbour.
+    """
+    console = console or Console()
+    if contracts_dir is not None and not Path(contracts_dir).is_dir():
+        raise ConfigError(
+            f"{contracts_dir}: not a directory; point --contracts at a copy of contracts/"
+        )
+    if json_path is not None and not Path(json_path).resolve().parent.is_dir():
+        raise ConfigError(
+            f"{json_path}: its directory does not exist; create it or pick another --json"
+        )
+    if not backends:
+        raise ConfigError("--backend: name at least one backend (boa, revm)")
+    for name in backends:
+        backend.check_backend(name)
+    if workers < 1:
+        raise ConfigError(f"--workers {workers}: must be at least 1")
+    if repeat < 1:
+        raise ConfigError(f"--repeat {repeat}: must be at least 1")
+    load = _load()
+    console.print(
+        f"rpfuzz bench: seed {seed}, {examples} examples x {steps} steps, one core each; "
+        f"backend {', '.join(backends)}; "
+        + (f"median of {repeat} timed runs each; " if repeat > 1 else "")
+        + f"load average {load:.2f} on {os.cpu_count()} cores at the start"
+    )
+    # Several measurements: each in a fresh process of its own, so none runs in
+    # a heap another one left behind (after a titanoboa run, revm's machine
+    # measured a quarter slower in the same process).
+    isolate = len(backends) > 1 or ceiling
+    results = []
+    for name in backends:
+        job = _bench_job(seed, examples, steps, config, contracts_dir, name, repeat)
+        result = _fresh(_bench_backend, job, load) if isolate else _bench_backend(job, load)
+        results.append(result)
+        _print(console, result)
+    document: dict[str, Any] = dict(asdict(results[0]))
+    document["backends"] = {r.backend: asdict(r) for r in results}
+    comparisons: dict[str, float] = {}
+    if len(results) > 1:
+        base, fast = results[0], results[-1]
+        ratio = _ratio(fast.machine_steps_per_second, base.machine_steps_per_second)
+        comparisons[f"{fast.backend}_over_{base.backend}"] = ratio
+        console.print(
+            f"machine steps/s, {fast.backend} / {base.backend} = {ratio:.2f}x "
+            "(same seed and size, measured one after the other)"
+        )
+    if ceiling:
+        name = results[-1].backend
+        job = _bench_job(seed, examples, steps, config, contracts_dir, name, repeat)
+        summary = _fresh(_run_noop, job)
+        rate = _rate(summary)
+        share = _ratio(results[-1].machine_steps_per_second, rate)
+        document["ceiling"] = {
+            "steps": summary["steps"],
+            "seconds": round(summary["seconds"], 3),
+            "steps_per_second": round(rate, 2),
+        }
+        console.print(
+            f"no-op machine (same rules and draws, bodies do nothing): {summary['steps']} steps "
+            f"in {summary['seconds']:.2f} s = {rate:,.1f} steps/s; the {name} machine "
+            f"reaches {share:.1%} of it"
+        )
+        if repeat > 1:
+            pairs = _paired(job)
+            share = statistics.median(_ratio(m, n) for m, n in pairs)
+            document["ceiling"]["pairs"] = [[round(m, 2), round(n, 2)] for m, n in pairs]
+            console.print(
+                f"in turns, {repeat} times (machine, no-op machine steps/s): "
+                + ", ".join(f"({m:,.1f}, {n:,.1f})" for m, n in pairs)
+                + f"; the median share is {share:.1%}"
+            )
+        comparisons[f"{name}_over_ceiling"] = share
+    if workers > 1:
+        last = results[-1]
+        jobs = []
+        start_together = multiprocessing.get_context("spawn").Barrier(workers)
+        for i in range(workers):
+            # Examples enough to outlast the budget: it ends the run, between examples.
+            job = _bench_job(seed + i, 1_000_000, steps, config, contracts_dir, last.backend)
+            job.max_seconds = max(WORKERS_MIN_SECONDS, last.machine_seconds)
+            job.keep_steps = False
+            job.worker = i
+            job.start_together = start_together
+            jobs.append(job)
+        # One worker alone first, set up the same way and for the same time: the
+        # figure the workers are compared with, taken a moment before them.
+        alone = _run_workers([dataclasses.replace(jobs[0], start_together=None)], _quiet)[0]
+        one = _rate(alone)
+        summaries = _run_workers(jobs, _quiet)
+        # Every step of every worker over the wall time from the first worker's
+        # start to the last one's end: workers that did not overlap gain nothing.
+        span = max(s["wall_ended"] for s in summaries) - min(s["wall_started"] for s in summaries)
+        steps_total = sum(s["steps"] for s in summaries)
+        total = steps_total / span if span > 0 else 0.0
+        speedup = _ratio(total, one)
+        document["workers"] = {
+            "workers": workers,
+            "budget_seconds": round(jobs[0].max_seconds, 3),
+            "one_worker_steps_per_second": round(one, 2),
+            "steps": [s["steps"] for s in summaries],
+            "seconds": [round(s["seconds"], 3) for s in summaries],
+            "span_seconds": round(span, 3),
+            "steps_per_second": round(total, 2),
+        }
+        comparisons[f"workers_{workers}_over_1"] = speedup
+        console.print(
+            f"{workers} workers ({last.backend}, spawned processes at once): {steps_total} steps "
+            f"in {span:.2f} s from the first start to the last end = {total:,.1f} steps/s, "
+            f"{speedup:.2f}x one worker ({one:,.1f} steps/s alone just before, for as long)"
+        )
+    document["comparisons"] = comparisons
+    document["load_average_end"] = round(_load(), 2)
+    if json_path is not None:
+        Path(json_path).write_text(json.dumps(document, indent=2) + "\n")
+    return results[0]
+
+
+def _quiet(progress: dict[str, Any]) -> None:
+    """No progress lines from the benchmark's workers."""
+
+
+def _fresh(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` in a freshly spawned process (one core, like the rest of the run)."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _run_noop(job: _Job) -> dict[str, Any]:
+    return run_worker(job, machine_cls=NoOpMachine)
+
+
+def _paired(job: _BenchJob) -> list[tuple[float, float]]:
+    """The machine's and the no-op machine's steps/s, timed in turns ``job.repeat`` times.
+
+    Each runs in a process of its own, deployed and warmed up once; then
+    one timed run of the machine, one of the no-op machine, and again. A
+    neighbour that slows the shared machine for a while slows both runs of
+    a pair, so the pairs' shares stay steadier than figures taken a minute
+    apart (one run's no-op machine measured 8% slower than the next's).
+    """
+    context = multiprocessing.get_context("spawn")
+    spawn = concurrent.futures.ProcessPoolExecutor
+    with spawn(1, mp_context=context) as machine, spawn(1, mp_context=context) as noop:
+        warm = [machine.submit(_one_run, job, False), noop.submit(_one_run, job, True)]
+        for future in warm:
+            future.result()
+        timed = dataclasses.replace(job, warm_up=False)
+        return [
+            (
+                machine.submit(_one_run, timed, False).result(),
+                noop.submit(_one_run, timed, True).result(),
+            )
+            for _ in range(job.repeat)
+        ]
+
+
+def _one_run(job: _Job, noop: bool) -> float:
+    """One run of the machine (or the no-op machine) in this process: its steps/s."""
+    return _rate(run_worker(job, machine_cls=NoOpMachine if noop else RocketPoolMachine))
+
+
+def _timed(job: _Job, machine_cls: type[RocketPoolMachine] = RocketPoolMachine) -> dict[str, Any]:
+    """``run_worker(job)``, timed ``job.repeat`` times in this process: the median run's summary.
+
+    The first run warms up as the job says; the others find everything
+    deployed and warm already. ``runs`` lists every run's steps/s.
+    """
+    summaries = [run_worker(job, machine_cls=machine_cls)]
+    again = dataclasses.replace(job, warm_up=False)
+    summaries += [run_worker(again, machine_cls=machine_cls) for _ in range(job.repeat - 1)]
+    ranked = sorted(summaries, key=_rate)
+    median = dict(ranked[len(ranked) // 2])
+    median["deploy_seconds"] = summaries[0]["deploy_seconds"]
+    median["runs"] = [round(_rate(s), 2) for s in summaries]
+    return median
+
+
+def _rate(summary: dict[str, Any]) -> float:
+    return summary["steps"] / summary["seconds"] if summary["seconds"] else 0.0
+
+
+def _ratio(a: float, b: float) -> float:
+    return round(a / b, 4) if b else 0.0
+
+
+def _bench_job(
+    seed: int,
+    examples: int,
+    steps: int,
+    config: Any,
+    contracts_dir: Any,
+    name: str,
+    repeat: int = 1,
+) -> _BenchJob:
+    return _BenchJob(
+        worker=0,
+        seed=seed,
+        examples=examples,
+        steps=steps,
+        max_seconds=math.inf,
+        profile=Profile("bench", examples, steps, max_seconds=0),
+        database=None,  # the same examples every time: no failures replayed from disk
+        config=config,
+        contracts_dir=str(contracts_dir) if contracts_dir is not None else None,
+        keep_steps=True,
+        backend=name,
+        # The first example in a process pays for the deploy, for loading the
+        # minipool's compiled code and for Hypothesis's first-run set-up (a
+        # full garbage collection when it registers its random generators):
+        # most of a second, half a small run on revm. The next few still fill
+        # caches a campaign keeps (reading plans, handles): a first timed run
+        # measured 3 to 10% slower than the ones after it. All of that is kept
+        # out of the figures (see campaign.WARM_UP_EXAMPLES).
+        warm_up=True,
+        repeat=repeat,
+    )
+
+
+@dataclass
+class _BenchJob(_Job):
+    """A worker's job, timed ``repeat`` times (see :func:`_timed`)."""
+
+    repeat: int = 1
+
+
+def _bench_backend(job: _Job, load: float) -> BenchResult:
+    """The machine (the median of ``job.repeat`` runs), then the bare replay of its steps."""
+    summary = _timed(job)
+    recorded = [list(example) for example in summary["all_steps"]]
+    with backend.using(job.backend):
+        p = shared_protocol(job.config, job.contracts_dir)
+    replay_steps, replay_seconds, errors = replay_bare(p, recorded)
+
+    machine_rate = summary["steps"] / summary["seconds"] if summary["seconds"] else 0.0
+    replay_rate = replay_steps / replay_seconds if replay_seconds else 0.0
+    machine_examples = summary["examples"] / summary["seconds"] if summary["seconds"] else 0.0
+    replay_examples = len(recorded) / replay_seconds if replay_seconds else 0.0
+    return BenchResult(
+        seed=job.seed,
+        examples=job.examples,
+        steps_per_example=job.steps,
+        machine_examples=summary["examples"],
+        machine_steps=summary["steps"],
+        machine_seconds=round(summary["seconds"], 3),
+        machine_steps_per_second=round(machine_rate, 2),
+        machine_examples_per_second=round(machine_examples, 3),
+        deploy_seconds=round(summary["deploy_seconds"], 3),
+        replay_steps=replay_steps,
+        replay_seconds=round(replay_seconds, 3),
+        replay_steps_per_second=round(replay_rate, 2),
+        replay_examples_per_second=round(replay_examples, 3),
+        replay_errors=errors,
+        ratio=round(machine_rate / replay_rate, 4) if replay_rate else 0.0,
+        peak_memory_mib=round(_peak_memory_mib(), 1),
+        machine_failed=bool(summary["failures"]),
+        load_average=round(load, 2),
+        backend=job.backend,
+        machine_runs=summary["runs"],
+    )
+
+
+class NoOpMachine(RocketPoolMachine):
+    """The machine's rules, preconditions and draws, with bodies that do nothing.
+
+    Every rule draws what it draws and records its steps, but no step runs
+    and no invariant is checked, so the world (and the model the
+    preconditions read) stays as deployed. Its steps/s is the ceiling
+    Hypothesis itself allows a machine of this shape.
+    """
+
+    _context: ClassVar[Any] = None
+    _model: ClassVar[Any] = None
+
+    def __init__(self) -> None:
+        RuleBasedStateMachine.__init__(self)
+        self.p = shared_protocol(self.config, self.contracts_dir)
+        if NoOpMachine._context is None or NoOpMachine._context.p is not self.p:
+            # Built once, inside an anchor: the stranger it funds leaves no trace.
+            state = self.p.python_state()
+            with self.p.chain.anchor():
+                NoOpMachine._context = StepContext.create(self.p, check=True)
+                # Kept here: restoring the facade's state detaches it from the facade.
+                NoOpMachine._model = self.p.model
+            self.p.restore_python_state(state)
+        self.ctx = NoOpMachine._context
+        self._begin_example()
+
+    @property
+    def model(self) -> Any:
+        return NoOpMachine._model
+
+    def teardown(self) -> None:
+        """Nothing ran, so nothing to undo."""
+
+    def do(self, rule: str, **args: Any) -> Any:
+        """Record the step, as the machine does, and run nothing."""
+        self.steps.append({"rule": rule, "args": args})
+        type(self).step_count += 1
+        type(self).stats[(rule, "calls")] += 1
+
+    @invariant()
+    def protocol_agrees_with_the_model(self) -> None:
+        """No invariant runs: only the bookkeeping the machine's does."""
+        self._rule_open = False
+
+
+def _print(console: Console, r: BenchResult) -> None:
+    table = Table(title=f"Throughput on {r.backend}", title_justify="left")
+    table.add_column("run")
+    table.add_column("examples", justify="right")
+    table.add_column("steps", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("steps/s", justify="right")
+    table.add_column("examples/s", justify="right")
+    table.add_row(
+        "machine (Hypothesis + model + invariants)",
+        str(r.machine_examples),
+        str(r.machine_steps),
+        f"{r.machine_seconds:.2f}",
+        f"{r.machine_steps_per_second:,.1f}",
+        f"{r.machine_examples_per_second:,.2f}",
+    )
+    table.add_row(
+        f"replay (the same steps, bare {r.backend})",
+        str(r.machine_examples),
+        str(r.replay_steps),
+        f"{r.replay_seconds:.2f}",
+        f"{r.replay_steps_per_second:,.1f}",
+        f"{r.replay_examples_per_second:,.2f}",
+    )
+    console.print(table)
+    verdict = "meets" if r.ratio >= 0.40 else "is below"
+    console.print(
+        f"machine / replay = {r.ratio:.1%} ({verdict} the 40% target); "
+        f"peak memory {r.peak_memory_mib:,.0f} MiB; deploy {r.deploy_seconds:.1f} s (not timed)"
+    )
+    if len(r.machine_runs) > 1:
+        runs = ", ".join(f"{rate:,.1f}" for rate in r.machine_runs)
+        console.print(f"machine runs: {runs} steps/s; the median counts")
+    if r.machine_failed:
+        console.print(
+            "[yellow]the machine found a failure: its figure includes shrinking[/]",
+        )
+    if r.replay_errors:
+        console.print(f"[yellow]{r.replay_errors} replayed steps raised outside the EVM[/]")

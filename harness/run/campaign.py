@@ -1,0 +1,857 @@
+"""Campaigns: the stateful machine run for a budget, with progress, metrics and replay files.
+
+:func:`run_campaign` runs :class:`~harness.fuzz.machine.RocketPoolMachine` under
+``hypothesis.stateful.run_state_machine_as_test`` with a profile's settings
+(from ``[profiles.<name>]`` in ``boa_config.toml``), in one process or in
+``workers`` spawned processes that share the example database. It shows live
+progress, stops at the time budget, writes a replay file under ``failures/``
+for every failing example (before saying anything about it), prints a table
+of rule calls / successes / reverts, and can write the figures as JSON.
+
+Reproducibility: ``seed`` is handed to Hypothesis the way ``@hypothesis.seed``
+does it, so the same seed draws the same examples. With a database, failing
+examples saved by earlier runs are tried first; a run with no saved failures,
+or the ``ci`` profile (no database), depends on the seed alone.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+import json
+import multiprocessing
+import queue as queue_module
+import random
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+from hypothesis import HealthCheck, Phase, Verbosity
+from hypothesis.control import current_build_context
+from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.stateful import run_state_machine_as_test
+from rich.console import Console, Group
+from rich.live import Live
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from harness.chain import backend
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+from harness.config import ConfigError, load_config
+from harness.fuzz.machine import RocketPoolMachine
+from harness.replay.file import ReplayFile, contracts_sha256
+from harness.run.profiles import Profile, load_profiles
+from harness.run.profiles import hypothesis_settings as profile_settings
+from harness.world.deploy import shared_protocol
+from invariants import InvariantViolation
+
+DATABASE_DIR = Path(".hypothesis") / "examples"
+FAILURES_DIR = Path("failures")
+# Untimed examples a benchmark worker runs first (``_Job.warm_up``).
+WARM_UP_EXAMPLES = 5
+# What a slow EVM trips: examples take seconds, and long step sequences are big.
+SLOW_EVM_HEALTH_CHECKS = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.large_base_example,
+    HealthCheck.filter_too_much,
+]
+
+
+class _BudgetReached(BaseException):
+    """Raised between examples when the time budget is spent.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``), so Hypothesis lets it
+    through instead of taking it for a failure and shrinking it.
+    """
+
+
+@dataclass
+class CampaignFailure:
+    """One failing example: which invariant, why, at which step, and where its replay file is."""
+
+    invariant: str
+    message: str
+    step: int
+    steps: int
+    replay_file: str | None
+    shrunk: bool = True
+    # Raised something other than an InvariantViolation: the harness or the
+    # VM broke (a bare revert, a KeyError), not a named property.
+    crashed: bool = False
+
+
+@dataclass
+class CampaignResult:
+    """What a campaign did: examples and steps run, time, failures, per-rule metrics."""
+
+    profile: str
+    seed: int
+    workers: int
+    examples: int
+    steps: int
+    seconds: float
+    budget_reached: bool
+    failures: list[CampaignFailure] = field(default_factory=list)
+    rules: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Per contract file, with --coverage (harness.run.vycoverage.FileCoverage).
+    coverage: list[Any] | None = None
+    # When the first failing example ended: fuzzing seconds, and steps and
+    # examples run by then (in the worker that failed first); None if none failed.
+    first_failure_seconds: float | None = None
+    first_failure_steps: int | None = None
+    first_failure_examples: int | None = None
+
+    @property
+    def steps_per_second(self) -> float:
+        """Steps over fuzzing wall time (the one-time deploy excluded)."""
+        return self.steps / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every invariant held, 1 when one failed."""
+        return 1 if self.failures else 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` document."""
+        return {
+            "profile": self.profile,
+            "seed": self.seed,
+            "workers": self.workers,
+            "examples": self.examples,
+            "steps": self.steps,
+            "steps_per_second": round(self.steps_per_second, 3),
+            "seconds": round(self.seconds, 3),
+            "budget_reached": self.budget_reached,
+            "first_failure": None
+            if self.first_failure_seconds is None
+            else {
+                "seconds": round(self.first_failure_seconds, 3),
+                "steps": self.first_failure_steps,
+                "examples": self.first_failure_examples,
+            },
+            "failures": [
+                {
+                    "invariant": f.invariant,
+                    "message": f.message,
+                    "step": f.step,
+                    "replay_file": f.replay_file,
+                    "shrunk": f.shrunk,
+                    "crashed": f.crashed,
+                }
+                for f in self.failures
+            ],
+            "rules": self.rules,
+            "coverage": None if self.coverage is None else coverage_json(self.coverage),
+        }
+
+
+@dataclass
+class _Job:
+    """One worker's share of a campaign (picklable, for spawned processes)."""
+
+    worker: int
+    seed: int
+    examples: int
+    steps: int
+    max_seconds: float
+    profile: Profile
+    database: str | None
+    config: Any
+    contracts_dir: str | None
+    keep_steps: bool = False
+    # Where replay files go (default failures/ in the working directory).
+    failures_dir: str | None = None
+    # None: after a failure, shrink until the budget. A number: stop looking
+    # for other failures and shrink the first for at most that many seconds
+    # (0: not at all), so the run ends soon after its first failure.
+    shrink_seconds: float | None = None
+    # Measure Vyper line and branch coverage into this coverage.py data file.
+    coverage_file: str | None = None
+    # The EVM the worker runs on (harness.chain.backend): "boa" or "revm".
+    backend: str = backend.DEFAULT
+    # Run a few untimed examples first (the benchmark's workers do), so the
+    # one-time costs of a fresh process stay out of the figures.
+    warm_up: bool = False
+    # A multiprocessing Barrier shared by the benchmark's workers: each waits
+    # there, deployed and warmed up, so their timed runs start together (a
+    # revm run lasts about as long as the spread of their start-ups).
+    start_together: Any = None
+
+
+def campaign_settings(
+    profile: Profile,
+    examples: int,
+    steps: int,
+    database: str | Path | None,
+    first_failure_only: bool = False,
+) -> hypothesis.settings:
+    """The profile's Hypothesis settings, resized, with the campaign's database.
+
+    On top of :func:`harness.run.profiles.hypothesis_settings`: the explain phase
+    is left out (it re-runs the shrunk example many times, minutes on
+    py-evm, and the replay file already says what failed), and long step
+    sequences may be large without a health-check failure. With
+    ``first_failure_only``, generation stops at the first failure instead of
+    looking on for distinct ones.
+    """
+    return profile_settings(
+        profile,
+        max_examples=examples,
+        stateful_step_count=steps,
+        database=DirectoryBasedExampleDatabase(str(database)) if database else None,
+        suppress_health_check=SLOW_EVM_HEALTH_CHECKS,
+        phases=[p for p in Phase if p is not Phase.explain],
+        verbosity=Verbosity.normal,
+        print_blob=False,
+        report_multiple_bugs=not first_failure_only,
+    )
+
+
+def resolve_profile(name: str, config: Any = None) -> Profile:
+    """The ``[profiles.<name>]`` of the configuration; a :class:`ConfigError` naming the choices."""
+    profiles = load_profiles(config)
+    if name not in profiles:
+        known = ", ".join(sorted(profiles)) or "none defined"
+        raise ConfigError(
+            f"{load_config(config).source}: no [profiles.{name}] section; "
+            f"--profile takes one of: {known}"
+        )
+    return profiles[name]
+
+
+# --------------------------------------------------------------------------- one worker
+def _exceptions(exc: BaseException) -> list[BaseException]:
+    """The leaves of an exception group (Hypothesis raises one for several distinct bugs)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for sub in exc.exceptions for leaf in _exceptions(sub)]
+    return [exc]
+
+
+def _caused_by_budget(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while our budget exception propagated."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, _BudgetReached):
+            return True
+        seen.add(id(exc))
+        exc = exc.__context__ or exc.__cause__
+    return False
+
+
+def _failure_name(exc: BaseException) -> str:
+    return exc.name if isinstance(exc, InvariantViolation) else type(exc).__name__
+
+
+def _failure_message(exc: BaseException) -> str:
+    return exc.message if isinstance(exc, InvariantViolation) else str(exc)
+
+
+def _replay_path(name: str, worker: int, directory: Path = FAILURES_DIR) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "failure"
+    path = directory / f"{slug}-{stamp}-w{worker}.json"
+    n = 1
+    while path.exists():
+        n += 1
+        path = directory / f"{slug}-{stamp}-w{worker}-{n}.json"
+    return path
+
+
+def run_worker(
+    job: _Job,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    machine_cls: type[RocketPoolMachine] = RocketPoolMachine,
+) -> dict:
+    """Run one worker's campaign in this process; returns a picklable summary.
+
+    Failing examples are written as replay files here, before anything about
+    them is reported to the caller. ``machine_cls`` is the machine to run
+    (the benchmark's no-op machine is the other one).
+    """
+    saved = {name: getattr(machine_cls, name) for name in _MACHINE_CLASS_STATE}
+    measuring = contextlib.nullcontext()
+    if job.coverage_file is not None:
+        from harness.run.vycoverage import measuring as coverage_measuring
+
+        measuring = coverage_measuring(job.coverage_file)
+    try:
+        with measuring, backend.using(job.backend):
+            if job.warm_up:
+                # Examples of the job's size on the next seed: the caches a long
+                # campaign keeps warm (reading plans, handles, compiled paths) are
+                # warm, and the timed examples are not run twice.
+                warm = dataclasses.replace(
+                    job,
+                    seed=job.seed + 1,
+                    examples=WARM_UP_EXAMPLES,
+                    keep_steps=False,
+                    warm_up=False,
+                    start_together=None,
+                )
+                deploy_seconds = _run_worker(warm, machine_cls, None)["deploy_seconds"]
+                summary = _run_worker(job, machine_cls, progress)
+                summary["deploy_seconds"] = deploy_seconds
+                return summary
+            return _run_worker(job, machine_cls, progress)
+    finally:
+        # Leave the class as found: pytest runs its TestCase in the same process.
+        for name, value in saved.items():
+            setattr(machine_cls, name, value)
+
+
+_MACHINE_CLASS_STATE = ("config", "contracts_dir", "stats", "examples", "step_count", "last_steps")
+
+
+def _run_worker(
+    job: _Job, machine_cls: type[RocketPoolMachine], progress: Callable | None
+) -> dict[str, Any]:
+    machine_cls.config = job.config
+    machine_cls.contracts_dir = job.contracts_dir
+    machine_cls.stats = collections.Counter()
+    machine_cls.examples = 0
+    machine_cls.step_count = 0
+    deploy_started = time.perf_counter()
+    shared_protocol(job.config, job.contracts_dir)  # the one-time deploy, outside the clock
+    deploy_seconds = time.perf_counter() - deploy_started
+
+    # Failing machines, newest last: the exception Hypothesis finally raises is
+    # the one its last reproduction of the shrunk example raised.
+    failing: collections.deque = collections.deque(maxlen=64)
+    # And the shortest failing example of each kind, in case shrinking is cut short.
+    shortest: dict[str, tuple[BaseException, list, int | None]] = {}
+    all_steps: list[list[dict[str, Any]]] = []
+    current: list[RocketPoolMachine] = []
+    # (seconds, steps, examples) when the first failing example ended.
+    first_failure: list[tuple[float, int, int]] = []
+    deadline = job.max_seconds
+    if job.start_together is not None:
+        job.start_together.wait(timeout=600)
+    wall_started = time.time()  # comparable across processes (the benchmark's workers)
+    started = time.perf_counter()
+
+    def note_finished() -> None:
+        nonlocal deadline
+        if current and current[-1].failure is not None:
+            m = current[-1]
+            if not first_failure:
+                now = time.perf_counter() - started
+                first_failure.append((now, machine_cls.step_count, machine_cls.examples))
+                if job.shrink_seconds is not None:
+                    deadline = min(deadline, now + job.shrink_seconds)
+            record = (m.failure, list(m.steps), m.failed_step)
+            failing.append(record)
+            name = _failure_name(m.failure)
+            if name not in shortest or len(record[1]) < len(shortest[name][1]):
+                shortest[name] = record
+
+    def report() -> None:
+        if progress is not None:
+            progress(
+                {
+                    "worker": job.worker,
+                    "examples": machine_cls.examples,
+                    "steps": machine_cls.step_count,
+                    "seconds": time.perf_counter() - started,
+                    "failures": len(shortest),
+                }
+            )
+
+    def machine_factory() -> RocketPoolMachine:
+        note_finished()
+        report()
+        # Never during Hypothesis's final reproduction of a shrunk failure: cut
+        # short there, the failure would look flaky instead of being reported.
+        if time.perf_counter() - started >= deadline and not current_build_context().is_final:
+            raise _BudgetReached
+        machine = machine_cls()
+        current[:] = [machine]
+        if job.keep_steps:
+            all_steps.append(machine.steps)
+        return machine
+
+    hypothesis.seed(job.seed)(machine_factory)
+    settings = campaign_settings(
+        job.profile,
+        job.examples,
+        job.steps,
+        job.database,
+        first_failure_only=job.shrink_seconds is not None,
+    )
+    raised: BaseException | None = None
+    budget_reached = False
+    try:
+        run_state_machine_as_test(machine_factory, settings=settings)
+    except _BudgetReached:
+        budget_reached = True
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a replay file
+        if _caused_by_budget(exc):
+            # Mid-shrink, Hypothesis can see the aborted example as flaky data
+            # generation and raise that instead: it is still the budget.
+            budget_reached = True
+        else:
+            raised = exc
+    finally:
+        seconds = time.perf_counter() - started
+        note_finished()
+        report()
+
+    failures = _write_failures(job, raised, list(failing), shortest, budget_reached)
+    rules: dict[str, dict[str, int]] = {}
+    for (rule, kind), count in machine_cls.stats.items():
+        rules.setdefault(rule, {"calls": 0, "successes": 0, "reverts": 0})[kind] = count
+    first = first_failure[0] if first_failure else (None, None, None)
+    return {
+        "examples": machine_cls.examples,
+        "steps": machine_cls.step_count,
+        "seconds": seconds,
+        "wall_started": wall_started,
+        "wall_ended": wall_started + seconds,
+        "deploy_seconds": deploy_seconds,
+        "budget_reached": budget_reached,
+        "first_failure_seconds": first[0],
+        "first_failure_steps": first[1],
+        "first_failure_examples": first[2],
+        "failures": [asdict(f) for f in failures],
+        "rules": rules,
+        "all_steps": all_steps,
+    }
+
+
+def _write_failures(
+    job: _Job,
+    raised: BaseException | None,
+    failing: list,
+    shortest: dict[str, tuple],
+    budget_reached: bool,
+) -> list[CampaignFailure]:
+    """A replay file per failure: Hypothesis's shrunk ones, or the shortest seen if cut short."""
+    chosen: list[tuple[BaseException, list, int | None, bool]] = []
+    if raised is not None:
+        by_exc = {id(exc): (exc, steps, step) for exc, steps, step in failing}
+        for exc in _exceptions(raised):
+            if id(exc) in by_exc:
+                chosen.append((*by_exc[id(exc)], True))
+            else:
+                # Raised outside any step (Hypothesis itself, e.g. a flaky machine): no steps.
+                chosen.append((exc, [], None, True))
+    if shortest and all(not steps for _, steps, _, _ in chosen) and (raised or budget_reached):
+        # The budget ran out while shrinking, or Hypothesis could not confirm the
+        # shrunk example: report the shortest failing example of each kind seen.
+        chosen.extend((*shortest[name], False) for name in sorted(shortest))
+
+    config_raw = load_config(job.config).raw
+    sha = contracts_sha256(job.contracts_dir or DEFAULT_CONTRACTS_DIR)
+    # Absolute, so `rpfuzz replay` finds the sources from any directory.
+    fuzzed = str(Path(job.contracts_dir).resolve()) if job.contracts_dir else None
+    out = []
+    for exc, steps, step, shrunk in chosen:
+        name, message = _failure_name(exc), _failure_message(exc)
+        path = None
+        if steps:
+            replay = ReplayFile(
+                seed=job.seed,
+                config=config_raw,
+                contracts_dir=fuzzed,
+                contracts_sha256=sha,
+                steps=steps,
+                failure={"step": step, "invariant": name, "message": message},
+            )
+            directory = Path(job.failures_dir) if job.failures_dir else FAILURES_DIR
+            path = str(replay.write(_replay_path(name, job.worker, directory)))
+        out.append(
+            CampaignFailure(
+                invariant=name,
+                message=message,
+                step=-1 if step is None else step,
+                steps=len(steps),
+                replay_file=path,
+                shrunk=shrunk,
+                crashed=not isinstance(exc, InvariantViolation),
+            )
+        )
+    return out
+
+
+def _worker_main(job: _Job, queue: Any) -> None:
+    """Entry point of a spawned worker: progress and the summary go back through ``queue``."""
+    try:
+        summary = run_worker(job, progress=lambda update: queue.put(("progress", update)))
+    except ConfigError as exc:
+        queue.put(("config-error", job.worker, str(exc)))
+    except BaseException as exc:  # noqa: BLE001 - the parent must hear about it
+        queue.put(("error", job.worker, f"{type(exc).__name__}: {exc}"))
+    else:
+        queue.put(("done", job.worker, summary))
+
+
+# --------------------------------------------------------------------------- display
+def _progress_view(profile: str, totals: dict[str, Any], budget: float) -> Text:
+    steps, seconds = totals["steps"], totals["seconds"]
+    rate = steps / seconds if seconds > 0 else 0.0
+    failures = totals["failures"]
+    line = Text(f"[{profile}] ", style="bold")
+    line.append(
+        f"examples {totals['examples']} | steps {steps} | {rate:,.1f} steps/s | "
+        f"{seconds:,.0f}/{budget:,.0f} s | "
+    )
+    if failures:
+        line.append(f"failures {failures} (shrinking)", style="red")
+    else:
+        line.append("failures 0")
+    return line
+
+
+def rules_table(rules: dict[str, dict[str, int]]) -> Table:
+    """Per-rule calls, successes and reverts, like Foundry's invariant metrics."""
+    table = Table(title="Rule metrics", title_justify="left")
+    table.add_column("rule")
+    table.add_column("calls", justify="right")
+    table.add_column("successes", justify="right")
+    table.add_column("reverts", justify="right")
+    table.add_column("revert %", justify="right")
+    table.add_column("failed", justify="right")
+    for rule in sorted(rules):
+        row = rules[rule]
+        share = 100 * row["reverts"] / row["calls"] if row["calls"] else 0.0
+        # A call that raised a check (or crashed) is neither a success nor a revert.
+        failed = row["calls"] - row["successes"] - row["reverts"]
+        table.add_row(
+            rule,
+            str(row["calls"]),
+            str(row["successes"]),
+            str(row["reverts"]),
+            f"{share:.0f}%",
+            f"[red]{failed}[/]" if failed else "0",
+        )
+    return table
+
+
+def _combine(summaries: list[dict]) -> dict[str, Any]:
+    rules: dict[str, dict[str, int]] = {}
+    for summary in summaries:
+        for rule, row in summary["rules"].items():
+            into = rules.setdefault(rule, {"calls": 0, "successes": 0, "reverts": 0})
+            for key, value in row.items():
+                into[key] += value
+    failed = [s for s in summaries if s.get("first_failure_seconds") is not None]
+    first = min(failed, key=lambda s: s["first_failure_seconds"], default=None)
+    return {
+        "first_failure_seconds": first and first["first_failure_seconds"],
+        "first_failure_steps": first and first["first_failure_steps"],
+        "first_failure_examples": first and first["first_failure_examples"],
+        "examples": sum(s["examples"] for s in summaries),
+        "steps": sum(s["steps"] for s in summaries),
+        "seconds": max((s["seconds"] for s in summaries), default=0.0),
+        "budget_reached": any(s["budget_reached"] for s in summaries),
+        "failures": [CampaignFailure(**f) for s in summaries for f in s["failures"]],
+        "rules": rules,
+    }
+
+
+# --------------------------------------------------------------------------- the campaign
+def run_campaign(
+    profile: str = "quick",
+    seed: int | None = None,
+    examples: int | None = None,
+    steps: int | None = None,
+    max_seconds: float | None = None,
+    workers: int = 1,
+    contracts_dir: str | Path | None = None,
+    json_path: str | Path | None = None,
+    console: Console | None = None,
+    config: Any = None,
+    failures_dir: str | Path | None = None,
+    coverage: bool = False,
+    backend_name: str = backend.DEFAULT,
+) -> CampaignResult:
+    """Run a campaign; flags given here override the profile's values.
+
+    ``seed`` defaults to a random one, printed, so every run can be repeated.
+    With ``workers`` > 1, worker ``i`` runs with ``seed + i`` in its own
+    spawned process, all sharing the example database. Replay files go to
+    ``failures_dir`` (created if missing; default ``failures/``). With
+    ``coverage``, every worker measures Vyper line and branch coverage (see
+    :mod:`harness.run.vycoverage`) and a per-contract table follows.
+    ``backend_name`` is the EVM (see :mod:`harness.chain.backend`): ``"boa"``
+    (titanoboa, the default) or ``"revm"`` (the fast lane; its failures are
+    written as the same replay files, which ``rpfuzz replay`` runs on
+    titanoboa). Raises :class:`ConfigError` for a bad profile, contracts
+    directory, JSON path or backend.
+    """
+    console = console or Console()
+    prof = resolve_profile(profile, config)
+    if contracts_dir is not None and not Path(contracts_dir).is_dir():
+        raise ConfigError(
+            f"{contracts_dir}: not a directory; point --contracts at a copy of contracts/"
+        )
+    if json_path is not None:
+        parent = Path(json_path).resolve().parent
+        if not parent.is_dir():
+            raise ConfigError(
+                f"{json_path}: directory {parent} does not exist; create it or pick another --json"
+            )
+    if workers < 1:
+        raise ConfigError(f"--workers {workers}: must be at least 1")
+    backend.check_backend(backend_name)
+    if coverage and backend_name != "boa":
+        raise ConfigError(
+            f"--coverage with --backend {backend_name}: coverage is measured on titanoboa "
+            "only; drop --backend (or use --backend boa) to measure it"
+        )
+    if failures_dir is not None and Path(failures_dir).exists() and not Path(failures_dir).is_dir():
+        raise ConfigError(
+            f"{failures_dir}: exists and is not a directory; pick another --failures-dir"
+        )
+    seed = random.SystemRandom().randrange(2**32) if seed is None else seed
+    examples = prof.examples if examples is None else examples
+    steps = prof.steps if steps is None else steps
+    budget = prof.max_seconds if max_seconds is None else max_seconds
+    # A derandomised profile (ci) keeps no database: the same run every time.
+    database = None if prof.derandomize else str(DATABASE_DIR)
+
+    console.print(
+        f"rpfuzz run: profile {prof.name}, seed {seed}, {examples} examples x {steps} steps, "
+        f"budget {budget:g} s, {workers} worker{'s' if workers > 1 else ''}, "
+        f"backend {backend_name}"
+        + (f", contracts {escape(str(contracts_dir))}" if contracts_dir else ""),
+        soft_wrap=True,
+    )
+    jobs = [
+        _Job(
+            worker=i,
+            seed=seed + i,
+            examples=examples,
+            steps=steps,
+            max_seconds=budget,
+            profile=prof,
+            database=database,
+            config=config,
+            contracts_dir=str(contracts_dir) if contracts_dir is not None else None,
+            failures_dir=str(failures_dir) if failures_dir is not None else None,
+            backend=backend_name,
+        )
+        for i in range(workers)
+    ]
+    coverage_dir = tempfile.TemporaryDirectory(prefix="rpfuzz-coverage-") if coverage else None
+    if coverage_dir is not None:
+        for job in jobs:
+            job.coverage_file = str(Path(coverage_dir.name) / f"coverage.w{job.worker}")
+    totals = {"examples": 0, "steps": 0, "seconds": 0.0, "failures": 0}
+    progress: dict[int, dict[str, Any]] = {}
+
+    def update(live: Live, item: dict[str, Any]) -> None:
+        progress[item["worker"]] = item
+        for key in ("examples", "steps", "failures"):
+            totals[key] = sum(p[key] for p in progress.values())
+        totals["seconds"] = max(p["seconds"] for p in progress.values())
+        live.update(_progress_view(prof.name, totals, budget), refresh=True)
+
+    with Live(
+        _progress_view(prof.name, totals, budget),
+        console=console,
+        auto_refresh=False,
+        transient=False,
+    ) as live:
+        if workers == 1:
+            summaries = [run_worker(jobs[0], progress=lambda item: update(live, item))]
+        else:
+            summaries = _run_workers(jobs, lambda item: update(live, item))
+    if not console.is_terminal:
+        console.line()  # Live leaves its last line open when it cannot redraw
+
+    combined = _combine(summaries)
+    result = CampaignResult(
+        profile=prof.name,
+        seed=seed,
+        workers=workers,
+        examples=combined["examples"],
+        steps=combined["steps"],
+        seconds=combined["seconds"],
+        budget_reached=combined["budget_reached"],
+        failures=combined["failures"],
+        rules=combined["rules"],
+        first_failure_seconds=combined["first_failure_seconds"],
+        first_failure_steps=combined["first_failure_steps"],
+        first_failure_examples=combined["first_failure_examples"],
+    )
+    if coverage_dir is not None:
+        from harness.run.vycoverage import contract_coverage
+
+        with coverage_dir:
+            result.coverage = contract_coverage(
+                [job.coverage_file for job in jobs], contracts_dir or DEFAULT_CONTRACTS_DIR
+            )
+    if json_path is not None:
+        Path(json_path).write_text(json.dumps(result.to_json(), indent=2) + "\n")
+    _print_result(console, result, budget)
+    return result
+
+
+def _run_workers(jobs: list[_Job], progress: Callable[[dict[str, Any]], None]) -> list[dict]:
+    """Run each job in a spawned process; relay progress; gather the summaries in order."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_worker_main, args=(job, queue), daemon=True) for job in jobs]
+    for proc in procs:
+        proc.start()
+    summaries: dict[int, dict] = {}
+    errors: list[tuple[str, int, str]] = []
+    try:
+        while len(summaries) + len(errors) < len(jobs):
+            try:
+                message = queue.get(timeout=1.0)
+            except queue_module.Empty:
+                dead = [
+                    i
+                    for i, proc in enumerate(procs)
+                    if not proc.is_alive() and i not in summaries and all(e[1] != i for e in errors)
+                ]
+                # A worker that died without a word (killed, crashed interpreter).
+                for i in dead:
+                    if queue.empty():
+                        errors.append(("error", i, f"exit code {procs[i].exitcode}"))
+                continue
+            if message[0] == "progress":
+                progress(message[1])
+            elif message[0] == "done":
+                summaries[message[1]] = message[2]
+            else:
+                errors.append(message)
+    finally:
+        for proc in procs:
+            proc.join(timeout=10)
+    for kind, worker, text in errors:
+        if kind == "config-error":
+            raise ConfigError(text)
+        raise RuntimeError(f"campaign worker {worker} failed: {text}")
+    return [summaries[i] for i in sorted(summaries)]
+
+
+def _print_result(console: Console, result: CampaignResult, budget: float) -> None:
+    console.print(rules_table(result.rules))
+    if result.budget_reached:
+        stop = f"stopped at the {budget:g} s budget"
+    elif result.failures:
+        stop = "stopped at the first failure, then shrank it"
+    else:
+        stop = "every example ran"
+    console.print(
+        f"{result.examples} examples, {result.steps} steps in {result.seconds:.1f} s "
+        f"({result.steps_per_second:,.1f} steps/s); {stop}. Seed {result.seed}."
+    )
+    if result.first_failure_seconds is not None:
+        console.print(
+            f"First failure after {result.first_failure_seconds:.1f} s, "
+            f"{result.first_failure_steps} steps, {result.first_failure_examples} examples."
+        )
+    for failure in result.failures:
+        where = f" at step {failure.step} of {failure.steps}" if failure.steps else ""
+        shrunk = "" if failure.shrunk else " (not fully shrunk: the budget ran out)"
+        replay = (
+            f"  replay file: {escape(failure.replay_file)}"
+            if failure.replay_file
+            else "  (raised outside any step: no replay file)"
+        )
+        console.print(
+            Group(
+                f"[red bold]FAILED[/] {escape(failure.invariant)}{where}{shrunk}",
+                f"  {escape(failure.message)}",
+                replay,
+            ),
+            soft_wrap=True,
+        )
+    if not result.failures:
+        console.print("[green]every invariant held[/]")
+    if result.coverage is not None:
+        console.print(coverage_table(result.coverage))
+        _print_unreached(console, result.coverage)
+
+
+# --------------------------------------------------------------------------- coverage
+def coverage_totals(files: list[Any]) -> dict[str, Any]:
+    """Lines, branches and external functions over every file, hit and in all."""
+    lines = sum(f.lines for f in files)
+    lines_hit = sum(f.lines_hit for f in files)
+    branches = sum(f.branches for f in files)
+    branches_hit = sum(f.branches_hit for f in files)
+    functions = sum(len(f.functions) for f in files)
+    missed = sum(len(f.functions_missed) for f in files)
+    return {
+        "lines": lines,
+        "lines_hit": lines_hit,
+        "line_percent": round(100 * lines_hit / lines, 2) if lines else 100.0,
+        "branches": branches,
+        "branches_hit": branches_hit,
+        "branch_percent": round(100 * branches_hit / branches, 2) if branches else 100.0,
+        "external_functions": functions,
+        "external_functions_reached": functions - missed,
+    }
+
+
+def coverage_json(files: list[Any]) -> dict[str, Any]:
+    """The ``coverage`` part of the ``--json`` document."""
+    return {
+        "total": coverage_totals(files),
+        "files": [
+            {
+                "file": Path(f.path).name,
+                "lines": f.lines,
+                "lines_hit": f.lines_hit,
+                "branches": f.branches,
+                "branches_hit": f.branches_hit,
+                "missed_lines": f.missed_lines,
+                "missed_branches": [list(arc) for arc in f.missed_branches],
+                "external_functions": len(f.functions),
+                "external_functions_missed": f.functions_missed,
+            }
+            for f in files
+        ],
+    }
+
+
+def coverage_table(files: list[Any]) -> Table:
+    """Per contract file: lines and branches hit, and external functions entered."""
+    table = Table(title="Vyper coverage", title_justify="left")
+    table.add_column("contract", no_wrap=True)
+    table.add_column("lines", justify="right")
+    table.add_column("line %", justify="right")
+    table.add_column("branches", justify="right")
+    table.add_column("branch %", justify="right")
+    table.add_column("external fns", justify="right")
+    for f in files:
+        table.add_row(
+            Path(f.path).name,
+            f"{f.lines_hit}/{f.lines}",
+            f"{f.line_percent:.1f}%",
+            f"{f.branches_hit}/{f.branches}",
+            f"{f.branch_percent:.1f}%",
+            f"{len(f.functions) - len(f.functions_missed)}/{len(f.functions)}",
+        )
+    total = coverage_totals(files)
+    table.add_row(
+        "[bold]total[/]",
+        f"{total['lines_hit']}/{total['lines']}",
+        f"{total['line_percent']:.1f}%",
+        f"{total['branches_hit']}/{total['branches']}",
+        f"{total['branch_percent']:.1f}%",
+        f"{total['external_functions_reached']}/{total['external_functions']}",
+    )
+    return table
+
+
+def _print_unreached(console: Console, files: list[Any]) -> None:
+    for f in files:
+        if f.functions_missed:
+            console.print(
+                f"  never entered in {Path(f.path).name}: {', '.join(f.functions_missed)}",
+                soft_wrap=True,
+            )
