@@ -7,14 +7,25 @@ fake ones by hand and perturb real ones with ``dataclasses.replace``.
 
 Addresses are keys as the model keys them (lower-case hex, see
 :func:`harness.model.norm`); amounts are wei.
+
+What lives where: the records (:class:`Observation` and the per-minipool and
+per-node ones); :class:`StorageWrites`, which contracts wrote storage since
+the last reading; :class:`_Layout`, what never changes for a facade; then
+:func:`observe` and its steps, in the order it takes them: whose rETH to
+read (:func:`_reth_holders`), which groups of views to read again
+(:func:`_shape`), the view calls that makes (:func:`_plan`, kept per shape
+by :func:`_planned`, read through :func:`_run`), the values taken back
+(:func:`_take_back`), the queue's entries (:func:`_queue`), the minipools
+and nodes, read or carried over (:func:`_minipools`, :func:`_nodes`), and
+the ETH balances and beacon chain read every time (:func:`_eth_and_beacon`).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import boa
 
@@ -291,14 +302,8 @@ def observe(
     ``model.beacon``, the one whose payments the model is told about.
     ``actors`` must include every address that can receive ETH from the
     protocol (depositors, nodes, withdrawal addresses, bidders) for the
-    conservation law to balance.
-
-    rETH balances are read for the holders the model credits with rETH,
-    and for no one else: the checks see as much. If each of them holds what
-    the rules say and their balances add up to ``totalSupply``, every other
-    address holds none; rETH anywhere else breaks the sum (see
-    ``checks.check_reth_supply``). Reading every actor too cost a dozen view
-    calls a step.
+    conservation law to balance. rETH balances are read for the holders the
+    model credits with rETH, and for no one else (see :func:`_reth_holders`).
 
     ``vault_names`` limits the vault's per-contract balances read (default:
     every name in ``harness.chain.deploy.NETWORK_CONTRACTS``). Only the deposit
@@ -310,168 +315,239 @@ def observe(
     Incremental reading: given the ``previous`` observation and the set of
     contracts ``written`` since it was taken (see :class:`StorageWrites`),
     a group of views is read again only when a contract it reads from was
-    written; the rest is carried over. The groups and what they read:
-    rETH supply and balances (rETH), the rate (rETH, network balances), the
-    deposit pool (pool, vault, queue, settings), the queue, the vault, the
-    last report (network balances), each minipool (itself), the nodes and
-    the live minipool count (minipool manager, node staking), the auction
-    (auction manager, vault); every group also reads the directory. The
-    assumption is that a view's value changes only with the storage of the
-    contracts it reads (none of them reads the time); ETH balances and the
-    beacon chain are read every time, at next to no cost.
-
-    Cost of a full read: ``13 + V + H + Q + 7 N + 6 K`` view calls for ``V``
-    vault names (17 by default), ``H`` rETH holders (as the model knows
-    them), ``Q`` queued minipools, ``N`` minipools and ``K`` nodes, at about
-    0.2-1 ms each on py-evm; plus ``M + N + 18`` balance reads for ``M`` actors, which cost
-    next to nothing. The views are planned first and then read in one go
-    through the chain's ``read_views``: on revm, the plain getters (the
-    minipools', the nodes', the last report's) are storage words and the
-    rest a single EVM call (the queue's entries, whose number is read with
-    the rest, take a second).
+    written; the rest is carried over (the groups: :func:`_shape`). A
+    reading's views are planned first (:func:`_plan`, which also says what a
+    full read costs) and read in one go; ETH balances and the beacon chain
+    are read every time, at next to no cost.
     """
     names = [spec.name for spec in NETWORK_CONTRACTS] if vault_names is None else list(vault_names)
     at = _layout(p, names)
-    balance = at.balance
-    holders = sorted(h for h, amount in model.reth_balances.items() if amount)
     old = previous if previous is not None and written is not None else None
-    # What to read again: each group whose contracts were written (everything
-    # without a previous reading, or when the directory was written) ...
+    holders = _reth_holders(model)
+    shape = _shape(at, model, holders, old, written)
+    values = iter(_run(p, _planned(p, at, shape), ("observe", at.serial, shape)))
+    fresh = _take_back(values, shape, names, old)
+    queue = _queue(p, at, fresh.queue_length, old)
+    minipools = _minipools(model, at.balance, fresh.minipools, old)
+    return Observation(
+        reth_balances={
+            h: fresh.holders[h] if h in fresh.holders else old.reth_balances[h] for h in holders
+        },
+        queue=queue,
+        minipools=minipools,
+        nodes=_nodes(model, fresh.nodes, old),
+        **fresh.fields,
+        **_eth_and_beacon(at, model, actors),
+    )
+
+
+def _reth_holders(model: Model) -> list[str]:
+    """Whose rETH balance is read: the holders the model credits with rETH, and no one else.
+
+    The checks see as much. If each of them holds what the rules say and
+    their balances add up to ``totalSupply``, every other address holds
+    none; rETH anywhere else breaks the sum (see
+    ``checks.check_reth_supply``). Reading every actor too cost a dozen view
+    calls a step.
+    """
+    return sorted(h for h, amount in model.reth_balances.items() if amount)
+
+
+class _Shape(NamedTuple):
+    """What one reading reads again (the rest is carried over); its plan is kept under it."""
+
+    supply: bool  # rETH's totalSupply, and every holder's balance
+    holders: tuple[str, ...]  # the rETH holders whose balance is read
+    pool: bool  # the deposit pool's balances
+    report: bool  # the last accepted report
+    minipools: tuple[str, ...]  # the minipools read
+    nodes_stale: bool  # every node, and the manager's live minipool count
+    nodes: tuple[str, ...]  # the nodes read
+    rate: bool  # rETH's exchange rate
+    queue: bool  # the minipool queue
+    vault: bool  # the vault's balances
+    auction: bool  # the auction's RPL
+
+
+def _shape(
+    at: _Layout, model: Model, holders: list[str], old: Observation | None, written: Any
+) -> _Shape:
+    """Which groups of views to read again: those whose contracts were ``written`` since ``old``.
+
+    Everything without an ``old`` reading, or when the directory was
+    written. The groups and what they read: rETH supply and balances (rETH),
+    the rate (rETH, network balances), the deposit pool (pool, vault, queue,
+    settings), the queue, the vault, the last report (network balances),
+    each minipool (itself), the nodes and the live minipool count (minipool
+    manager, node staking), the auction (auction manager, vault); every
+    group also reads the directory. The assumption is that a view's value
+    changes only with the storage of the contracts it reads (none of them
+    reads the time).
+    """
     if old is None or at.directory in written:
         stale = _always
-        minipools_read = list(model.minipools)
+        minipools = list(model.minipools)
     else:
-
-        def stale(contracts: Any) -> bool:
-            if type(contracts) is str:
-                return contracts in written
-            return not contracts.isdisjoint(written)
-
-        minipools_read = [a for a in model.minipools if a not in old.minipools or a in written]
-    supply_stale = stale(at.at["reth"])
-    holders_read = holders if supply_stale else [h for h in holders if h not in old.reth_balances]
-    nodes_stale = stale(at.at["nodes"])
-    nodes_read = (
-        list(model.nodes) if nodes_stale else [n for n in model.nodes if n not in old.nodes]
+        stale = _written_to(written)
+        minipools = [a for a in model.minipools if a not in old.minipools or a in written]
+    supply, nodes_stale = stale(at.at["reth"]), stale(at.at["nodes"])
+    return _Shape(
+        supply=supply,
+        holders=tuple(holders if supply else [h for h in holders if h not in old.reth_balances]),
+        pool=stale(at.at["pool"]),
+        report=stale(at.at["balances"]),
+        minipools=tuple(minipools),
+        nodes_stale=nodes_stale,
+        nodes=tuple(model.nodes if nodes_stale else [n for n in model.nodes if n not in old.nodes]),
+        rate=stale(at.at["rate"]),
+        queue=stale(at.at["queue"]),
+        vault=stale(at.at["vault"]),
+        auction=stale(at.at["auction"]),
     )
-    pool_stale, report_stale = stale(at.at["pool"]), stale(at.at["balances"])
-    rate_stale, queue_stale = stale(at.at["rate"]), stale(at.at["queue"])
-    vault_stale, auction_stale = stale(at.at["vault"]), stale(at.at["auction"])
-    shape = (
-        supply_stale,
-        tuple(holders_read),
-        pool_stale,
-        report_stale,
-        tuple(minipools_read),
-        nodes_stale,
-        tuple(nodes_read),
-        rate_stale,
-        queue_stale,
-        vault_stale,
-        auction_stale,
-    )
-    # ... read in one go, in the order the plan lists them (kept per shape:
-    # the same reading recurs step after step) ...
+
+
+def _written_to(written: set[str]) -> Callable[[Any], bool]:
+    """Whether a contract (an address) or any of a set of them is in ``written``."""
+
+    def stale(contracts: Any) -> bool:
+        if type(contracts) is str:
+            return contracts in written
+        return not contracts.isdisjoint(written)
+
+    return stale
+
+
+def _planned(p: Any, at: _Layout, shape: _Shape) -> list[tuple[Any, tuple]]:
+    """The plan of a reading of ``shape``, kept per shape (the same reading recurs step by step)."""
     calls = at.plans.get(shape)
     if calls is None:
         if len(at.plans) >= 10_000:
             at.plans.clear()  # the shapes of long-gone examples
         calls = at.plans[shape] = _plan(p, at, shape)
-    values = iter(_run(p, calls, ("observe", at.serial, shape)))
-    # ... and taken back in that order.
-    reth_supply = next(values) if supply_stale else old.reth_supply
-    fresh_holders = {h: next(values) for h in holders_read}
-    carried = old if old is not None else Observation()
-    pool_and_report = {
-        f: next(values) if stale_group else getattr(carried, f)
-        for views, stale_group in ((_POOL_VIEWS, pool_stale), (_REPORT_VIEWS, report_stale))
-        for f, _ in views
-    }
-    fresh_minipools = {a: [next(values) for _ in _MINIPOOL_VIEWS] for a in minipools_read}
-    fresh_nodes = {n: [next(values) for _ in _NODE_VIEWS] for n in nodes_read}
-    exchange_rate = next(values) if rate_stale else old.exchange_rate
-    queue_length = next(values) if queue_stale else None
-    vault_balances = (
-        dict(zip(names, [next(values) for _ in names], strict=True))
-        if vault_stale
-        else old.vault_balances
-    )
-    minipool_count = next(values) if nodes_stale else old.minipool_count
-    auction_rpl = next(values) if auction_stale else old.auction_rpl
-    if queue_length is None:
-        queue = old.queue
-    else:
-        entries = [(at.queue.getMinipoolAt, (i,)) for i in range(queue_length)]
-        queue = tuple(norm(a) for a in _run(p, entries))
+    return calls
 
+
+@dataclass
+class _Fresh:
+    """What one reading's views gave, taken back in the order :func:`_plan` read them."""
+
+    fields: dict[str, Any]  # Observation fields read whole: read again or carried over
+    holders: dict[str, int]  # rETH balances read again
+    minipools: dict[str, list[Any]]  # per minipool read again, its _MINIPOOL_VIEWS
+    nodes: dict[str, list[Any]]  # per node read again, its _NODE_VIEWS
+    queue_length: int | None  # None: the queue was not read again
+
+
+def _take_back(
+    values: Iterator[Any], shape: _Shape, names: list[str], old: Observation | None
+) -> _Fresh:
+    """The ``values`` of a reading, in order; what the reading left out, carried from ``old``."""
+    carried = old if old is not None else Observation()
+    fields: dict[str, Any] = {"reth_supply": next(values) if shape.supply else carried.reth_supply}
+    holders = {h: next(values) for h in shape.holders}
+    for views, stale in ((_POOL_VIEWS, shape.pool), (_REPORT_VIEWS, shape.report)):
+        for f, _ in views:
+            fields[f] = next(values) if stale else getattr(carried, f)
+    minipools = {a: [next(values) for _ in _MINIPOOL_VIEWS] for a in shape.minipools}
+    nodes = {n: [next(values) for _ in _NODE_VIEWS] for n in shape.nodes}
+    fields["exchange_rate"] = next(values) if shape.rate else carried.exchange_rate
+    queue_length = next(values) if shape.queue else None
+    fields["vault_balances"] = (
+        dict(zip(names, [next(values) for _ in names], strict=True))
+        if shape.vault
+        else carried.vault_balances
+    )
+    fields["minipool_count"] = next(values) if shape.nodes_stale else carried.minipool_count
+    fields["auction_rpl"] = next(values) if shape.auction else carried.auction_rpl
+    return _Fresh(fields, holders, minipools, nodes, queue_length)
+
+
+def _queue(p: Any, at: _Layout, length: int | None, old: Observation | None) -> tuple[str, ...]:
+    """The queue's entries, read when its ``length`` was (a second read); else ``old``'s."""
+    if length is None:
+        return old.queue
+    entries = [(at.queue.getMinipoolAt, (i,)) for i in range(length)]
+    return tuple(norm(a) for a in _run(p, entries))
+
+
+def _minipools(
+    model: Model, balance: Callable[[str], int], fresh: dict[str, list[Any]], old: Any
+) -> dict[str, MinipoolObservation]:
+    """Every minipool the model knows, with its ETH: ``fresh`` ones as read, the rest carried."""
     minipools = {}
     for a in model.minipools:
         eth = balance(a)
-        fields = fresh_minipools.get(a)
+        fields = fresh.get(a)
         if fields is not None:
             minipools[a] = MinipoolObservation(a, *fields, eth=eth)
         else:
             kept = old.minipools[a]
             # Frozen: an unchanged reading is shared, not copied.
             minipools[a] = kept if kept.eth == eth else replace(kept, eth=eth)
+    return minipools
+
+
+def _nodes(model: Model, fresh: dict[str, list[Any]], old: Any) -> dict[str, NodeObservation]:
+    """Every node the model knows: the ``fresh`` ones as read, the rest carried over."""
     nodes = {}
     for n in model.nodes:
-        fields = fresh_nodes.get(n)
+        fields = fresh.get(n)
         nodes[n] = NodeObservation(n, *fields) if fields is not None else old.nodes[n]
-    beacon = model.beacon
-    return Observation(
-        reth_supply=reth_supply,
-        reth_balances={
-            h: fresh_holders[h] if h in fresh_holders else old.reth_balances[h] for h in holders
-        },
-        reth_eth=balance(at.reth_address),
-        exchange_rate=exchange_rate,
-        **pool_and_report,
-        queue=queue,
-        vault_eth=balance(at.vault_address),
-        vault_balances=vault_balances,
-        minipools=minipools,
-        minipool_count=minipool_count,
-        nodes=nodes,
-        auction_rpl=auction_rpl,
-        actor_eth={a: balance(a) for a in (norm(actor) for actor in actors)},
-        contract_eth={name: balance(address) for name, address in at.contract_addresses},
-        deposit_contract_eth=balance(at.deposit_contract_address),
-        beacon_balance=beacon.total_balance_gwei() * GWEI,
-        beacon_rewards=beacon.total_rewards * GWEI,
-        beacon_penalties=beacon.total_penalties * GWEI,
-        beacon_deposited=sum(v.deposited for v in beacon.validators) * GWEI,
-    )
+    return nodes
 
 
-def _plan(p: Any, at: _Layout, shape: tuple) -> list[tuple[Any, tuple]]:
-    """The view calls a reading of ``shape`` makes, in the order :func:`observe` takes them back."""
-    (supply, holders, pool, report, minipools, nodes_stale, nodes, rate, queue, vault, auction) = (
-        shape
-    )
+def _eth_and_beacon(at: _Layout, model: Model, actors: Iterable[str]) -> dict[str, int | dict]:
+    """The fields read every time: ETH balances (but the minipools'), and the beacon chain's."""
+    balance, beacon = at.balance, model.beacon
+    return {
+        "reth_eth": balance(at.reth_address),
+        "vault_eth": balance(at.vault_address),
+        "actor_eth": {a: balance(a) for a in (norm(actor) for actor in actors)},
+        "contract_eth": {name: balance(address) for name, address in at.contract_addresses},
+        "deposit_contract_eth": balance(at.deposit_contract_address),
+        "beacon_balance": beacon.total_balance_gwei() * GWEI,
+        "beacon_rewards": beacon.total_rewards * GWEI,
+        "beacon_penalties": beacon.total_penalties * GWEI,
+        "beacon_deposited": sum(v.deposited for v in beacon.validators) * GWEI,
+    }
+
+
+def _plan(p: Any, at: _Layout, shape: _Shape) -> list[tuple[Any, tuple]]:
+    """The view calls a reading of ``shape`` makes, in the order :func:`_take_back` takes them.
+
+    Cost of a full read: ``13 + V + H + Q + 7 N + 6 K`` view calls for ``V``
+    vault names (17 by default), ``H`` rETH holders (as the model knows
+    them), ``Q`` queued minipools, ``N`` minipools and ``K`` nodes, at about
+    0.2-1 ms each on py-evm; plus ``M + N + 18`` balance reads for ``M``
+    actors, which cost next to nothing. The calls are read in one go through
+    the chain's ``read_views``: on revm, the plain getters (the minipools',
+    the nodes', the last report's) are storage words and the rest a single
+    EVM call (the queue's entries, whose number is read with the rest, take
+    a second).
+    """
     reth, deposit_pool, balances = at.reth, at.pool, at.balances
     calls: list[tuple[Any, tuple]] = []
-    if supply:
+    if shape.supply:
         calls.append((reth.totalSupply, ()))
-    calls += [(reth.balanceOf, (h,)) for h in holders]
-    if pool:
+    calls += [(reth.balanceOf, (h,)) for h in shape.holders]
+    if shape.pool:
         calls += [(getattr(deposit_pool, view), ()) for _, view in _POOL_VIEWS]
-    if report:
+    if shape.report:
         calls += [(getattr(balances, view), ()) for _, view in _REPORT_VIEWS]
-    for a in minipools:
+    for a in shape.minipools:
         handle = p.minipool_at(a)
         calls += [(getattr(handle, view), ()) for _, view in _MINIPOOL_VIEWS]
-    for n in nodes:
+    for n in shape.nodes:
         calls += [(view, (n,)) for _, view in at.node_views]
-    if rate:
+    if shape.rate:
         calls.append((reth.getExchangeRate, ()))
-    if queue:
+    if shape.queue:
         calls.append((at.queue.getLength, ()))
-    if vault:
+    if shape.vault:
         calls += [(at.vault.balanceOf, (name,)) for name in at.names]
-    if nodes_stale:
+    if shape.nodes_stale:
         calls.append((at.minipool_manager.getMinipoolCount, ()))
-    if auction:
+    if shape.auction:
         calls.append((at.auction_manager.getTotalRPLBalance, ()))
     return calls
 
