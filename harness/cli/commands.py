@@ -1,5 +1,13 @@
 """``rpfuzz``: the command line.
 
+What lives where: :func:`_parser` builds the argument parser from one
+``_add_<command>`` function per subcommand (and the flags several share:
+``_add_contracts``, ``_add_backend``, ``_add_size``); one handler per
+subcommand (``_demo``, ``_run``, ``_bench``, ...) turns its parsed arguments
+into a call of the module that does the work, imported only then;
+``_COMMANDS`` maps each subcommand to its handler, and :func:`main` parses,
+dispatches, and turns a :class:`ConfigError` into exit code 2.
+
 Exit codes: 0 success, 1 a check failed, 2 a usage or configuration error.
 """
 
@@ -7,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.markup import escape
@@ -23,6 +32,17 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_demo(sub)
+    _add_shell(sub)
+    _add_run(sub)
+    _add_zoo(sub)
+    _add_replay(sub)
+    _add_minimize(sub)
+    _add_bench(sub)
+    return parser
+
+
+def _add_demo(sub) -> None:
     demo = sub.add_parser(
         "demo",
         help="deploy the protocol and run a scripted deposit / report / burn, printed step by step",
@@ -32,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     _add_contracts(demo, "deploy")
+
+
+def _add_shell(sub) -> None:
     shell = sub.add_parser(
         "shell",
         help="a Python REPL with the protocol deployed, to try calls and read reverts by hand",
@@ -49,12 +72,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a boa_config.toml to deploy with instead of the project's own",
     )
-    _add_run(sub)
-    _add_zoo(sub)
-    _add_replay(sub)
-    _add_minimize(sub)
-    _add_bench(sub)
-    return parser
 
 
 def _int_at_least(minimum: int):
@@ -180,18 +197,23 @@ def _add_run(sub) -> None:
     )
     _add_contracts(run, "fuzz")
     _add_backend(run)
-    run.add_argument(
+    _add_run_outputs(run)
+
+
+def _add_run_outputs(parser: argparse.ArgumentParser) -> None:
+    """``rpfuzz run``'s ``--json``, ``--coverage`` and ``--failures-dir``."""
+    parser.add_argument(
         "--json",
         metavar="PATH",
         help="also write the figures (examples, steps/s, failures, rule metrics) as JSON",
     )
-    run.add_argument(
+    parser.add_argument(
         "--coverage",
         action="store_true",
         help="measure Vyper line and branch coverage of the campaign (slower) and print it "
         "per contract, with the external functions no step entered",
     )
-    run.add_argument(
+    parser.add_argument(
         "--failures-dir",
         metavar="DIR",
         help="where to write replay files (created if missing; default failures/)",
@@ -233,19 +255,24 @@ def _add_zoo(sub) -> None:
     zoo.add_argument(
         "--list", action="store_true", help="list the bugs and what each imitates, run nothing"
     )
-    zoo.add_argument(
+    _add_zoo_campaign(zoo)
+
+
+def _add_zoo_campaign(parser: argparse.ArgumentParser) -> None:
+    """``rpfuzz zoo``'s flags for each bug's campaign: seed, steps, shrinking, where to."""
+    parser.add_argument(
         "--seed",
         type=_non_negative_int,
         metavar="N",
         help="use this seed for every bug instead of each bug's own (fixed by its name)",
     )
-    zoo.add_argument(
+    parser.add_argument(
         "--steps",
         type=_positive_int,
         metavar="N",
         help="rules per example (default: [profiles.zoo] steps)",
     )
-    zoo.add_argument(
+    parser.add_argument(
         "--shrink-seconds",
         type=_non_negative_seconds,
         default=10.0,
@@ -253,14 +280,14 @@ def _add_zoo(sub) -> None:
         help="after the first failure, shrink it for at most S seconds before writing the "
         "replay file (0: keep it as found; default 10)",
     )
-    zoo.add_argument(
+    parser.add_argument(
         "--out",
         default="failures/zoo",
         metavar="DIR",
         help="where the patched copies and replay files go, one folder per bug "
         "(default failures/zoo)",
     )
-    _add_contracts(zoo, "plant the bugs in")
+    _add_contracts(parser, "plant the bugs in")
 
 
 def _add_replay(sub) -> None:
@@ -387,8 +414,123 @@ def _add_bench(sub) -> None:
     bench.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
 
 
+def _demo(args: argparse.Namespace, console: Console) -> int:
+    """``rpfuzz demo``: the scripted deposit / report / burn."""
+    from harness.cli.demo import run_demo
+
+    return run_demo(console, contracts_dir=args.contracts)
+
+
+def _shell(args: argparse.Namespace, console: Console) -> int:
+    """``rpfuzz shell``: the REPL with the protocol deployed."""
+    from harness.cli.shell import start_shell
+
+    return start_shell(contracts_dir=args.contracts, config=args.config)
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
+    """``rpfuzz run``: a campaign; 1 when an invariant failed."""
+    from harness.run.campaign import run_campaign
+
+    result = run_campaign(
+        profile=args.profile,
+        seed=args.seed,
+        examples=args.examples,
+        steps=args.steps,
+        max_seconds=args.max_seconds,
+        workers=args.workers,
+        contracts_dir=args.contracts,
+        json_path=args.json,
+        console=console,
+        failures_dir=args.failures_dir,
+        coverage=args.coverage,
+        backend_name=args.backend,
+    )
+    return result.exit_code
+
+
+def _zoo(args: argparse.Namespace, console: Console) -> int:
+    """``rpfuzz zoo``: the planted bugs' campaigns, or with ``--list`` the catalogue."""
+    from harness.bugzoo.runner import print_catalogue, run_zoo
+
+    only = [n.strip() for item in args.only or [] for n in item.split(",") if n.strip()]
+    if args.list:
+        print_catalogue(console, only)
+        return 0
+    result = run_zoo(
+        only=only,
+        budget=args.budget,
+        seed=args.seed,
+        steps=args.steps,
+        shrink_seconds=args.shrink_seconds,
+        out_dir=args.out,
+        contracts_dir=args.contracts,
+        json_path=args.json,
+        console=console,
+    )
+    return result.exit_code
+
+
+def _replay(args: argparse.Namespace, console: Console) -> int:
+    """``rpfuzz replay``: a replay file, step by step."""
+    from harness.cli.replay import replay_command
+
+    return replay_command(
+        args.file,
+        contracts=args.contracts,
+        until=args.until,
+        shell=args.shell,
+        emit=args.emit_pytest,
+        console=console,
+    )
+
+
+def _minimize(args: argparse.Namespace, console: Console) -> int:
+    """``rpfuzz minimize``: a replay file, shrunk."""
+    from harness.cli.replay import minimize_command
+
+    return minimize_command(
+        args.file,
+        contracts=args.contracts,
+        output=args.output,
+        max_seconds=args.max_seconds,
+        console=console,
+    )
+
+
+def _bench(args: argparse.Namespace, console: Console) -> int:
+    """``rpfuzz bench``: the throughput figures; always 0 once they are measured."""
+    from harness.run.bench import run_bench
+
+    run_bench(
+        seed=args.seed,
+        examples=args.examples,
+        steps=args.steps,
+        contracts_dir=args.contracts,
+        json_path=args.json,
+        console=console,
+        backends=[name.strip() for name in args.backend.split(",") if name.strip()],
+        ceiling=args.ceiling,
+        workers=args.workers,
+        repeat=args.repeat,
+    )
+    return 0
+
+
+# Each subcommand's handler: its parsed arguments and the console in, the exit code out.
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
+    "demo": _demo,
+    "shell": _shell,
+    "run": _run,
+    "zoo": _zoo,
+    "replay": _replay,
+    "minimize": _minimize,
+    "bench": _bench,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``rpfuzz`` console script."""
+    """Entry point of the ``rpfuzz`` console script: parse, then hand over to the command."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -398,95 +540,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    handler = _COMMANDS.get(args.command)
+    if handler is None:  # pragma: no cover - every subparser has a handler
+        parser.error(f"unknown command {args.command!r}")
+        return 2
     try:
-        if args.command == "demo":
-            from harness.cli.demo import run_demo
-
-            return run_demo(console, contracts_dir=args.contracts)
-        if args.command == "shell":
-            from harness.cli.shell import start_shell
-
-            return start_shell(contracts_dir=args.contracts, config=args.config)
-        if args.command == "run":
-            from harness.run.campaign import run_campaign
-
-            result = run_campaign(
-                profile=args.profile,
-                seed=args.seed,
-                examples=args.examples,
-                steps=args.steps,
-                max_seconds=args.max_seconds,
-                workers=args.workers,
-                contracts_dir=args.contracts,
-                json_path=args.json,
-                console=console,
-                failures_dir=args.failures_dir,
-                coverage=args.coverage,
-                backend_name=args.backend,
-            )
-            return result.exit_code
-        if args.command == "zoo":
-            from harness.bugzoo.runner import print_catalogue, run_zoo
-
-            only = [n.strip() for item in args.only or [] for n in item.split(",") if n.strip()]
-            if args.list:
-                print_catalogue(console, only)
-                return 0
-            result = run_zoo(
-                only=only,
-                budget=args.budget,
-                seed=args.seed,
-                steps=args.steps,
-                shrink_seconds=args.shrink_seconds,
-                out_dir=args.out,
-                contracts_dir=args.contracts,
-                json_path=args.json,
-                console=console,
-            )
-            return result.exit_code
-        if args.command == "replay":
-            from harness.cli.replay import replay_command
-
-            return replay_command(
-                args.file,
-                contracts=args.contracts,
-                until=args.until,
-                shell=args.shell,
-                emit=args.emit_pytest,
-                console=console,
-            )
-        if args.command == "minimize":
-            from harness.cli.replay import minimize_command
-
-            return minimize_command(
-                args.file,
-                contracts=args.contracts,
-                output=args.output,
-                max_seconds=args.max_seconds,
-                console=console,
-            )
-        if args.command == "bench":
-            from harness.run.bench import run_bench
-
-            run_bench(
-                seed=args.seed,
-                examples=args.examples,
-                steps=args.steps,
-                contracts_dir=args.contracts,
-                json_path=args.json,
-                console=console,
-                backends=[name.strip() for name in args.backend.split(",") if name.strip()],
-                ceiling=args.ceiling,
-                workers=args.workers,
-                repeat=args.repeat,
-            )
-            return 0
+        return handler(args, console)
     except ConfigError as exc:
         # escape: messages quote TOML tables such as [profiles.nightly]
         console.print(f"[red]rpfuzz: {escape(str(exc))}[/]", soft_wrap=True)
         return 2
-    parser.error(f"unknown command {args.command!r}")  # pragma: no cover
-    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
