@@ -12,6 +12,19 @@ Reproducibility: ``seed`` is handed to Hypothesis the way ``@hypothesis.seed``
 does it, so the same seed draws the same examples. With a database, failing
 examples saved by earlier runs are tried first; a run with no saved failures,
 or the ``ci`` profile (no database), depends on the seed alone.
+
+What lives where: :func:`run_campaign` checks its arguments
+(:func:`_check_campaign`), builds worker 0's job (:func:`_first_job`) and
+one per worker from it (:func:`harness.run.workers.per_worker`), runs them
+under a live progress line (:func:`_run_with_progress`: here, or in spawned
+processes through :func:`harness.run.workers.run_spawned`), combines their
+summaries (:func:`_combine`) and prints the result. One worker's run is
+:func:`run_worker` (coverage, warm-up) around :func:`_run_worker`: the
+deploy, then :class:`_WorkerRun`, which hands Hypothesis its machines,
+keeps the clock, the budget and the failing examples, and sums them up;
+:func:`_write_failures` writes their replay files. The benchmark
+(:mod:`harness.run.bench`) runs its machines through the same
+:func:`run_worker` and the same worker plumbing.
 """
 
 from __future__ import annotations
@@ -20,8 +33,6 @@ import collections
 import contextlib
 import dataclasses
 import json
-import multiprocessing
-import queue as queue_module
 import random
 import re
 import tempfile
@@ -50,6 +61,7 @@ from harness.fuzz.machine import RocketPoolMachine
 from harness.replay.file import ReplayFile, contracts_sha256
 from harness.run.profiles import Profile, load_profiles
 from harness.run.profiles import hypothesis_settings as profile_settings
+from harness.run.workers import per_worker, run_spawned
 from harness.world.deploy import shared_protocol
 from invariants import InvariantViolation
 
@@ -278,29 +290,10 @@ def run_worker(
     (the benchmark's no-op machine is the other one).
     """
     saved = {name: getattr(machine_cls, name) for name in _MACHINE_CLASS_STATE}
-    measuring = contextlib.nullcontext()
-    if job.coverage_file is not None:
-        from harness.run.vycoverage import measuring as coverage_measuring
-
-        measuring = coverage_measuring(job.coverage_file)
     try:
-        with measuring, backend.using(job.backend):
+        with _measuring(job), backend.using(job.backend):
             if job.warm_up:
-                # Examples of the job's size on the next seed: the caches a long
-                # campaign keeps warm (reading plans, handles, compiled paths) are
-                # warm, and the timed examples are not run twice.
-                warm = dataclasses.replace(
-                    job,
-                    seed=job.seed + 1,
-                    examples=WARM_UP_EXAMPLES,
-                    keep_steps=False,
-                    warm_up=False,
-                    start_together=None,
-                )
-                deploy_seconds = _run_worker(warm, machine_cls, None)["deploy_seconds"]
-                summary = _run_worker(job, machine_cls, progress)
-                summary["deploy_seconds"] = deploy_seconds
-                return summary
+                return _warmed_up(job, machine_cls, progress)
             return _run_worker(job, machine_cls, progress)
     finally:
         # Leave the class as found: pytest runs its TestCase in the same process.
@@ -311,9 +304,51 @@ def run_worker(
 _MACHINE_CLASS_STATE = ("config", "contracts_dir", "stats", "examples", "step_count", "last_steps")
 
 
+def _measuring(job: _Job) -> contextlib.AbstractContextManager:
+    """Vyper coverage measured into ``job.coverage_file``, when it names one; else nothing."""
+    if job.coverage_file is None:
+        return contextlib.nullcontext()
+    from harness.run.vycoverage import measuring
+
+    return measuring(job.coverage_file)
+
+
+def _warmed_up(
+    job: _Job, machine_cls: type[RocketPoolMachine], progress: Callable | None
+) -> dict[str, Any]:
+    """``job``'s run after untimed warm-up examples; the deploy's seconds are the warm-up's.
+
+    Examples of the job's size on the next seed: the caches a long campaign
+    keeps warm (reading plans, handles, compiled paths) are warm, and the
+    timed examples are not run twice.
+    """
+    warm = dataclasses.replace(
+        job,
+        seed=job.seed + 1,
+        examples=WARM_UP_EXAMPLES,
+        keep_steps=False,
+        warm_up=False,
+        start_together=None,
+    )
+    deploy_seconds = _run_worker(warm, machine_cls, None)["deploy_seconds"]
+    summary = _run_worker(job, machine_cls, progress)
+    summary["deploy_seconds"] = deploy_seconds
+    return summary
+
+
 def _run_worker(
     job: _Job, machine_cls: type[RocketPoolMachine], progress: Callable | None
 ) -> dict[str, Any]:
+    """The job's examples on a fresh count, the deploy untimed; failures written: the summary."""
+    deploy_seconds = _reset_and_deploy(job, machine_cls)
+    run = _WorkerRun(job, machine_cls, progress)
+    run.run()
+    failures = _write_failures(job, run.raised, list(run.failing), run.shortest, run.budget_reached)
+    return run.summary(deploy_seconds, failures)
+
+
+def _reset_and_deploy(job: _Job, machine_cls: type[RocketPoolMachine]) -> float:
+    """Point the machine class at the job's world and zero its counts; deploy: its seconds."""
     machine_cls.config = job.config
     machine_cls.contracts_dir = job.contracts_dir
     machine_cls.stats = collections.Counter()
@@ -321,109 +356,146 @@ def _run_worker(
     machine_cls.step_count = 0
     deploy_started = time.perf_counter()
     shared_protocol(job.config, job.contracts_dir)  # the one-time deploy, outside the clock
-    deploy_seconds = time.perf_counter() - deploy_started
+    return time.perf_counter() - deploy_started
 
-    # Failing machines, newest last: the exception Hypothesis finally raises is
-    # the one its last reproduction of the shrunk example raised.
-    failing: collections.deque = collections.deque(maxlen=64)
-    # And the shortest failing example of each kind, in case shrinking is cut short.
-    shortest: dict[str, tuple[BaseException, list, int | None]] = {}
-    all_steps: list[list[dict[str, Any]]] = []
-    current: list[RocketPoolMachine] = []
-    # (seconds, steps, examples) when the first failing example ended.
-    first_failure: list[tuple[float, int, int]] = []
-    deadline = job.max_seconds
-    if job.start_together is not None:
-        job.start_together.wait(timeout=600)
-    wall_started = time.time()  # comparable across processes (the benchmark's workers)
-    started = time.perf_counter()
 
-    def note_finished() -> None:
-        nonlocal deadline
-        if current and current[-1].failure is not None:
-            m = current[-1]
-            if not first_failure:
-                now = time.perf_counter() - started
-                first_failure.append((now, machine_cls.step_count, machine_cls.examples))
-                if job.shrink_seconds is not None:
-                    deadline = min(deadline, now + job.shrink_seconds)
-            record = (m.failure, list(m.steps), m.failed_step)
-            failing.append(record)
-            name = _failure_name(m.failure)
-            if name not in shortest or len(record[1]) < len(shortest[name][1]):
-                shortest[name] = record
+class _WorkerRun:
+    """One worker's examples under Hypothesis: the clock, the budget, progress, the failures seen.
 
-    def report() -> None:
-        if progress is not None:
-            progress(
+    Hypothesis asks :meth:`new_machine` for a machine before each example
+    (and its reproductions while shrinking); that is where the example
+    just ended is noted, progress reported, and the budget enforced.
+    """
+
+    def __init__(
+        self, job: _Job, machine_cls: type[RocketPoolMachine], progress: Callable | None
+    ) -> None:
+        self.job, self.machine_cls, self.progress = job, machine_cls, progress
+        # Failing machines, newest last: the exception Hypothesis finally raises is
+        # the one its last reproduction of the shrunk example raised.
+        self.failing: collections.deque = collections.deque(maxlen=64)
+        # And the shortest failing example of each kind, in case shrinking is cut short.
+        self.shortest: dict[str, tuple[BaseException, list, int | None]] = {}
+        self.all_steps: list[list[dict[str, Any]]] = []
+        self.current: RocketPoolMachine | None = None
+        # (seconds, steps, examples) when the first failing example ended.
+        self.first_failure: tuple[float, int, int] | None = None
+        self.deadline = job.max_seconds
+        self.wall_started = self.started = self.seconds = 0.0
+        self.raised: BaseException | None = None  # what Hypothesis raised for a failure
+        self.budget_reached = False
+
+    def run(self) -> None:
+        """Run the examples, timed once every worker is ready, until done, failed or out of time."""
+        if self.job.start_together is not None:
+            self.job.start_together.wait(timeout=600)
+        self.wall_started = time.time()  # comparable across processes (the benchmark's workers)
+        self.started = time.perf_counter()
+
+        def machine_factory() -> RocketPoolMachine:
+            return self.new_machine()
+
+        hypothesis.seed(self.job.seed)(machine_factory)
+        job = self.job
+        settings = campaign_settings(
+            job.profile,
+            job.examples,
+            job.steps,
+            job.database,
+            first_failure_only=job.shrink_seconds is not None,
+        )
+        try:
+            run_state_machine_as_test(machine_factory, settings=settings)
+        except _BudgetReached:
+            self.budget_reached = True
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a replay file
+            # Mid-shrink, Hypothesis can see the aborted example as flaky data
+            # generation and raise that instead: it is still the budget.
+            if _caused_by_budget(exc):
+                self.budget_reached = True
+            else:
+                self.raised = exc
+        finally:
+            self.seconds = time.perf_counter() - self.started
+            self.note_finished()
+            self.report()
+
+    def new_machine(self) -> RocketPoolMachine:
+        """The next example's machine, once the last one is noted; the budget stops it here."""
+        self.note_finished()
+        self.report()
+        # Never during Hypothesis's final reproduction of a shrunk failure: cut
+        # short there, the failure would look flaky instead of being reported.
+        if (
+            time.perf_counter() - self.started >= self.deadline
+            and not current_build_context().is_final
+        ):
+            raise _BudgetReached
+        machine = self.machine_cls()
+        self.current = machine
+        if self.job.keep_steps:
+            self.all_steps.append(machine.steps)
+        return machine
+
+    def note_finished(self) -> None:
+        """Keep the example that just ended if it failed (and time the first failure)."""
+        m = self.current
+        if m is None or m.failure is None:
+            return
+        if self.first_failure is None:
+            self._first_failed()
+        record = (m.failure, list(m.steps), m.failed_step)
+        self.failing.append(record)
+        name = _failure_name(m.failure)
+        if name not in self.shortest or len(record[1]) < len(self.shortest[name][1]):
+            self.shortest[name] = record
+
+    def _first_failed(self) -> None:
+        """When the first failure ended; with ``shrink_seconds``, the deadline that leaves."""
+        now = time.perf_counter() - self.started
+        self.first_failure = (now, self.machine_cls.step_count, self.machine_cls.examples)
+        if self.job.shrink_seconds is not None:
+            self.deadline = min(self.deadline, now + self.job.shrink_seconds)
+
+    def report(self) -> None:
+        """Tell ``progress`` the counts so far."""
+        if self.progress is not None:
+            self.progress(
                 {
-                    "worker": job.worker,
-                    "examples": machine_cls.examples,
-                    "steps": machine_cls.step_count,
-                    "seconds": time.perf_counter() - started,
-                    "failures": len(shortest),
+                    "worker": self.job.worker,
+                    "examples": self.machine_cls.examples,
+                    "steps": self.machine_cls.step_count,
+                    "seconds": time.perf_counter() - self.started,
+                    "failures": len(self.shortest),
                 }
             )
 
-    def machine_factory() -> RocketPoolMachine:
-        note_finished()
-        report()
-        # Never during Hypothesis's final reproduction of a shrunk failure: cut
-        # short there, the failure would look flaky instead of being reported.
-        if time.perf_counter() - started >= deadline and not current_build_context().is_final:
-            raise _BudgetReached
-        machine = machine_cls()
-        current[:] = [machine]
-        if job.keep_steps:
-            all_steps.append(machine.steps)
-        return machine
+    def summary(self, deploy_seconds: float, failures: list[CampaignFailure]) -> dict[str, Any]:
+        """The picklable summary a worker hands back."""
+        first = self.first_failure or (None, None, None)
+        return {
+            "examples": self.machine_cls.examples,
+            "steps": self.machine_cls.step_count,
+            "seconds": self.seconds,
+            "wall_started": self.wall_started,
+            "wall_ended": self.wall_started + self.seconds,
+            "deploy_seconds": deploy_seconds,
+            "budget_reached": self.budget_reached,
+            "first_failure_seconds": first[0],
+            "first_failure_steps": first[1],
+            "first_failure_examples": first[2],
+            "failures": [asdict(f) for f in failures],
+            "rules": _rules(self.machine_cls.stats),
+            "all_steps": self.all_steps,
+        }
 
-    hypothesis.seed(job.seed)(machine_factory)
-    settings = campaign_settings(
-        job.profile,
-        job.examples,
-        job.steps,
-        job.database,
-        first_failure_only=job.shrink_seconds is not None,
-    )
-    raised: BaseException | None = None
-    budget_reached = False
-    try:
-        run_state_machine_as_test(machine_factory, settings=settings)
-    except _BudgetReached:
-        budget_reached = True
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a replay file
-        if _caused_by_budget(exc):
-            # Mid-shrink, Hypothesis can see the aborted example as flaky data
-            # generation and raise that instead: it is still the budget.
-            budget_reached = True
-        else:
-            raised = exc
-    finally:
-        seconds = time.perf_counter() - started
-        note_finished()
-        report()
 
-    failures = _write_failures(job, raised, list(failing), shortest, budget_reached)
+def _rules(stats: collections.Counter) -> dict[str, dict[str, int]]:
+    """Per rule, its calls, successes and reverts, from the machine's ``(rule, kind)`` counts."""
     rules: dict[str, dict[str, int]] = {}
-    for (rule, kind), count in machine_cls.stats.items():
+    for (rule, kind), count in stats.items():
         rules.setdefault(rule, {"calls": 0, "successes": 0, "reverts": 0})[kind] = count
-    first = first_failure[0] if first_failure else (None, None, None)
-    return {
-        "examples": machine_cls.examples,
-        "steps": machine_cls.step_count,
-        "seconds": seconds,
-        "wall_started": wall_started,
-        "wall_ended": wall_started + seconds,
-        "deploy_seconds": deploy_seconds,
-        "budget_reached": budget_reached,
-        "first_failure_seconds": first[0],
-        "first_failure_steps": first[1],
-        "first_failure_examples": first[2],
-        "failures": [asdict(f) for f in failures],
-        "rules": rules,
-        "all_steps": all_steps,
-    }
+    return rules
 
 
 def _write_failures(
@@ -434,20 +506,7 @@ def _write_failures(
     budget_reached: bool,
 ) -> list[CampaignFailure]:
     """A replay file per failure: Hypothesis's shrunk ones, or the shortest seen if cut short."""
-    chosen: list[tuple[BaseException, list, int | None, bool]] = []
-    if raised is not None:
-        by_exc = {id(exc): (exc, steps, step) for exc, steps, step in failing}
-        for exc in _exceptions(raised):
-            if id(exc) in by_exc:
-                chosen.append((*by_exc[id(exc)], True))
-            else:
-                # Raised outside any step (Hypothesis itself, e.g. a flaky machine): no steps.
-                chosen.append((exc, [], None, True))
-    if shortest and all(not steps for _, steps, _, _ in chosen) and (raised or budget_reached):
-        # The budget ran out while shrinking, or Hypothesis could not confirm the
-        # shrunk example: report the shortest failing example of each kind seen.
-        chosen.extend((*shortest[name], False) for name in sorted(shortest))
-
+    chosen = _chosen_failures(raised, failing, shortest, budget_reached)
     config_raw = load_config(job.config).raw
     sha = contracts_sha256(job.contracts_dir or DEFAULT_CONTRACTS_DIR)
     # Absolute, so `rpfuzz replay` finds the sources from any directory.
@@ -481,16 +540,27 @@ def _write_failures(
     return out
 
 
-def _worker_main(job: _Job, queue: Any) -> None:
-    """Entry point of a spawned worker: progress and the summary go back through ``queue``."""
-    try:
-        summary = run_worker(job, progress=lambda update: queue.put(("progress", update)))
-    except ConfigError as exc:
-        queue.put(("config-error", job.worker, str(exc)))
-    except BaseException as exc:  # noqa: BLE001 - the parent must hear about it
-        queue.put(("error", job.worker, f"{type(exc).__name__}: {exc}"))
-    else:
-        queue.put(("done", job.worker, summary))
+def _chosen_failures(
+    raised: BaseException | None,
+    failing: list,
+    shortest: dict[str, tuple],
+    budget_reached: bool,
+) -> list[tuple[BaseException, list, int | None, bool]]:
+    """The failures to report: (exception, steps, failing step, shrunk) each."""
+    chosen: list[tuple[BaseException, list, int | None, bool]] = []
+    if raised is not None:
+        by_exc = {id(exc): (exc, steps, step) for exc, steps, step in failing}
+        for exc in _exceptions(raised):
+            if id(exc) in by_exc:
+                chosen.append((*by_exc[id(exc)], True))
+            else:
+                # Raised outside any step (Hypothesis itself, e.g. a flaky machine): no steps.
+                chosen.append((exc, [], None, True))
+    if shortest and all(not steps for _, steps, _, _ in chosen) and (raised or budget_reached):
+        # The budget ran out while shrinking, or Hypothesis could not confirm the
+        # shrunk example: report the shortest failing example of each kind seen.
+        chosen.extend((*shortest[name], False) for name in sorted(shortest))
+    return chosen
 
 
 # --------------------------------------------------------------------------- display
@@ -589,6 +659,57 @@ def run_campaign(
     """
     console = console or Console()
     prof = resolve_profile(profile, config)
+    _check_campaign(contracts_dir, json_path, workers, backend_name, coverage, failures_dir)
+    seed = random.SystemRandom().randrange(2**32) if seed is None else seed
+    job = _first_job(
+        prof,
+        seed,
+        (examples, steps, max_seconds),
+        config=config,
+        contracts_dir=str(contracts_dir) if contracts_dir is not None else None,
+        failures_dir=str(failures_dir) if failures_dir is not None else None,
+        backend=backend_name,
+    )
+    _announce(console, job, workers, contracts_dir)
+    jobs = per_worker(job, workers)
+    coverage_dir = _coverage_files(jobs) if coverage else None
+    summaries = _run_with_progress(console, jobs)
+    result = CampaignResult(profile=prof.name, seed=seed, workers=workers, **_combine(summaries))
+    if coverage_dir is not None:
+        result.coverage = _contract_coverage(coverage_dir, jobs, contracts_dir)
+    if json_path is not None:
+        Path(json_path).write_text(json.dumps(result.to_json(), indent=2) + "\n")
+    _print_result(console, result, job.max_seconds)
+    return result
+
+
+def _first_job(
+    prof: Profile, seed: int, size: tuple[int | None, int | None, float | None], **fields: Any
+) -> _Job:
+    """Worker 0's job: ``size`` (examples, steps, seconds) where given, else the profile's."""
+    examples, steps, max_seconds = size
+    return _Job(
+        worker=0,
+        seed=seed,
+        examples=prof.examples if examples is None else examples,
+        steps=prof.steps if steps is None else steps,
+        max_seconds=prof.max_seconds if max_seconds is None else max_seconds,
+        profile=prof,
+        # A derandomised profile (ci) keeps no database: the same run every time.
+        database=None if prof.derandomize else str(DATABASE_DIR),
+        **fields,
+    )
+
+
+def _check_campaign(
+    contracts_dir: str | Path | None,
+    json_path: str | Path | None,
+    workers: int,
+    backend_name: str,
+    coverage: bool,
+    failures_dir: str | Path | None,
+) -> None:
+    """A :class:`ConfigError` for the first argument of a campaign that cannot be used."""
     if contracts_dir is not None and not Path(contracts_dir).is_dir():
         raise ConfigError(
             f"{contracts_dir}: not a directory; point --contracts at a copy of contracts/"
@@ -611,40 +732,42 @@ def run_campaign(
         raise ConfigError(
             f"{failures_dir}: exists and is not a directory; pick another --failures-dir"
         )
-    seed = random.SystemRandom().randrange(2**32) if seed is None else seed
-    examples = prof.examples if examples is None else examples
-    steps = prof.steps if steps is None else steps
-    budget = prof.max_seconds if max_seconds is None else max_seconds
-    # A derandomised profile (ci) keeps no database: the same run every time.
-    database = None if prof.derandomize else str(DATABASE_DIR)
 
+
+def _announce(console: Console, job: _Job, workers: int, contracts_dir: str | Path | None) -> None:
+    """The campaign's first line: profile, seed, size, budget, workers, backend, contracts."""
     console.print(
-        f"rpfuzz run: profile {prof.name}, seed {seed}, {examples} examples x {steps} steps, "
-        f"budget {budget:g} s, {workers} worker{'s' if workers > 1 else ''}, "
-        f"backend {backend_name}"
+        f"rpfuzz run: profile {job.profile.name}, seed {job.seed}, {job.examples} examples x "
+        f"{job.steps} steps, budget {job.max_seconds:g} s, "
+        f"{workers} worker{'s' if workers > 1 else ''}, backend {job.backend}"
         + (f", contracts {escape(str(contracts_dir))}" if contracts_dir else ""),
         soft_wrap=True,
     )
-    jobs = [
-        _Job(
-            worker=i,
-            seed=seed + i,
-            examples=examples,
-            steps=steps,
-            max_seconds=budget,
-            profile=prof,
-            database=database,
-            config=config,
-            contracts_dir=str(contracts_dir) if contracts_dir is not None else None,
-            failures_dir=str(failures_dir) if failures_dir is not None else None,
-            backend=backend_name,
+
+
+def _coverage_files(jobs: list[_Job]) -> tempfile.TemporaryDirectory:
+    """A temporary directory with a coverage data file per worker, each job told its own."""
+    coverage_dir = tempfile.TemporaryDirectory(prefix="rpfuzz-coverage-")
+    for job in jobs:
+        job.coverage_file = str(Path(coverage_dir.name) / f"coverage.w{job.worker}")
+    return coverage_dir
+
+
+def _contract_coverage(
+    coverage_dir: tempfile.TemporaryDirectory, jobs: list[_Job], contracts_dir: Any
+) -> list[Any]:
+    """Every worker's coverage, per contract file; the temporary directory removed."""
+    from harness.run.vycoverage import contract_coverage
+
+    with coverage_dir:
+        return contract_coverage(
+            [job.coverage_file for job in jobs], contracts_dir or DEFAULT_CONTRACTS_DIR
         )
-        for i in range(workers)
-    ]
-    coverage_dir = tempfile.TemporaryDirectory(prefix="rpfuzz-coverage-") if coverage else None
-    if coverage_dir is not None:
-        for job in jobs:
-            job.coverage_file = str(Path(coverage_dir.name) / f"coverage.w{job.worker}")
+
+
+def _run_with_progress(console: Console, jobs: list[_Job]) -> list[dict]:
+    """The jobs' summaries: one job run here, several in spawned processes; live progress."""
+    profile, budget = jobs[0].profile.name, jobs[0].max_seconds
     totals = {"examples": 0, "steps": 0, "seconds": 0.0, "failures": 0}
     progress: dict[int, dict[str, Any]] = {}
 
@@ -653,87 +776,29 @@ def run_campaign(
         for key in ("examples", "steps", "failures"):
             totals[key] = sum(p[key] for p in progress.values())
         totals["seconds"] = max(p["seconds"] for p in progress.values())
-        live.update(_progress_view(prof.name, totals, budget), refresh=True)
+        live.update(_progress_view(profile, totals, budget), refresh=True)
 
     with Live(
-        _progress_view(prof.name, totals, budget),
+        _progress_view(profile, totals, budget),
         console=console,
         auto_refresh=False,
         transient=False,
     ) as live:
-        if workers == 1:
+        if len(jobs) == 1:
             summaries = [run_worker(jobs[0], progress=lambda item: update(live, item))]
         else:
             summaries = _run_workers(jobs, lambda item: update(live, item))
     if not console.is_terminal:
         console.line()  # Live leaves its last line open when it cannot redraw
-
-    combined = _combine(summaries)
-    result = CampaignResult(
-        profile=prof.name,
-        seed=seed,
-        workers=workers,
-        examples=combined["examples"],
-        steps=combined["steps"],
-        seconds=combined["seconds"],
-        budget_reached=combined["budget_reached"],
-        failures=combined["failures"],
-        rules=combined["rules"],
-        first_failure_seconds=combined["first_failure_seconds"],
-        first_failure_steps=combined["first_failure_steps"],
-        first_failure_examples=combined["first_failure_examples"],
-    )
-    if coverage_dir is not None:
-        from harness.run.vycoverage import contract_coverage
-
-        with coverage_dir:
-            result.coverage = contract_coverage(
-                [job.coverage_file for job in jobs], contracts_dir or DEFAULT_CONTRACTS_DIR
-            )
-    if json_path is not None:
-        Path(json_path).write_text(json.dumps(result.to_json(), indent=2) + "\n")
-    _print_result(console, result, budget)
-    return result
+    return summaries
 
 
 def _run_workers(jobs: list[_Job], progress: Callable[[dict[str, Any]], None]) -> list[dict]:
-    """Run each job in a spawned process; relay progress; gather the summaries in order."""
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    procs = [ctx.Process(target=_worker_main, args=(job, queue), daemon=True) for job in jobs]
-    for proc in procs:
-        proc.start()
-    summaries: dict[int, dict] = {}
-    errors: list[tuple[str, int, str]] = []
-    try:
-        while len(summaries) + len(errors) < len(jobs):
-            try:
-                message = queue.get(timeout=1.0)
-            except queue_module.Empty:
-                dead = [
-                    i
-                    for i, proc in enumerate(procs)
-                    if not proc.is_alive() and i not in summaries and all(e[1] != i for e in errors)
-                ]
-                # A worker that died without a word (killed, crashed interpreter).
-                for i in dead:
-                    if queue.empty():
-                        errors.append(("error", i, f"exit code {procs[i].exitcode}"))
-                continue
-            if message[0] == "progress":
-                progress(message[1])
-            elif message[0] == "done":
-                summaries[message[1]] = message[2]
-            else:
-                errors.append(message)
-    finally:
-        for proc in procs:
-            proc.join(timeout=10)
-    for kind, worker, text in errors:
-        if kind == "config-error":
-            raise ConfigError(text)
-        raise RuntimeError(f"campaign worker {worker} failed: {text}")
-    return [summaries[i] for i in sorted(summaries)]
+    """Run each job through :func:`run_worker` in a spawned process; the summaries in order.
+
+    See :func:`harness.run.workers.run_spawned` (progress relayed, errors raised here).
+    """
+    return run_spawned(run_worker, jobs, progress)
 
 
 def _print_result(console: Console, result: CampaignResult, budget: float) -> None:
