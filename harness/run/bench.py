@@ -20,15 +20,23 @@ other on the same seed and size, each in a fresh process, and their
 machines compared. The no-op
 machine (``--ceiling``, :class:`NoOpMachine`) gives the steps/s Hypothesis
 alone allows; ``--workers N`` runs the machine in N processes at once.
+
+What lives where: :func:`run_bench` checks its arguments and runs the
+measurements in turn: each backend's machine and bare replay
+(:func:`_bench_backends`, one :func:`_bench_backend` each: the machine timed
+by :func:`_timed`, its steps replayed by :func:`replay_bare`), their
+comparison, the no-op machine (:func:`_bench_ceiling`, :func:`_paired`) and
+the workers (:func:`_bench_workers`). The machine runs through
+:func:`harness.run.campaign.run_worker`, as a campaign's workers do; fresh
+processes, spawned workers, their seeds and their start barrier come from
+:mod:`harness.run.workers`, shared with campaigns.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import json
 import math
-import multiprocessing
 import os
 import resource
 import statistics
@@ -46,11 +54,19 @@ from harness.chain import backend
 from harness.config import ConfigError
 from harness.fuzz.machine import RocketPoolMachine
 from harness.fuzz.steps import StepContext, execute
-from harness.run.campaign import _Job, _run_workers, run_worker
+from harness.run.campaign import _Job, run_worker
 from harness.run.profiles import Profile
+from harness.run.workers import (
+    fresh_process,
+    per_worker,
+    quiet,
+    run_fresh,
+    run_spawned,
+    start_barrier,
+)
 from harness.world.deploy import shared_protocol
 
-# The shortest time the workers run at once (see run_bench).
+# The shortest time the workers run at once (see _bench_workers).
 WORKERS_MIN_SECONDS = 3.0
 
 
@@ -141,22 +157,47 @@ def run_bench(
     figures are returned and lead the JSON document. With ``ceiling``, the
     no-op machine (:class:`NoOpMachine`: the same rules, preconditions and
     draws, bodies that do nothing) runs on the same seed and size: the
-    steps/s Hypothesis alone allows. With ``workers`` > 1, the machine of
-    the last backend also runs in that many spawned processes at once
-    (seeds ``seed``, ``seed + 1``, ...), each for as long as the one-worker
-    run lasted (at least three seconds), as a campaign runs for a time budget,
-    and their steps/s add up, against one worker run alone the same way
-    just before. Each worker deploys and warms up, then waits for the
-    others: the timed runs start together and end together (with a fixed
-    number of examples, the worker whose seed drew the longer examples ran
-    on alone at the end, and the figure measured that). With
-    ``repeat`` > 1, each backend's machine is timed that many times in its
-    process and the median run counts, and the share of the ceiling is the
-    median of as many pairs of runs made in turns (see :func:`_paired`):
-    steadier figures on a shared machine, where one run of a second or two
-    can lose several percent to a neighbour.
+    steps/s Hypothesis alone allows (:func:`_bench_ceiling`). With
+    ``workers`` > 1, the machine of the last backend also runs in that many
+    spawned processes at once (:func:`_bench_workers`). With ``repeat`` > 1,
+    each backend's machine is timed that many times in its process and the
+    median run counts, and the share of the ceiling is the median of as
+    many pairs of runs made in turns (see :func:`_paired`): steadier figures
+    on a shared machine, where one run of a second or two can lose several
+    percent to a neighbour.
     """
     console = console or Console()
+    _check_bench(contracts_dir, json_path, backends, workers, repeat)
+    load = _load()
+    jobs = [_bench_job(seed, examples, steps, config, contracts_dir, n, repeat) for n in backends]
+    _announce(console, jobs[0], backends, load)
+    results = _bench_backends(console, jobs, load, isolate=len(backends) > 1 or ceiling)
+    document: dict[str, Any] = dict(asdict(results[0]))
+    document["backends"] = {r.backend: asdict(r) for r in results}
+    comparisons = _compare_backends(console, results)
+    last = results[-1]
+    if ceiling:
+        document["ceiling"], share = _bench_ceiling(console, jobs[-1], last)
+        comparisons[f"{last.backend}_over_ceiling"] = share
+    if workers > 1:
+        one_job = _bench_job(seed, 1_000_000, steps, config, contracts_dir, last.backend)
+        document["workers"], speedup = _bench_workers(console, one_job, workers, last)
+        comparisons[f"workers_{workers}_over_1"] = speedup
+    document["comparisons"] = comparisons
+    document["load_average_end"] = round(_load(), 2)
+    if json_path is not None:
+        Path(json_path).write_text(json.dumps(document, indent=2) + "\n")
+    return results[0]
+
+
+def _check_bench(
+    contracts_dir: str | Path | None,
+    json_path: str | Path | None,
+    backends: tuple[str, ...] | list[str],
+    workers: int,
+    repeat: int,
+) -> None:
+    """A :class:`ConfigError` for the first argument of the benchmark that cannot be used."""
     if contracts_dir is not None and not Path(contracts_dir).is_dir():
         raise ConfigError(
             f"{contracts_dir}: not a directory; point --contracts at a copy of contracts/"
@@ -173,25 +214,37 @@ def run_bench(
         raise ConfigError(f"--workers {workers}: must be at least 1")
     if repeat < 1:
         raise ConfigError(f"--repeat {repeat}: must be at least 1")
-    load = _load()
+
+
+def _announce(console: Console, job: _BenchJob, backends: Any, load: float) -> None:
+    """The benchmark's first line: seed, size, backends, repeats, and the load it starts under."""
     console.print(
-        f"rpfuzz bench: seed {seed}, {examples} examples x {steps} steps, one core each; "
-        f"backend {', '.join(backends)}; "
-        + (f"median of {repeat} timed runs each; " if repeat > 1 else "")
+        f"rpfuzz bench: seed {job.seed}, {job.examples} examples x {job.steps} steps, one core "
+        f"each; backend {', '.join(backends)}; "
+        + (f"median of {job.repeat} timed runs each; " if job.repeat > 1 else "")
         + f"load average {load:.2f} on {os.cpu_count()} cores at the start"
     )
-    # Several measurements: each in a fresh process of its own, so none runs in
-    # a heap another one left behind (after a titanoboa run, revm's machine
-    # measured a quarter slower in the same process).
-    isolate = len(backends) > 1 or ceiling
+
+
+def _bench_backends(
+    console: Console, jobs: list[_BenchJob], load: float, isolate: bool
+) -> list[BenchResult]:
+    """Each backend's machine and bare replay, one after the other, each printed as it ends.
+
+    With ``isolate``, each in a fresh process of its own, so none runs in a
+    heap another one left behind (after a titanoboa run, revm's machine
+    measured a quarter slower in the same process).
+    """
     results = []
-    for name in backends:
-        job = _bench_job(seed, examples, steps, config, contracts_dir, name, repeat)
-        result = _fresh(_bench_backend, job, load) if isolate else _bench_backend(job, load)
+    for job in jobs:
+        result = run_fresh(_bench_backend, job, load) if isolate else _bench_backend(job, load)
         results.append(result)
         _print(console, result)
-    document: dict[str, Any] = dict(asdict(results[0]))
-    document["backends"] = {r.backend: asdict(r) for r in results}
+    return results
+
+
+def _compare_backends(console: Console, results: list[BenchResult]) -> dict[str, float]:
+    """The last backend's machine steps/s over the first's, when there are several."""
     comparisons: dict[str, float] = {}
     if len(results) > 1:
         base, fast = results[0], results[-1]
@@ -201,86 +254,92 @@ def run_bench(
             f"machine steps/s, {fast.backend} / {base.backend} = {ratio:.2f}x "
             "(same seed and size, measured one after the other)"
         )
-    if ceiling:
-        name = results[-1].backend
-        job = _bench_job(seed, examples, steps, config, contracts_dir, name, repeat)
-        summary = _fresh(_run_noop, job)
-        rate = _rate(summary)
-        share = _ratio(results[-1].machine_steps_per_second, rate)
-        document["ceiling"] = {
-            "steps": summary["steps"],
-            "seconds": round(summary["seconds"], 3),
-            "steps_per_second": round(rate, 2),
-        }
+    return comparisons
+
+
+def _bench_ceiling(
+    console: Console, job: _BenchJob, last: BenchResult
+) -> tuple[dict[str, Any], float]:
+    """The no-op machine on ``job``, in a fresh process: its figures, and ``last``'s share of it.
+
+    With ``job.repeat`` > 1 the share is the median of that many pairs of
+    runs made in turns (:func:`_paired`), listed under ``pairs``.
+    """
+    summary = run_fresh(_run_noop, job)
+    rate = _rate(summary)
+    share = _ratio(last.machine_steps_per_second, rate)
+    entry: dict[str, Any] = {
+        "steps": summary["steps"],
+        "seconds": round(summary["seconds"], 3),
+        "steps_per_second": round(rate, 2),
+    }
+    console.print(
+        f"no-op machine (same rules and draws, bodies do nothing): {summary['steps']} steps "
+        f"in {summary['seconds']:.2f} s = {rate:,.1f} steps/s; the {last.backend} machine "
+        f"reaches {share:.1%} of it"
+    )
+    if job.repeat > 1:
+        pairs = _paired(job)
+        share = statistics.median(_ratio(m, n) for m, n in pairs)
+        entry["pairs"] = [[round(m, 2), round(n, 2)] for m, n in pairs]
         console.print(
-            f"no-op machine (same rules and draws, bodies do nothing): {summary['steps']} steps "
-            f"in {summary['seconds']:.2f} s = {rate:,.1f} steps/s; the {name} machine "
-            f"reaches {share:.1%} of it"
+            f"in turns, {job.repeat} times (machine, no-op machine steps/s): "
+            + ", ".join(f"({m:,.1f}, {n:,.1f})" for m, n in pairs)
+            + f"; the median share is {share:.1%}"
         )
-        if repeat > 1:
-            pairs = _paired(job)
-            share = statistics.median(_ratio(m, n) for m, n in pairs)
-            document["ceiling"]["pairs"] = [[round(m, 2), round(n, 2)] for m, n in pairs]
-            console.print(
-                f"in turns, {repeat} times (machine, no-op machine steps/s): "
-                + ", ".join(f"({m:,.1f}, {n:,.1f})" for m, n in pairs)
-                + f"; the median share is {share:.1%}"
-            )
-        comparisons[f"{name}_over_ceiling"] = share
-    if workers > 1:
-        last = results[-1]
-        jobs = []
-        start_together = multiprocessing.get_context("spawn").Barrier(workers)
-        for i in range(workers):
-            # Examples enough to outlast the budget: it ends the run, between examples.
-            job = _bench_job(seed + i, 1_000_000, steps, config, contracts_dir, last.backend)
-            job.max_seconds = max(WORKERS_MIN_SECONDS, last.machine_seconds)
-            job.keep_steps = False
-            job.worker = i
-            job.start_together = start_together
-            jobs.append(job)
-        # One worker alone first, set up the same way and for the same time: the
-        # figure the workers are compared with, taken a moment before them.
-        alone = _run_workers([dataclasses.replace(jobs[0], start_together=None)], _quiet)[0]
-        one = _rate(alone)
-        summaries = _run_workers(jobs, _quiet)
-        # Every step of every worker over the wall time from the first worker's
-        # start to the last one's end: workers that did not overlap gain nothing.
-        span = max(s["wall_ended"] for s in summaries) - min(s["wall_started"] for s in summaries)
-        steps_total = sum(s["steps"] for s in summaries)
-        total = steps_total / span if span > 0 else 0.0
-        speedup = _ratio(total, one)
-        document["workers"] = {
-            "workers": workers,
-            "budget_seconds": round(jobs[0].max_seconds, 3),
-            "one_worker_steps_per_second": round(one, 2),
-            "steps": [s["steps"] for s in summaries],
-            "seconds": [round(s["seconds"], 3) for s in summaries],
-            "span_seconds": round(span, 3),
-            "steps_per_second": round(total, 2),
-        }
-        comparisons[f"workers_{workers}_over_1"] = speedup
-        console.print(
-            f"{workers} workers ({last.backend}, spawned processes at once): {steps_total} steps "
-            f"in {span:.2f} s from the first start to the last end = {total:,.1f} steps/s, "
-            f"{speedup:.2f}x one worker ({one:,.1f} steps/s alone just before, for as long)"
-        )
-    document["comparisons"] = comparisons
-    document["load_average_end"] = round(_load(), 2)
-    if json_path is not None:
-        Path(json_path).write_text(json.dumps(document, indent=2) + "\n")
-    return results[0]
+    return entry, share
 
 
-def _quiet(progress: dict[str, Any]) -> None:
-    """No progress lines from the benchmark's workers."""
+def _bench_workers(
+    console: Console, job: _BenchJob, workers: int, last: BenchResult
+) -> tuple[dict[str, Any], float]:
+    """``job``'s machine in ``workers`` spawned processes at once: their figures, and the speedup.
 
-
-def _fresh(fn: Any, *args: Any) -> Any:
-    """``fn(*args)`` in a freshly spawned process (one core, like the rest of the run)."""
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
-        return pool.submit(fn, *args).result()
+    Each worker (seeds ``seed``, ``seed + 1``, ...) runs for as long as
+    ``last``'s one-worker run lasted (at least ``WORKERS_MIN_SECONDS``), as
+    a campaign runs for a time budget, and their steps/s add up, against one
+    worker run alone the same way just before. Each worker deploys and
+    warms up, then waits for the others: the timed runs start together and
+    end together (with a fixed number of examples, the worker whose seed
+    drew the longer examples ran on alone at the end, and the figure
+    measured that).
+    """
+    # Examples enough to outlast the budget (``job``'s): it ends the run, between examples.
+    jobs = per_worker(
+        dataclasses.replace(
+            job,
+            max_seconds=max(WORKERS_MIN_SECONDS, last.machine_seconds),
+            keep_steps=False,
+            start_together=start_barrier(workers),
+        ),
+        workers,
+    )
+    # One worker alone first, set up the same way and for the same time: the
+    # figure the workers are compared with, taken a moment before them.
+    one = _rate(
+        run_spawned(run_worker, [dataclasses.replace(jobs[0], start_together=None)], quiet)[0]
+    )
+    summaries = run_spawned(run_worker, jobs, quiet)
+    # Every step of every worker over the wall time from the first worker's
+    # start to the last one's end: workers that did not overlap gain nothing.
+    span = max(s["wall_ended"] for s in summaries) - min(s["wall_started"] for s in summaries)
+    steps_total = sum(s["steps"] for s in summaries)
+    total = steps_total / span if span > 0 else 0.0
+    speedup = _ratio(total, one)
+    console.print(
+        f"{workers} workers ({last.backend}, spawned processes at once): {steps_total} steps "
+        f"in {span:.2f} s from the first start to the last end = {total:,.1f} steps/s, "
+        f"{speedup:.2f}x one worker ({one:,.1f} steps/s alone just before, for as long)"
+    )
+    return {
+        "workers": workers,
+        "budget_seconds": round(jobs[0].max_seconds, 3),
+        "one_worker_steps_per_second": round(one, 2),
+        "steps": [s["steps"] for s in summaries],
+        "seconds": [round(s["seconds"], 3) for s in summaries],
+        "span_seconds": round(span, 3),
+        "steps_per_second": round(total, 2),
+    }, speedup
 
 
 def _run_noop(job: _Job) -> dict[str, Any]:
@@ -296,9 +355,7 @@ def _paired(job: _BenchJob) -> list[tuple[float, float]]:
     a pair, so the pairs' shares stay steadier than figures taken a minute
     apart (one run's no-op machine measured 8% slower than the next's).
     """
-    context = multiprocessing.get_context("spawn")
-    spawn = concurrent.futures.ProcessPoolExecutor
-    with spawn(1, mp_context=context) as machine, spawn(1, mp_context=context) as noop:
+    with fresh_process() as machine, fresh_process() as noop:
         warm = [machine.submit(_one_run, job, False), noop.submit(_one_run, job, True)]
         for future in warm:
             future.result()
