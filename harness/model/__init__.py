@@ -1,4 +1,4 @@
-"""The reference model: Rocket Pool's economics in plain Python, written from ROCKETPOOL.md.
+"""The reference model: Rocket Pool's economics in plain Python, written from docs/protocol.md.
 
 This is the fuzzing harness's oracle of truth. It keeps its own ledger of
 every ETH and rETH amount the rules move (depositors, the deposit pool and its
@@ -7,9 +7,9 @@ oracle's last report) and, for every user-level action, says *before the
 contracts are asked* whether the call must revert and with which reason, or
 what it must return and move. The invariants compare the contracts with it.
 
-Independence: the rules come from ROCKETPOOL.md and ``harness.model.economics``;
+Independence: the rules come from docs/protocol.md and ``harness.model.economics``;
 the contracts were read only for revert strings, the order of their checks
-and behaviours ROCKETPOOL.md leaves open (each such place says so in a
+and behaviours docs/protocol.md leaves open (each such place says so in a
 comment). Nothing here touches the EVM: time and block numbers are passed in,
 ETH that arrives without code running is told with :meth:`Model.credit`, and
 validator balances are read from the simulated beacon chain

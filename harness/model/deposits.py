@@ -37,7 +37,7 @@ class DepositsMixin:
     def _reth_value(self, eth_amount: int) -> int:
         if self.report.reth_supply == 0:
             return eth_amount
-        # Contract-defined refusal: ROCKETPOOL.md leaves a zero total open.
+        # Contract-defined refusal: docs/protocol.md leaves a zero total open.
         _require(self.report.total_eth > 0, "reth: network ETH balance is zero")
         return eth_amount * self.report.reth_supply // self.report.total_eth
 

@@ -140,7 +140,7 @@ class DistributionMixin:
         node_amount = econ.rewards_node_share(balance, mp.user_capital, mp.bond, mp.fee)
         user_amount = self._pay_split(mp, balance, node_amount)
         if not mp.capital_distributed and self._validator_withdrawn(mp):
-            # ROCKETPOOL.md's known weakness: an exit under 8 ETH is split as
+            # docs/protocol.md's known weakness: an exit under 8 ETH is split as
             # rewards. It is still the users' capital coming back.
             mp.capital_returned += user_amount
 

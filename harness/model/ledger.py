@@ -35,7 +35,7 @@ class LedgerMixin:
         rETH holders between two actions is the world's: beacon rewards add
         to it; penalties, leaks and slashings take from it (rewards already
         reported included: past ``U + N`` the users share a penalty, see
-        ROCKETPOOL.md's split). Comparing this figure at two reports gives
+        docs/protocol.md's split). Comparing this figure at two reports gives
         the users' net loss to the beacon chain in between, the only reason
         the rate may fall and holders may be owed more than is held.
         ``shares``: :meth:`user_shares` taken since the model last changed,
@@ -74,7 +74,7 @@ class LedgerMixin:
         users' share of minipools in Staking status, at most ``total_eth``;
         ``reth_supply`` = the rETH total supply.
 
-        By ROCKETPOOL.md's formula. Unspent deposit credit (see
+        By docs/protocol.md's formula. Unspent deposit credit (see
         :meth:`outstanding_credit`) is node balance in the pool, so it is not
         counted for users a second time next to the minipool's larger user
         capital.

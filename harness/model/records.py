@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class MinipoolState:
     """One minipool as the rules see it (amounts in wei).
 
-    ``bond`` is N and ``user_capital`` U of ROCKETPOOL.md's split; ``eth`` is
+    ``bond`` is N and ``user_capital`` U of docs/protocol.md's split; ``eth`` is
     the contract's ETH balance, of which ``refund`` is owed to the node.
     ``capital_returned`` counts the users' share of the exit already paid to
     rETH, for :meth:`Model.user_losses`.
@@ -130,7 +130,7 @@ class Lot:
 
         ``start - (start - reserve) * t**2 / d**2`` (the falling term rounds
         down, so the price rounds up); the start price up to the start block,
-        the reserve from the end block on. Contract-defined: ROCKETPOOL.md
+        the reserve from the end block on. Contract-defined: docs/protocol.md
         only says "start 100%, reserve 50%".
         """
         if block <= self.start_block:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from harness.model.common import _action, _require
 from harness.units import ETH, ONE
 
-# The contract defaults (ROCKETPOOL.md's table, RocketDAOProtocolSettings' paths).
+# The contract defaults (docs/protocol.md's table, RocketDAOProtocolSettings' paths).
 DEFAULT_SETTINGS: dict[str, int | bool] = {
     "deposit.enabled": True,
     "deposit.assign.enabled": True,
