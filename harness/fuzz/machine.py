@@ -24,8 +24,9 @@ from harness.chain.actors import REENTRANT, REFUSER
 from harness.chain.status import DISSOLVED, INITIALISED, PRELAUNCH, STAKING
 from harness.fuzz.invariant_runner import check_step, start_watching
 from harness.fuzz.steps import UNAUTHORISED, StepContext, execute
-from harness.fuzz.views import VIEW_CONTRACTS, VIEW_NAMES, maximum_deposit, view_args
+from harness.fuzz.views import VIEW_CONTRACTS, VIEW_NAMES, view_args
 from harness.model import norm
+from harness.model.limits import maximum_deposit
 from harness.units import DAY, ETH, HOUR
 from harness.world.deploy import shared_protocol
 
