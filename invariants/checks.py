@@ -63,7 +63,7 @@ class EconomicEvent:
     rate after such a loss, by no more than the users' loss over the supply.
     ``"beacon-loss-socialised"``: a report lowered the rate with every loss
     within its bond: penalties took rewards the last report had counted,
-    whose users' part is theirs to lose (ROCKETPOOL.md's split above
+    whose users' part is theirs to lose (docs/protocol.md's split above
     ``U + N``), by no more than that loss over the supply.
     ``"bond-reduction-not-cancelled"``: a node completed a bond reduction
     on a validator the oDAO should have cancelled it for (below 32 ETH, or
@@ -81,7 +81,7 @@ class EconomicEvent:
     lowered): those trades were at the old rate and the new rate reaches
     them too, so holders are owed more than is held (and the next report
     lowers the rate) by no more than the value it gave them beyond what
-    they paid: the sandwich of ROCKETPOOL.md's audit finding 1, which the
+    they paid: the sandwich of the reference's audit finding 1, which the
     deposit fee only mitigates.
     """
 

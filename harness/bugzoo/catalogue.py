@@ -3,7 +3,7 @@
 Each bug is a small edit of ``contracts/`` that changes what the protocol
 observably does (a bug whose effect no sequence of calls can show, such as
 rounding a division that is always exact, belongs elsewhere). ``imitates``
-names the audit finding of ROCKETPOOL.md ("audit N") or the property the
+names the finding of the reference's audits ("audit N") or the property the
 bug breaks. Asserts a patch adds keep the contract's module-prefixed reason.
 
 When the contracts change and an edit's old text no longer matches exactly

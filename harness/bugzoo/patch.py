@@ -1,7 +1,7 @@
 """Planted bugs as data, and applying them to a copy of ``contracts/``.
 
 A :class:`Bug` is a name, a one-line description, what it imitates (an
-audit finding of ROCKETPOOL.md or a property), and one or more
+finding of the reference's audits or a property), and one or more
 :class:`Edit` s: exact text in one contract file and what replaces it. An
 edit's old text must occur exactly once in its file; when it does not, the
 contracts have drifted from the zoo and :class:`PatchError` says which bug,

@@ -11,7 +11,7 @@ from harness.world.deploy import deploy_protocol
 
 
 def _truthful_total_eth(p) -> int:
-    """ROCKETPOOL.md's truthful totalEth with no minipools yet: pool user ETH + rETH's ETH."""
+    """docs/protocol.md's truthful totalEth with no minipools yet: pool user ETH + rETH's ETH."""
     return p.deposit_pool.getUserBalance() + p.balance(p.reth)
 
 

@@ -1,7 +1,9 @@
 """Fuzzing: the actions, the checked facade, the views, the stateful machine.
 
-An action is a step of the vocabulary (:mod:`~harness.fuzz.steps`); the
-checked facade (:mod:`~harness.fuzz.checked`) runs it on the contracts and
+Each action is declared once, in an area module of :mod:`~harness.fuzz.actions`:
+its step, the model's prediction, the facade call and the machine rule that
+draws it. Steps are plain data (:mod:`~harness.fuzz.steps`); the checked
+facade (:mod:`~harness.fuzz.checked`) runs an action on the contracts and
 the model and compares outcomes; views (:mod:`~harness.fuzz.views`) compare
 every read-only entry point with the model; the Hypothesis machine
 (:mod:`~harness.fuzz.machine`) draws steps; the invariant runner

@@ -3,7 +3,8 @@
 Each rule draws concrete arguments, records the step as data (see
 :mod:`harness.fuzz.steps`), performs it through the checked facade (so every
 call's outcome, and every amount it moves, must match the reference
-model), and the invariants run after every step. One deployment per
+model), and the invariants run after every step. The rules that draw one
+area's actions are declared with them, in :mod:`harness.fuzz.actions`. One deployment per
 process; each example runs inside an anchor, so it starts from the
 deployed state.
 
@@ -14,7 +15,6 @@ campaign runner drives the same class with its own settings.
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
@@ -22,102 +22,23 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from harness.chain.actors import REENTRANT, REFUSER
 from harness.chain.status import DISSOLVED, INITIALISED, PRELAUNCH, STAKING
+from harness.fuzz.actions import RULES
+from harness.fuzz.actions.auctions import BIDS
 from harness.fuzz.invariant_runner import check_step, start_watching
-from harness.fuzz.steps import UNAUTHORISED, StepContext, execute
-from harness.fuzz.views import VIEW_CONTRACTS, VIEW_NAMES, maximum_deposit, view_args
+from harness.fuzz.steps import StepContext, execute
 from harness.model import norm
+from harness.model.limits import maximum_deposit
 from harness.units import DAY, ETH, HOUR
 from harness.world.deploy import shared_protocol
 
-# Settings the governance rule changes: in-bounds values, then one out of bounds.
-SETTINGS: dict[str, list[int | bool]] = {
-    "deposit.fee": [0, 10**15, 5 * 10**15, 10**16],
-    "deposit.pool.maximum": [50 * ETH, 160 * ETH, 1_000 * ETH],
-    "deposit.minimum": [10**15, 10**16, ETH, 0],
-    "deposit.assign.enabled": [True, False],
-    "deposit.enabled": [True, True, False],
-    "network.consensus.threshold": [51 * 10**16, ETH, 50 * 10**16],
-    "network.reth.collateral.target": [0, 10**17, 5 * 10**17, ETH + 1],
-    "minipool.scrub.penalty.enabled": [True, False],
-}
 
-# Every other setting, for the guard-rail rule: each at and just past its
-# bounds, which for some are other settings' current values (``s``).
-PERCENT = 10**16
-# Bids, in wei: first (the draw Hypothesis favours) more than any lot costs, which must be capped.
-BIDS = [20 * ETH, 2 * ETH, ETH // 2, 0]
-_FEE = [5 * PERCENT - 1, 5 * PERCENT, 10 * PERCENT, 14 * PERCENT, 20 * PERCENT, 20 * PERCENT + 1]
-_SWITCH = [True, True, True, False]
-GUARD_RAILS: dict[str, Callable[[dict[str, Any]], list[int | bool]]] = {
-    "deposit.assign.maximum": lambda s: [0, 1, 2, 90, 91],
-    "deposit.assign.socialised.maximum": lambda s: [0, 2, 90, 91],
-    "network.submit.balances.enabled": lambda s: _SWITCH,
-    "network.submit.balances.frequency": lambda s: [HOUR - 1, HOUR, DAY],
-    "network.submit.prices.enabled": lambda s: _SWITCH,
-    "network.submit.prices.frequency": lambda s: [HOUR - 1, HOUR, DAY],
-    "network.node.fee.minimum": lambda s: _FEE,
-    "network.node.fee.target": lambda s: _FEE,
-    "network.node.fee.maximum": lambda s: _FEE,
-    "minipool.launch.timeout": lambda s: [
-        s["minipool.scrub.period"] + HOUR - 1,
-        s["minipool.scrub.period"] + HOUR,
-        72 * HOUR,
-    ],
-    "minipool.scrub.period": lambda s: [
-        HOUR,
-        12 * HOUR,
-        s["minipool.launch.timeout"] - HOUR,
-        s["minipool.launch.timeout"] - HOUR + 1,
-    ],
-    "minipool.scrub.quorum": lambda s: [51 * PERCENT - 1, 51 * PERCENT, ETH, ETH + 1],
-    "minipool.scrub.penalty": lambda s: [0, 24 * 10**17, 8 * ETH, 8 * ETH + 1],
-    "minipool.bond.reduction.enabled": lambda s: _SWITCH,
-    "minipool.bond.reduction.window.start": lambda s: [0, 2 * DAY, 10 * DAY],
-    "minipool.bond.reduction.window.length": lambda s: [HOUR - 1, HOUR, 2 * DAY],
-    "minipool.user.distribute.window.start": lambda s: [0, DAY, 90 * DAY],
-    "minipool.user.distribute.window.length": lambda s: [HOUR - 1, HOUR, 2 * DAY],
-    "node.registration.enabled": lambda s: _SWITCH,
-    "node.deposit.enabled": lambda s: _SWITCH,
-    "node.per.minipool.stake.minimum": lambda s: [
-        0,
-        10 * PERCENT,
-        s["node.per.minipool.stake.maximum"],
-        s["node.per.minipool.stake.maximum"] + 1,
-    ],
-    "node.per.minipool.stake.maximum": lambda s: [
-        s["node.per.minipool.stake.minimum"] - 1,
-        s["node.per.minipool.stake.minimum"],
-        150 * PERCENT,
-    ],
-    "node.rpl.withdrawal.cooldown": lambda s: [0, DAY, 28 * DAY],
-    "auction.lot.create.enabled": lambda s: _SWITCH,
-    "auction.lot.bidding.enabled": lambda s: _SWITCH,
-    "auction.lot.value.minimum": lambda s: [
-        ETH - 1,
-        ETH,
-        s["auction.lot.value.maximum"],
-        s["auction.lot.value.maximum"] + 1,
-    ],
-    "auction.lot.value.maximum": lambda s: [
-        ETH - 1,
-        s["auction.lot.value.minimum"] - 1,
-        s["auction.lot.value.minimum"],
-        10 * ETH,
-    ],
-    "auction.lot.duration": lambda s: [7_199, 7_200, 50_400],
-    "auction.price.start": lambda s: [
-        10**17 - 1,
-        s["auction.price.reserve"] - 1,
-        s["auction.price.reserve"],
-        ETH,
-    ],
-    "auction.price.reserve": lambda s: [
-        10**17 - 1,
-        10**17,
-        s["auction.price.start"],
-        s["auction.price.start"] + 1,
-    ],
-}
+def _with_declared_rules(cls: type) -> type:
+    """Give the machine every rule declared with the actions (:data:`RULES`), by its name."""
+    for name, fn in RULES.items():
+        if name in vars(cls):
+            raise TypeError(f"machine rule {name!r} is declared twice")
+        setattr(cls, name, fn)
+    return cls
 
 
 def _lifecycle_rule():
@@ -138,8 +59,14 @@ def _lifecycle_rule():
     return _lifecycle_move
 
 
+@_with_declared_rules
 class RocketPoolMachine(RuleBasedStateMachine):
-    """Depositors, node operators, the oDAO, the beacon chain and time, interleaved at random."""
+    """Depositors, node operators, the oDAO, the beacon chain and time, interleaved at random.
+
+    Most rules are declared with the actions they draw (:mod:`harness.fuzz.actions`);
+    here are the start, the rules that string several areas' actions together
+    (a minipool's lifecycle, a loss past the bond) and the invariants.
+    """
 
     # Set by the campaign runner before it runs the machine.
     config: ClassVar[Any] = None
@@ -282,168 +209,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
             self.do("report_price", price=self.model.rpl_price * 97 // 100)
         self.do("deposit", who="depositor_0", amount=20 * ETH)
 
-    # ------------------------------------------------------------------ depositors
-    @rule(data=st.data())
-    def deposit(self, data) -> None:
-        """A depositor deposits: below the minimum, typical, past capacity, or at its very edge.
-
-        The edge is the largest deposit the rules accept now (the pool
-        maximum plus, while assignment is on, what the queue still needs),
-        and one wei more: where an off-by-one in the capacity rule shows.
-        The queue's part only counts while minipools wait, which is seldom
-        (deposits keep the pool flush), so then half the deposits go to
-        the edge.
-        """
-        edge = st.sampled_from(["limit", "past the limit"])
-        amount = data.draw(
-            st.one_of(
-                st.sampled_from([0, 10**16 - 1, 10**16, 24 * ETH, 31 * ETH, 300 * ETH]),
-                st.integers(min_value=10**16, max_value=64 * ETH),
-                *[edge] * (4 if self.model.queue else 1),
-            ),
-            label="amount",
-        )
-        if isinstance(amount, str):
-            limit = maximum_deposit(self.model)
-            amount = limit if amount == "limit" else limit + 1
-        self.do("deposit", who=self._actor(data, "depositor", label="who"), amount=amount)
-
-    @precondition(lambda self: self.model.reth_supply > 0)
-    @rule(data=st.data())
-    def burn(self, data) -> None:
-        """A holder burns part, all, or more than its rETH, or just past what can be paid.
-
-        The last is the smallest burn worth more than the ETH the protocol
-        can pay out now (rETH's balance plus the pool's excess), when the
-        holder has that much: the collateral check's edge. Half the time a
-        holder who can reach that edge burns just past it: a random holder
-        seldom holds more than the pool can pay.
-        """
-        past = self._past_the_collateral()
-        holders = {n: self._reth_of(n) for n in self.ctx.actors if n.startswith("depositor")}
-        able = [n for n, held in holders.items() if held >= past]
-        if able and data.draw(st.booleans(), label="at the edge"):
-            self.do("burn", who=self._pick(data, able, "who"), amount=past)
-            return
-        who = self._actor(data, "depositor", label="who")
-        balance = holders[who]
-        amounts = [balance // 4, balance // 2, balance, balance + 1, 0]
-        if past <= balance:
-            amounts.append(past)
-        amount = data.draw(st.sampled_from(amounts), label="amount")
-        self.do("burn", who=who, amount=amount)
-
-    def _reth_of(self, name: str) -> int:
-        return self.model.reth_balances.get(norm(self.ctx.who(name)), 0)
-
-    def _past_the_collateral(self) -> int:
-        """The least rETH whose ETH value, at the reported rate, exceeds the collateral."""
-        m = self.model
-        collateral = m.excess_balance() + m.reth_eth
-        supply, total = m.report.reth_supply, m.report.total_eth
-        if supply == 0 or total == 0:
-            return collateral + 1
-        return -(-(collateral + 1) * supply // total)  # rounded up
-
-    @precondition(lambda self: self.model.reth_supply > 0)
-    @rule(data=st.data())
-    def transfer_reth(self, data) -> None:
-        """A holder moves rETH to another actor (now and then more than it holds)."""
-        who = self._actor(data, "depositor", label="who")
-        to = self._actor(data, "depositor", "node_operator", "stranger", label="to")
-        balance = self._reth_of(who)
-        amount = data.draw(
-            st.sampled_from([balance // 3, balance // 3, balance + 1]), label="amount"
-        )
-        self.do("transfer_reth", who=who, to=to, amount=amount)
-
-    # ------------------------------------------------------------------ nodes
-    @rule(data=st.data())
-    def register_node(self, data) -> None:
-        """A node operator, or a stranger, registers (again)."""
-        self.do("register_node", node=self._actor(data, "node_operator", "stranger", label="node"))
-
-    @rule(data=st.data())
-    def stake_rpl(self, data) -> None:
-        """A node stakes more RPL."""
-        amount = data.draw(st.sampled_from([0, 100 * ETH, 1_000 * ETH]), label="amount")
-        self.do("stake_rpl", node=self._actor(data, "node_operator", label="node"), amount=amount)
-
-    @rule(data=st.data())
-    def withdraw_rpl(self, data) -> None:
-        """A node tries to withdraw RPL (only above its maximum, after the cooldown)."""
-        amount = data.draw(st.sampled_from([ETH, 500 * ETH, 5_000 * ETH]), label="amount")
-        self.do(
-            "withdraw_rpl", node=self._actor(data, "node_operator", label="node"), amount=amount
-        )
-
-    @rule(data=st.data())
-    def create_minipool(self, data) -> None:
-        """A node bonds 8 or 16 ETH (or a wrong amount) to create a minipool."""
-        bond = data.draw(st.sampled_from([8, 8, 16, 16, 4]), label="bond")
-        node = self._actor(data, "node_operator", label="node")
-        self.do("create_minipool", node=node, bond=bond, credit=False, value=None)
-
-    @precondition(lambda self: any(n.deposit_credit for n in self.model.nodes.values()))
-    @rule(data=st.data())
-    def create_minipool_with_credit(self, data) -> None:
-        """A node with deposit credit bonds with it, sending some ETH or none."""
-        node = self._actor(data, "node_operator", label="node")
-        value = data.draw(st.sampled_from([0, ETH // 2, ETH, 4 * ETH]), label="value")
-        self.do("create_minipool", node=node, bond=8, credit=True, value=value)
-
-    @rule(data=st.data())
-    def assign_deposits(self, data) -> None:
-        """Anyone asks the pool to assign ETH to the queue."""
-        self.do("assign_deposits", who=self._actor(data, "stranger", "depositor", label="who"))
-
     # ------------------------------------------------------------------ minipool lifecycle
-    @precondition(lambda self: self._minipools(PRELAUNCH))
-    @rule(data=st.data())
-    def stake(self, data) -> None:
-        """The owner stakes a prelaunch minipool (too early is refused)."""
-        self.do("stake", minipool=self._pick(data, self._minipools(PRELAUNCH), "minipool"))
-
-    @precondition(lambda self: self._minipools(PRELAUNCH))
-    @rule(data=st.data())
-    def vote_scrub(self, data) -> None:
-        """An oDAO member votes to scrub a prelaunch minipool."""
-        index = self._pick(data, self._minipools(PRELAUNCH), "minipool")
-        self.do(
-            "vote_scrub", member=self._actor(data, "odao_member", label="member"), minipool=index
-        )
-
-    @precondition(lambda self: self._minipools(PRELAUNCH))
-    @rule(data=st.data())
-    def dissolve(self, data) -> None:
-        """A stranger dissolves a prelaunch minipool (only after the launch timeout).
-
-        Now, or after waiting until exactly the timeout, or until a second
-        before it: the edge where an off-by-one in the timeout shows.
-        """
-        index = self._pick(data, self._minipools(PRELAUNCH), "minipool")
-        when = data.draw(
-            st.sampled_from(["now", "at the timeout", "a second before"]), label="when"
-        )
-        if when != "now":
-            mp = self.model.minipools[norm(self.ctx.minipools[index])]
-            edge = mp.status_time + self.model.settings["minipool.launch.timeout"]
-            wait = edge - (when == "a second before") - self.p.now()
-            if wait > 0:
-                self.do("advance", seconds=wait)
-        self.do("dissolve", who="stranger", minipool=index)
-
-    @precondition(lambda self: self._minipools(DISSOLVED))
-    @rule(data=st.data())
-    def close(self, data) -> None:
-        """The owner closes a dissolved minipool."""
-        self.do("close", minipool=self._pick(data, self._minipools(DISSOLVED), "minipool"))
-
-    @rule(seconds=st.sampled_from([HOUR, 13 * HOUR, DAY, 3 * DAY, 6 * DAY, 30 * DAY, 91 * DAY]))
-    def advance(self, seconds: int) -> None:
-        """Time passes: rewards accrue, exits complete, sweeps pay minipools."""
-        self.do("advance", seconds=seconds)
-
     def _lifecycle(self, data) -> None:
         """Move one minipool to its next stage, so whole lives happen in most examples.
 
@@ -555,70 +321,6 @@ class RocketPoolMachine(RuleBasedStateMachine):
         kind = data.draw(st.sampled_from(["refund", "finalise"]), label="kind")
         self.do(kind if mp.refund > 0 or kind == "finalise" else "finalise", minipool=index)
 
-    # ------------------------------------------------------------------ the beacon chain
-    @precondition(lambda self: self._minipools(STAKING, finalised=False))
-    @rule(data=st.data())
-    def beacon_event(self, data) -> None:
-        """A staking validator exits, leaks, is slashed, or goes offline."""
-        index = self._pick(data, self._minipools(STAKING, finalised=False), "minipool")
-        kind = data.draw(
-            st.sampled_from(["exit", "exit", "penalty", "slash", "offline"]), label="event"
-        )
-        if kind == "exit":
-            self.do("beacon_exit", minipool=index)
-        elif kind == "slash":
-            self.do("beacon_slash", minipool=index)
-        elif kind == "offline":
-            self.do("beacon_offline", minipool=index, offline=True)
-        else:
-            amount = data.draw(
-                st.sampled_from([ETH // 10, 3 * ETH, 12 * ETH, 27 * ETH]), label="amount"
-            )
-            self.do("beacon_penalty", minipool=index, amount=amount)
-
-    # ------------------------------------------------------------------ distributions
-    @precondition(lambda self: self._minipools(STAKING, DISSOLVED))
-    @rule(data=st.data())
-    def distribute(self, data) -> None:
-        """The owner, a depositor or a stranger distributes a minipool's balance."""
-        index = self._pick(data, self._minipools(STAKING, DISSOLVED), "minipool")
-        who = data.draw(st.sampled_from(["owner", "owner", "stranger", "depositor_1"]), label="who")
-        rewards_only = data.draw(st.booleans(), label="rewards_only")
-        self.do("distribute", who=who, minipool=index, rewards_only=rewards_only)
-
-    @precondition(lambda self: self._minipools(STAKING))
-    @rule(data=st.data())
-    def begin_user_distribute(self, data) -> None:
-        """Anyone starts the user-distribute timer of an exited minipool."""
-        index = self._pick(data, self._minipools(STAKING), "minipool")
-        self.do("begin_user_distribute", who="stranger", minipool=index)
-
-    @precondition(lambda self: self._minipools(STAKING))
-    @rule(data=st.data())
-    def settle(self, data) -> None:
-        """The owner takes its refund or finalises; anyone slashes a shortfall."""
-        index = self._pick(data, self._minipools(STAKING), "minipool")
-        kind = data.draw(st.sampled_from(["refund", "finalise", "slash"]), label="kind")
-        if kind == "slash":
-            self.do("slash", who="stranger", minipool=index)
-        else:
-            self.do(kind, minipool=index)
-
-    # ------------------------------------------------------------------ bond reduction
-    @precondition(lambda self: self._minipools(STAKING, bond=16 * ETH))
-    @rule(data=st.data())
-    def bond_reduction(self, data) -> None:
-        """A 16 ETH minipool's owner begins or completes a reduction; the oDAO may cancel."""
-        index = self._pick(data, self._minipools(STAKING, bond=16 * ETH), "minipool")
-        kind = data.draw(st.sampled_from(["begin", "reduce", "cancel"]), label="kind")
-        if kind == "begin":
-            self.do("begin_reduce_bond", minipool=index)
-        elif kind == "reduce":
-            self.do("reduce_bond", minipool=index)
-        else:
-            member = self._actor(data, "odao_member", label="member")
-            self.do("vote_cancel_reduction", member=member, minipool=index)
-
     # ------------------------------------------------------------------ auctions
     @precondition(lambda self: self._live_validators())
     @rule(data=st.data())
@@ -681,239 +383,6 @@ class RocketPoolMachine(RuleBasedStateMachine):
             return self.model.beacon.validator(mp.pubkey)
         except KeyError:
             return None
-
-    @precondition(lambda self: self.model.auction_rpl > 0)
-    @rule(data=st.data())
-    def auction_again(self, data) -> None:
-        """The auction rule again: lots are rare, so once there is one, they get twice the turns."""
-        self.auction(data)
-
-    @precondition(lambda self: self.model.auction_rpl > 0)
-    @rule(data=st.data())
-    def auction(self, data) -> None:
-        """Anyone cuts a lot (often bid on at once); depositors bid, claim, recover; time passes.
-
-        Lots run 50,400 blocks (about a week): "wait" lets the last one end,
-        so claims and recoveries can succeed; "later" bids part of the way
-        through. Lots are drawn newest first.
-        """
-        lots = len(self.model.lots)
-        kinds = ["create", "bid", "bid", "later", "claim", "recover", "wait"]
-        if not lots:
-            kinds = ["create"]
-        kind = data.draw(st.sampled_from(kinds), label="kind")
-        who = self._actor(data, "depositor", label="who")
-        if kind == "wait":
-            self.do("advance", seconds=8 * DAY)
-            return
-        if kind == "later":
-            # Part of the way through a lot, where its price falls between start and reserve.
-            wait = data.draw(st.sampled_from([HOUR, DAY, 3 * DAY]), label="wait")
-            self.do("advance", seconds=wait)
-            kind = "bid"
-        if kind == "create":
-            self.do("create_lot", who="depositor_1")
-            if len(self.model.lots) == lots or not data.draw(st.booleans(), label="bid_now"):
-                return
-            lot, kind = lots, "bid"
-        else:
-            lot = data.draw(st.sampled_from(range(lots - 1, -1, -1)), label="lot")
-        if kind == "bid":
-            amount = data.draw(st.sampled_from(BIDS), label="amount")
-            self.do("place_bid", lot=lot, who=who, amount=amount)
-        elif kind == "claim":
-            # Usually a bidder of that lot (anyone else has nothing to claim).
-            bidders = [
-                n for n, a in self.ctx.actors.items() if norm(a) in self.model.lots[lot].bids
-            ]
-            if bidders and data.draw(st.booleans(), label="bidder"):
-                who = self._pick(data, sorted(bidders), "bidder")
-            self.do("claim_bid", lot=lot, who=who)
-        else:
-            self.do("recover_unclaimed_rpl", lot=lot, who=who)
-
-    # ------------------------------------------------------------------ oracle and governance
-    @rule(data=st.data())
-    def report(self, data) -> None:
-        """The honest oDAO reports the truthful balances.
-
-        ``data`` is drawn from by no one: a rule without arguments would
-        sort first and take a third of the turns (see :func:`_lifecycle_rule`).
-        """
-        self.do("report")
-
-    @rule(inflate=st.sampled_from([1, ETH, 100 * ETH]))
-    def report_dishonest(self, inflate: int) -> None:
-        """The one dishonest member votes for an inflated total: a minority, no consensus.
-
-        Only ``odao_member_0`` lies: two liars agreeing would be a majority of
-        three, which the oDAO's trust assumption rules out.
-        """
-        self.do("report_dishonest", member="odao_member_0", inflate=inflate)
-
-    @rule(move=st.sampled_from([90, 50, 100, 110, 200]))
-    def report_price(self, move: int) -> None:
-        """The oDAO reports a new RPL price (a percentage of the current one).
-
-        90% first: Hypothesis favours the first choice, and a price of 9 in
-        some power of ten makes the RPL-per-ETH divisions inexact, so they are
-        rounded (50% would divide evenly).
-        """
-        self.do("report_price", price=max(1, self.model.rpl_price * move // 100))
-
-    @rule(which=st.sampled_from(["balances", "prices"]), data=st.data())
-    def execute_update(self, which: str, data) -> None:
-        """A stranger applies the last accepted report again (a report applies once), or a late one.
-
-        Half the time, the late consensus of :meth:`_late_consensus`.
-        """
-        if data.draw(st.booleans(), label="late"):
-            self._late_consensus(which, data)
-        else:
-            self.do("execute_update", who="stranger", which=which)
-
-    @precondition(lambda self: len(self.model.members) >= 3)
-    @rule(data=st.data())
-    def odao_churn(self, data) -> None:
-        """The guardian removes a member, which may have voted, and usually admits it again.
-
-        A removed member's votes stop counting, and re-admitted it has a new
-        membership: it may vote again for a block it voted for before. At
-        least two members always remain: the one dishonest member alone
-        would be the whole oDAO, outside the trust assumption that
-        ``report_dishonest`` checks.
-        """
-        member = self._actor(data, "odao_member", label="member")
-        if data.draw(st.booleans(), label="voted"):
-            self.do("vote_report", member=member, which="balances")
-        self.do("remove_member", member=member)
-        if data.draw(st.sampled_from([True, True, True, False]), label="back"):
-            self.do("add_member", member=member)
-            if data.draw(st.booleans(), label="votes again"):
-                self.do("vote_report", member=member, which="balances")
-
-    def _late_consensus(self, which: str, data) -> None:
-        """All members but one vote under a 100% threshold; it is lowered; a stranger applies it.
-
-        The report that lacked consensus when its votes came in gets it
-        when the threshold falls, and only ``executeUpdate...`` can apply it
-        then. The threshold goes to 51% or to just above what the votes
-        reach (refused until it is lowered again); the stranger may try
-        before it is lowered too.
-        """
-        members = [f"odao_member_{i}" for i in range(len(self.p.odao_members))]
-        self.do("set_setting", path="network.consensus.threshold", value=ETH)
-        for member in members[1:]:
-            self.do("vote_report", member=member, which=which)
-        if data.draw(st.booleans(), label="too early"):
-            self.do("execute_update", who="stranger", which=which, pending=True)
-        share = ETH * (len(members) - 1) // len(members)
-        lowest = 51 * 10**16
-        threshold = data.draw(st.sampled_from([lowest, share, share + 1]), label="threshold")
-        self.do("set_setting", path="network.consensus.threshold", value=max(threshold, lowest))
-        self.do("execute_update", who="stranger", which=which, pending=True)
-
-    @precondition(lambda self: self._minipools(STAKING, finalised=False))
-    @rule(data=st.data())
-    def gift(self, data) -> None:
-        """A stranger sends a staking minipool ETH in a transaction: it is shared out as rewards.
-
-        Only staking, unfinalised minipools. The truthful report counts the
-        users' share of whatever a minipool holds, so ETH sent to a prelaunch
-        minipool raises the rate; if that minipool is then dissolved, close()
-        pays it all to the node and the reported rate is short of what is
-        held (a solvency failure on unmodified contracts). And on a finalised
-        minipool the model counts newly arrived ETH as staking while the
-        oracle does not. Both are findings for the spec and the model, not
-        for a rule that checks the contracts.
-        """
-        index = self._pick(data, self._minipools(STAKING, finalised=False), "minipool")
-        amount = data.draw(st.sampled_from([1, 10**17, ETH]), label="amount")
-        self.do("gift", who="stranger", minipool=index, amount=amount)
-
-    @rule(data=st.data())
-    def set_setting(self, data) -> None:
-        """The guardian changes a setting, within its bounds or not.
-
-        Two times in three one of the settings that shape most examples
-        (:data:`SETTINGS`); otherwise any other at the edge of its bounds,
-        or just past it (:data:`GUARD_RAILS`).
-        """
-        if data.draw(st.sampled_from([True, True, False]), label="shaping"):
-            path = self._pick(data, sorted(SETTINGS), "path")
-            value = self._pick(data, SETTINGS[path], "value")
-        else:
-            path = self._pick(data, sorted(GUARD_RAILS), "path")
-            value = max(self._pick(data, GUARD_RAILS[path](self.model.settings), "value"), 0)
-        self.do("set_setting", path=path, value=value)
-
-    @rule(data=st.data())
-    def set_withdrawal_address(self, data) -> None:
-        """A node points its withdrawal address at a depositor, back at itself, or at a contract.
-
-        The contracts: one refuses ETH (every payment to it must revert),
-        one calls the paying minipool back (the lock must refuse it). Half
-        the calls pick a contract, the re-entrant one twice as often as the
-        refuser, which stalls the node's payouts until it is pointed away.
-        The node is one whose minipools will pay it something, when there is
-        one: pointing any other is moot. One call in ten is a stranger trying
-        to take the node's payouts.
-        """
-        unpaid = {
-            mp.node for mp in self.model.minipools.values() if not (mp.finalised or mp.destroyed)
-        }
-        owners = [n for n in self.ctx.actors if norm(self.ctx.who(n)) in unpaid]
-        if owners:
-            node = self._pick(data, owners, "node")
-        else:
-            node = self._actor(data, "node_operator", label="node")
-        kind = data.draw(
-            st.sampled_from(["depositor", "depositor", "node", REFUSER, REENTRANT, REENTRANT]),
-            label="kind",
-        )
-        if kind == "depositor":
-            to = self._actor(data, "depositor", label="to")
-        else:
-            to = node if kind == "node" else kind
-        if data.draw(st.integers(0, 9), label="by_stranger") == 0:
-            # Neither the node nor its withdrawal address: refused.
-            self.do("set_withdrawal_address", node=node, to="stranger", by="stranger")
-            return
-        self.do("set_withdrawal_address", node=node, to=to)
-
-    @rule(entry=st.sampled_from(sorted(UNAUTHORISED)))
-    def unauthorised(self, entry: str) -> None:
-        """A stranger calls a privileged entry point: it must be refused."""
-        self.do("unauthorised", entry=entry)
-
-    @rule(data=st.data())
-    def read_view(self, data) -> None:
-        """Anyone reads a public view, or every view of a contract, as the rules say it must answer.
-
-        Seven times in eight the contract first, then one of its views, so
-        each contract is read as often. Otherwise every view of the
-        contract of a view drawn from all 160: contracts with many views
-        (the minipool's 36, the settings' 42) are swept more often, so that
-        none is left unread for long.
-        """
-        sweep = data.draw(st.sampled_from([False] * 7 + [True]), label="every view")
-        if sweep:
-            contract = data.draw(st.sampled_from(VIEW_NAMES), label="of").split(".")[0]
-        else:
-            contract = data.draw(st.sampled_from(VIEW_CONTRACTS), label="contract")
-        views = [v for v in VIEW_NAMES if v.startswith(contract + ".")]
-        if not sweep:
-            views = [data.draw(st.sampled_from(views), label="view")]
-        for view in views:
-            args = view_args(
-                view,
-                list(self.ctx.actors),
-                len(self.ctx.minipools),
-                len(self.model.lots),
-                lambda s, label: data.draw(s, label=label),
-            )
-            if args is not None:
-                self.do("read_view", view=view, **args)
 
     # ------------------------------------------------------------------ invariants
     @invariant()

@@ -23,13 +23,12 @@ from typing import Any
 
 from harness.chain.backend import Reverted
 from harness.chain.reverts import revert_reason
-from harness.chain.status import PRELAUNCH
 from harness.model import Lot, Model, mul_div, norm
 from harness.model import economics as econ
+from harness.model.limits import STAKE_VALUE, can_stake, maximum_deposit
 from harness.units import ETH, ONE
 from invariants import InvariantViolation
 
-STAKE_VALUE = 31 * ETH
 FULL_EXIT_THRESHOLD = 8 * ETH
 ZERO_ADDRESS = "0x" + "00" * 20
 # Amounts views are asked about: zero, dust, typical, a launch balance, a lot.
@@ -186,21 +185,7 @@ def _reduce_window_open(r: Read) -> bool:
 
 
 def _can_stake(r: Read) -> bool:
-    mp = r.mp
-    return (
-        mp.status == PRELAUNCH
-        and r.now > mp.status_time + r.model.settings["minipool.scrub.period"]
-    )
-
-
-def maximum_deposit(m: Model) -> int:
-    """The largest deposit the rules accept now (``getMaximumDepositAmount``), in wei."""
-    if not m.settings["deposit.enabled"]:
-        return 0
-    maximum = m.settings["deposit.pool.maximum"]
-    if m.settings["deposit.assign.enabled"]:
-        maximum += len(m.queue) * STAKE_VALUE
-    return max(0, maximum - m.pool_balance)
+    return can_stake(r.model, r.minipool_address, r.now)
 
 
 def _reth_value(r: Read) -> Any:

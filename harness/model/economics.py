@@ -1,4 +1,4 @@
-"""Rocket Pool's split rules as plain integer arithmetic, written from ROCKETPOOL.md.
+"""Rocket Pool's split rules as plain integer arithmetic, written from docs/protocol.md.
 
 These functions are the reference model's arithmetic: independent of the
 contracts, so a test or an invariant can compare what a minipool computes

@@ -1,6 +1,6 @@
 """Replay files: a failing campaign example as JSON, enough to reproduce it exactly.
 
-The format (``format`` 1) is the one ``../shared/ARCHITECTURE.md`` describes::
+The format (``format`` 1)::
 
     {"format": 1, "seed": ..., "config": {...}, "contracts_dir": "...",
      "contracts_sha256": "...",

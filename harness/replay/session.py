@@ -117,8 +117,7 @@ def holds_wei(rule: str, name: str) -> bool:
 
 
 def _parameters(rule: str) -> list[inspect.Parameter]:
-    params = list(inspect.signature(ACTIONS[rule]).parameters.values())
-    return params[1:]  # ctx
+    return ACTIONS[rule].parameters
 
 
 def validate_steps(path: str | Path, steps: list[dict[str, Any]]) -> None:
@@ -461,7 +460,7 @@ class Runner:
     """The test-facing form of a session: one ``run.<rule>(**args)`` call per step.
 
     ``run.deposit(who="depositor_0", amount=20 * ETH)`` runs step
-    ``deposit`` with those arguments (the names of :data:`harness.fuzz.steps.ACTIONS`),
+    ``deposit`` with those arguments (the names of :data:`harness.fuzz.actions.ACTIONS`),
     then the invariants, and raises the step's failure: an
     :class:`InvariantViolation` is an ``AssertionError``, so pytest reports
     it as a failed assertion. Inside ``with run.rule():`` the invariants wait
@@ -484,7 +483,7 @@ class Runner:
             return result
 
         step.__name__ = name
-        step.__doc__ = f"Run step {name!r} (see harness.fuzz.steps.ACTIONS); raise its failure."
+        step.__doc__ = f"Run step {name!r} (see harness.fuzz.actions.ACTIONS); raise its failure."
         return step
 
     @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """The honest oracle DAO: truthful balance reports, an RPL price random walk, and its watch.
 
-The report is computed the way ROCKETPOOL.md defines the truth, from what
+The report is computed the way docs/protocol.md defines the truth, from what
 anyone can observe at a block: the deposit pool's user balance, the rETH
 contract's ETH, and for every minipool the users' share (by the minipool's
 own ``calculateUserShare``) of its validator's beacon balance plus its

@@ -1,0 +1,39 @@
+"""Every user action, each declared once: its step, prediction, call and machine rule.
+
+One module per area holds the declarations (:class:`~harness.fuzz.actions.base.Action`)
+and the Hypothesis rules that draw them:
+
+- :mod:`.depositors`: deposit, burn, transfer_reth;
+- :mod:`.nodes`: register_node, stake_rpl, withdraw_rpl, set_withdrawal_address;
+- :mod:`.minipools`: create_minipool, assign_deposits, stake, vote_scrub,
+  dissolve, close, distribute, begin_user_distribute, refund, finalise, slash,
+  the bond reduction steps, gift;
+- :mod:`.beacon`: beacon_penalty, beacon_slash, beacon_exit, beacon_offline;
+- :mod:`.oracle`: report, report_dishonest, report_price, vote_report,
+  execute_update, add_member, remove_member;
+- :mod:`.auctions`: create_lot, place_bid, claim_bid, recover_unclaimed_rpl;
+- :mod:`.governance`: set_setting, unauthorised;
+- :mod:`.clock`: advance;
+- :mod:`.read`: read_view.
+
+Importing this package fills :data:`ACTIONS` (the step vocabulary, read by
+:func:`harness.fuzz.steps.execute`, the checked facade, replay, the bench and
+``--emit-pytest``) and :data:`RULES` (the machine's rules). Adding an action
+is adding a declaration, and its rule, to one of these modules.
+"""
+
+from harness.fuzz.actions import (  # noqa: F401 - imported to declare their actions
+    auctions,
+    beacon,
+    clock,
+    depositors,
+    governance,
+    minipools,
+    nodes,
+    oracle,
+    read,
+)
+from harness.fuzz.actions.base import ACTIONS, RULES, Action, declare, machine_rule
+from harness.fuzz.actions.governance import UNAUTHORISED
+
+__all__ = ["ACTIONS", "RULES", "UNAUTHORISED", "Action", "declare", "machine_rule"]

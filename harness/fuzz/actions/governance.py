@@ -1,0 +1,237 @@
+"""Governance and access: the guardian changes settings; a stranger tries privileged entries.
+
+:data:`SETTINGS` and :data:`GUARD_RAILS` are the values the machine's
+``set_setting`` rule draws; :data:`UNAUTHORISED` the privileged entry
+points the ``unauthorised`` step calls as a stranger, with the reason each
+must give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import rule
+
+from harness.chain.backend import Reverted
+from harness.chain.protocol import Protocol
+from harness.chain.reverts import revert_reason
+from harness.fuzz.actions.base import Action, declare, machine_rule
+from harness.model import Expect
+from harness.units import DAY, ETH, HOUR
+from invariants import InvariantViolation
+
+# Settings the governance rule changes: in-bounds values, then one out of bounds.
+SETTINGS: dict[str, list[int | bool]] = {
+    "deposit.fee": [0, 10**15, 5 * 10**15, 10**16],
+    "deposit.pool.maximum": [50 * ETH, 160 * ETH, 1_000 * ETH],
+    "deposit.minimum": [10**15, 10**16, ETH, 0],
+    "deposit.assign.enabled": [True, False],
+    "deposit.enabled": [True, True, False],
+    "network.consensus.threshold": [51 * 10**16, ETH, 50 * 10**16],
+    "network.reth.collateral.target": [0, 10**17, 5 * 10**17, ETH + 1],
+    "minipool.scrub.penalty.enabled": [True, False],
+}
+
+# Every other setting, for the guard-rail rule: each at and just past its
+# bounds, which for some are other settings' current values (``s``).
+PERCENT = 10**16
+_FEE = [5 * PERCENT - 1, 5 * PERCENT, 10 * PERCENT, 14 * PERCENT, 20 * PERCENT, 20 * PERCENT + 1]
+_SWITCH = [True, True, True, False]
+GUARD_RAILS: dict[str, Callable[[dict[str, Any]], list[int | bool]]] = {
+    "deposit.assign.maximum": lambda s: [0, 1, 2, 90, 91],
+    "deposit.assign.socialised.maximum": lambda s: [0, 2, 90, 91],
+    "network.submit.balances.enabled": lambda s: _SWITCH,
+    "network.submit.balances.frequency": lambda s: [HOUR - 1, HOUR, DAY],
+    "network.submit.prices.enabled": lambda s: _SWITCH,
+    "network.submit.prices.frequency": lambda s: [HOUR - 1, HOUR, DAY],
+    "network.node.fee.minimum": lambda s: _FEE,
+    "network.node.fee.target": lambda s: _FEE,
+    "network.node.fee.maximum": lambda s: _FEE,
+    "minipool.launch.timeout": lambda s: [
+        s["minipool.scrub.period"] + HOUR - 1,
+        s["minipool.scrub.period"] + HOUR,
+        72 * HOUR,
+    ],
+    "minipool.scrub.period": lambda s: [
+        HOUR,
+        12 * HOUR,
+        s["minipool.launch.timeout"] - HOUR,
+        s["minipool.launch.timeout"] - HOUR + 1,
+    ],
+    "minipool.scrub.quorum": lambda s: [51 * PERCENT - 1, 51 * PERCENT, ETH, ETH + 1],
+    "minipool.scrub.penalty": lambda s: [0, 24 * 10**17, 8 * ETH, 8 * ETH + 1],
+    "minipool.bond.reduction.enabled": lambda s: _SWITCH,
+    "minipool.bond.reduction.window.start": lambda s: [0, 2 * DAY, 10 * DAY],
+    "minipool.bond.reduction.window.length": lambda s: [HOUR - 1, HOUR, 2 * DAY],
+    "minipool.user.distribute.window.start": lambda s: [0, DAY, 90 * DAY],
+    "minipool.user.distribute.window.length": lambda s: [HOUR - 1, HOUR, 2 * DAY],
+    "node.registration.enabled": lambda s: _SWITCH,
+    "node.deposit.enabled": lambda s: _SWITCH,
+    "node.per.minipool.stake.minimum": lambda s: [
+        0,
+        10 * PERCENT,
+        s["node.per.minipool.stake.maximum"],
+        s["node.per.minipool.stake.maximum"] + 1,
+    ],
+    "node.per.minipool.stake.maximum": lambda s: [
+        s["node.per.minipool.stake.minimum"] - 1,
+        s["node.per.minipool.stake.minimum"],
+        150 * PERCENT,
+    ],
+    "node.rpl.withdrawal.cooldown": lambda s: [0, DAY, 28 * DAY],
+    "auction.lot.create.enabled": lambda s: _SWITCH,
+    "auction.lot.bidding.enabled": lambda s: _SWITCH,
+    "auction.lot.value.minimum": lambda s: [
+        ETH - 1,
+        ETH,
+        s["auction.lot.value.maximum"],
+        s["auction.lot.value.maximum"] + 1,
+    ],
+    "auction.lot.value.maximum": lambda s: [
+        ETH - 1,
+        s["auction.lot.value.minimum"] - 1,
+        s["auction.lot.value.minimum"],
+        10 * ETH,
+    ],
+    "auction.lot.duration": lambda s: [7_199, 7_200, 50_400],
+    "auction.price.start": lambda s: [
+        10**17 - 1,
+        s["auction.price.reserve"] - 1,
+        s["auction.price.reserve"],
+        ETH,
+    ],
+    "auction.price.reserve": lambda s: [
+        10**17 - 1,
+        10**17,
+        s["auction.price.start"],
+        s["auction.price.start"] + 1,
+    ],
+}
+
+# Privileged entry points a stranger tries, with the reason each must give.
+UNAUTHORISED: dict[str, tuple[str, Callable[[Protocol, str], Any]]] = {
+    "reth.mint": (
+        "reth: caller is not the deposit pool",
+        lambda p, s: p.reth.mint(ETH, s, sender=s),
+    ),
+    "reth.depositExcess": (
+        "reth: caller is not the deposit pool",
+        lambda p, s: p.reth.depositExcess(value=1, sender=s),
+    ),
+    "deposit_pool.nodeDeposit": (
+        "deposit pool: caller is not node deposit",
+        lambda p, s: p.deposit_pool.nodeDeposit(ETH, value=0, sender=s),
+    ),
+    "deposit_pool.withdrawExcessBalance": (
+        "deposit pool: caller is not rETH",
+        lambda p, s: p.deposit_pool.withdrawExcessBalance(1, sender=s),
+    ),
+    "deposit_pool.recycleDissolvedDeposit": (
+        "deposit pool: caller is not a registered minipool",
+        lambda p, s: p.deposit_pool.recycleDissolvedDeposit(value=1, sender=s),
+    ),
+    "vault.withdrawEther": (
+        "vault: caller is not a network contract",
+        lambda p, s: p.vault.withdrawEther(1, sender=s),
+    ),
+    "settings.setSettingUint": (
+        "settings: caller is not the guardian",
+        lambda p, s: p.settings.setSettingUint("deposit.fee", 0, sender=s),
+    ),
+    "odao.addMember": (
+        "odao: caller is not the guardian",
+        lambda p, s: p.odao.addMember(s, sender=s),
+    ),
+    "network_balances.submitBalances": (
+        "network balances: caller is not an oDAO member",
+        lambda p, s: p.network_balances.submitBalances(0, 0, 0, 0, 0, sender=s),
+    ),
+    "node_staking.slashRPL": (
+        "node staking: caller is not a registered minipool",
+        lambda p, s: p.node_staking.slashRPL(s, ETH, sender=s),
+    ),
+    "node_deposit.increaseDepositCreditBalance": (
+        "node deposit: caller is not the bond reducer",
+        lambda p, s: p.node_deposit.increaseDepositCreditBalance(s, ETH, sender=s),
+    ),
+    "minipool_queue.dequeueMinipools": (
+        "minipool queue: caller is not the deposit pool",
+        lambda p, s: p.minipool_queue.dequeueMinipools(1, sender=s),
+    ),
+}
+
+
+def _unauthorised(cp: Any, entry: str, stranger: str) -> Expect:
+    """``stranger`` calls ``entry``: the refusal the table names is the expected outcome."""
+    reason, call = UNAUTHORISED[entry]
+    try:
+        call(cp.p, stranger)
+    except Reverted as exc:
+        actual = revert_reason(exc)
+        if cp.check and actual != reason:
+            raise InvariantViolation(
+                "access-control",
+                f"{entry} by a stranger reverted with {actual!r}, expected {reason!r}",
+                {"entry": entry, "expected": reason, "actual": actual},
+            ) from exc
+        return Expect(False, actual, {})
+    if cp.check:
+        raise InvariantViolation(
+            "access-control",
+            f"{entry} succeeded for a stranger: a privileged entry point is open",
+            {"entry": entry, "expected": reason, "actual": "success"},
+        )
+    return Expect(True, None, {})
+
+
+def _setting_call(p: Any, path: str, value: int | bool) -> Any:
+    settings = p.settings
+    if isinstance(value, bool):
+        return settings.setSettingBool(path, value, sender=p.guardian)
+    return settings.setSettingUint(path, value, sender=p.guardian)
+
+
+declare(
+    Action(
+        # The guardian changes a setting (refused outside its bounds).
+        "set_setting",
+        step=lambda ctx, path, value: ctx.cp.set_setting(path, value),
+        expect=lambda m, cp, path, value: m.set_setting(path, value),
+        call=_setting_call,
+    )
+)
+declare(
+    Action(
+        "unauthorised",
+        step=lambda ctx, entry: ctx.cp.unauthorised(entry, ctx.who("stranger")),
+        flow=_unauthorised,
+    )
+)
+
+
+# --------------------------------------------------------------------------- machine rules
+@machine_rule
+@rule(data=st.data())
+def set_setting(self, data) -> None:
+    """The guardian changes a setting, within its bounds or not.
+
+    Two times in three one of the settings that shape most examples
+    (:data:`SETTINGS`); otherwise any other at the edge of its bounds,
+    or just past it (:data:`GUARD_RAILS`).
+    """
+    if data.draw(st.sampled_from([True, True, False]), label="shaping"):
+        path = self._pick(data, sorted(SETTINGS), "path")
+        value = self._pick(data, SETTINGS[path], "value")
+    else:
+        path = self._pick(data, sorted(GUARD_RAILS), "path")
+        value = max(self._pick(data, GUARD_RAILS[path](self.model.settings), "value"), 0)
+    self.do("set_setting", path=path, value=value)
+
+
+@machine_rule
+@rule(entry=st.sampled_from(sorted(UNAUTHORISED)))
+def unauthorised(self, entry: str) -> None:
+    """A stranger calls a privileged entry point: it must be refused."""
+    self.do("unauthorised", entry=entry)

@@ -1,0 +1,386 @@
+"""Minipool actions: create, assign, stake, scrub, dissolve, close, distribute, settle,
+reduce a bond, and ETH gifted to a minipool.
+
+A step names a minipool by its creation index and its owner as ``"owner"``;
+each declaration holds the step, the model's prediction and the facade call
+(or, for creation and gifts, the whole flow); the machine rules below draw
+them (the lifecycle rule, in :mod:`harness.fuzz.machine`, strings them
+together).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
+
+from harness.chain.protocol import PRELAUNCH_VALUE
+from harness.chain.status import DISSOLVED, PRELAUNCH, STAKING
+from harness.fuzz.actions.base import Action, declare, machine_rule
+from harness.model import Expect, norm
+from harness.units import ETH
+
+
+def _owner(ctx: Any, index: int, who: str = "owner") -> str:
+    """The address of ``who``; ``"owner"`` is minipool ``index``'s node."""
+    if who == "owner":
+        return ctx.minipool(index).getNodeAddress()
+    return ctx.who(who)
+
+
+def _by(fn: str):
+    """The facade call of minipool function ``fn``, made by ``caller``."""
+
+    def call(p: Any, minipool: Any, caller: str) -> Any:
+        return getattr(minipool, fn)(sender=caller)
+
+    return call
+
+
+# --------------------------------------------------------------------------- creation
+def _create_minipool(
+    cp: Any, node: str, bond: int = 8, credit: bool = False, value: int | None = None
+) -> tuple[Expect, Any]:
+    """``node`` bonds ``bond`` ETH (8 or 16; others are refused); returns expect and handle."""
+    p = cp.p
+    salt = p.free_salt(node)
+    address = p.expected_minipool_address(node, salt)
+    pubkey = p.deposit_data(node, address, PRELAUNCH_VALUE, salt).pubkey
+    sent = value if value is not None else (0 if credit else bond * ETH)
+    expect = cp.model.create_minipool(
+        node, bond * ETH, address, pubkey, value=sent, credit=credit, now=cp.now()
+    )
+    return cp.run(
+        "create_minipool",
+        expect,
+        lambda: p.create_minipool(node, bond=bond, salt=salt, credit=credit, value=sent),
+    )
+
+
+def _create_minipool_step(ctx: Any, node: str, bond: int, credit: bool, value: int | None):
+    expect, handle = ctx.cp.create_minipool(ctx.who(node), bond=bond, credit=credit, value=value)
+    if handle is not None:
+        ctx.minipools.append(str(handle.address))
+    return expect
+
+
+declare(Action("create_minipool", step=_create_minipool_step, flow=_create_minipool))
+declare(
+    Action(
+        "assign_deposits",
+        step=lambda ctx, who: ctx.cp.assign_deposits(ctx.who(who)),
+        expect=lambda m, cp, caller: m.assign_deposits(now=cp.now()),
+        call=lambda p, caller: p.deposit_pool.assignDeposits(sender=caller),
+    )
+)
+
+# --------------------------------------------------------------------------- prelaunch
+declare(
+    Action(
+        # The owner stakes (31 ETH to the beacon deposit contract).
+        "stake",
+        step=lambda ctx, minipool: ctx.cp.stake(ctx.minipool(minipool)),
+        expect=lambda m, cp, minipool: m.stake(
+            minipool, cp.now(), caller=minipool.getNodeAddress()
+        ),
+        call=lambda p, minipool: p.stake(minipool),
+    )
+)
+declare(
+    Action(
+        "vote_scrub",
+        step=lambda ctx, member, minipool: ctx.cp.vote_scrub(
+            ctx.who(member), ctx.minipool(minipool)
+        ),
+        expect=lambda m, cp, member, minipool: m.vote_scrub(member, minipool, cp.now()),
+        call=lambda p, member, minipool: minipool.voteScrub(sender=member),
+    )
+)
+declare(
+    Action(
+        # Anyone, past the launch timeout.
+        "dissolve",
+        step=lambda ctx, who, minipool: ctx.cp.dissolve(ctx.minipool(minipool), ctx.who(who)),
+        expect=lambda m, cp, minipool, caller: m.dissolve(minipool, cp.now()),
+        call=_by("dissolve"),
+    )
+)
+declare(
+    Action(
+        "close",
+        step=lambda ctx, minipool: ctx.cp.close(ctx.minipool(minipool), _owner(ctx, minipool)),
+        expect=lambda m, cp, minipool, caller: m.close(minipool, caller),
+        call=_by("close"),
+    )
+)
+
+
+# --------------------------------------------------------------------------- distributions
+def _splits(splits: Any) -> dict[str, int]:
+    if not splits:
+        return {}
+    return {"node": sum(n for n, _ in splits), "user": sum(u for _, u in splits)}
+
+
+declare(
+    Action(
+        # ``who`` may be "owner"; the node / user split is checked.
+        "distribute",
+        step=lambda ctx, who, minipool, rewards_only: ctx.cp.distribute(
+            ctx.minipool(minipool), _owner(ctx, minipool, who), rewards_only
+        ),
+        expect=lambda m, cp, minipool, caller, rewards_only=False: m.distribute(
+            minipool, caller, rewards_only, cp.now()
+        ),
+        call=lambda p, minipool, caller, rewards_only=False: p.distribute(
+            minipool, by=caller, rewards_only=rewards_only
+        ),
+        values=_splits,
+    )
+)
+declare(
+    Action(
+        "begin_user_distribute",
+        step=lambda ctx, who, minipool: ctx.cp.begin_user_distribute(
+            ctx.minipool(minipool), ctx.who(who)
+        ),
+        expect=lambda m, cp, minipool, caller: m.begin_user_distribute(minipool, caller, cp.now()),
+        call=_by("beginUserDistribute"),
+    )
+)
+declare(
+    Action(
+        "refund",
+        step=lambda ctx, minipool: ctx.cp.refund(ctx.minipool(minipool), _owner(ctx, minipool)),
+        expect=lambda m, cp, minipool, caller: m.refund(minipool, caller, now=cp.now()),
+        call=_by("refund"),
+    )
+)
+declare(
+    Action(
+        "finalise",
+        step=lambda ctx, minipool: ctx.cp.finalise(ctx.minipool(minipool), _owner(ctx, minipool)),
+        expect=lambda m, cp, minipool, caller: m.finalise(minipool, caller, now=cp.now()),
+        call=_by("finalise"),
+    )
+)
+declare(
+    Action(
+        # Anyone slashes the node's RPL for the minipool's recorded shortfall.
+        "slash",
+        step=lambda ctx, who, minipool: ctx.cp.slash(ctx.minipool(minipool), ctx.who(who)),
+        expect=lambda m, cp, minipool, caller: m.slash_minipool(minipool),
+        call=_by("slash"),
+    )
+)
+
+# --------------------------------------------------------------------------- bond reduction
+declare(
+    Action(
+        # The owner announces a 16 -> 8 ETH reduction.
+        "begin_reduce_bond",
+        step=lambda ctx, minipool: ctx.cp.begin_reduce_bond(
+            ctx.minipool(minipool), _owner(ctx, minipool)
+        ),
+        expect=lambda m, cp, minipool, node: m.begin_reduce_bond(minipool, node, cp.now()),
+        call=lambda p, minipool, node: p.bond_reducer.beginReduceBondAmount(
+            minipool.address, 8 * ETH, sender=node
+        ),
+    )
+)
+declare(
+    Action(
+        "vote_cancel_reduction",
+        step=lambda ctx, member, minipool: ctx.cp.vote_cancel_reduction(
+            ctx.who(member), ctx.minipool(minipool)
+        ),
+        expect=lambda m, cp, member, minipool: m.vote_cancel_reduction(
+            member, minipool, now=cp.now()
+        ),
+        call=lambda p, member, minipool: p.bond_reducer.voteCancelReduction(
+            minipool.address, sender=member
+        ),
+    )
+)
+declare(
+    Action(
+        "reduce_bond",
+        step=lambda ctx, minipool: ctx.cp.reduce_bond(
+            ctx.minipool(minipool), _owner(ctx, minipool)
+        ),
+        expect=lambda m, cp, minipool, node: m.reduce_bond(minipool, node, cp.now()),
+        call=lambda p, minipool, node: p.bond_reducer.reduceBondAmount(
+            minipool.address, sender=node
+        ),
+    )
+)
+
+
+# --------------------------------------------------------------------------- gifts
+def _gift(cp: Any, sender: str, minipool: Any, wei: int) -> Expect:
+    """``sender`` sends ETH to a minipool in a transaction: it is kept, to be distributed.
+
+    The minipool's ``__default__`` accepts anything; the model books it
+    as ETH that arrived from outside (like a beacon sweep).
+    """
+    expect, _ = cp.run(
+        "gift",
+        Expect(True, None, {}),
+        lambda: cp.p.chain.raw_call(str(minipool.address), sender=sender, value=wei),
+    )
+    if cp.check:
+        cp.model.credit(minipool.address, wei)
+    return expect
+
+
+declare(
+    Action(
+        "gift",
+        step=lambda ctx, who, minipool, amount: ctx.cp.gift(
+            ctx.who(who), ctx.minipool(minipool), amount
+        ),
+        flow=_gift,
+    )
+)
+
+
+# --------------------------------------------------------------------------- machine rules
+@machine_rule
+@rule(data=st.data())
+def create_minipool(self, data) -> None:
+    """A node bonds 8 or 16 ETH (or a wrong amount) to create a minipool."""
+    bond = data.draw(st.sampled_from([8, 8, 16, 16, 4]), label="bond")
+    node = self._actor(data, "node_operator", label="node")
+    self.do("create_minipool", node=node, bond=bond, credit=False, value=None)
+
+
+@machine_rule
+@precondition(lambda self: any(n.deposit_credit for n in self.model.nodes.values()))
+@rule(data=st.data())
+def create_minipool_with_credit(self, data) -> None:
+    """A node with deposit credit bonds with it, sending some ETH or none."""
+    node = self._actor(data, "node_operator", label="node")
+    value = data.draw(st.sampled_from([0, ETH // 2, ETH, 4 * ETH]), label="value")
+    self.do("create_minipool", node=node, bond=8, credit=True, value=value)
+
+
+@machine_rule
+@rule(data=st.data())
+def assign_deposits(self, data) -> None:
+    """Anyone asks the pool to assign ETH to the queue."""
+    self.do("assign_deposits", who=self._actor(data, "stranger", "depositor", label="who"))
+
+
+@machine_rule
+@precondition(lambda self: self._minipools(PRELAUNCH))
+@rule(data=st.data())
+def stake(self, data) -> None:
+    """The owner stakes a prelaunch minipool (too early is refused)."""
+    self.do("stake", minipool=self._pick(data, self._minipools(PRELAUNCH), "minipool"))
+
+
+@machine_rule
+@precondition(lambda self: self._minipools(PRELAUNCH))
+@rule(data=st.data())
+def vote_scrub(self, data) -> None:
+    """An oDAO member votes to scrub a prelaunch minipool."""
+    index = self._pick(data, self._minipools(PRELAUNCH), "minipool")
+    self.do("vote_scrub", member=self._actor(data, "odao_member", label="member"), minipool=index)
+
+
+@machine_rule
+@precondition(lambda self: self._minipools(PRELAUNCH))
+@rule(data=st.data())
+def dissolve(self, data) -> None:
+    """A stranger dissolves a prelaunch minipool (only after the launch timeout).
+
+    Now, or after waiting until exactly the timeout, or until a second
+    before it: the edge where an off-by-one in the timeout shows.
+    """
+    index = self._pick(data, self._minipools(PRELAUNCH), "minipool")
+    when = data.draw(st.sampled_from(["now", "at the timeout", "a second before"]), label="when")
+    if when != "now":
+        mp = self.model.minipools[norm(self.ctx.minipools[index])]
+        edge = mp.status_time + self.model.settings["minipool.launch.timeout"]
+        wait = edge - (when == "a second before") - self.p.now()
+        if wait > 0:
+            self.do("advance", seconds=wait)
+    self.do("dissolve", who="stranger", minipool=index)
+
+
+@machine_rule
+@precondition(lambda self: self._minipools(DISSOLVED))
+@rule(data=st.data())
+def close(self, data) -> None:
+    """The owner closes a dissolved minipool."""
+    self.do("close", minipool=self._pick(data, self._minipools(DISSOLVED), "minipool"))
+
+
+@machine_rule
+@precondition(lambda self: self._minipools(STAKING, DISSOLVED))
+@rule(data=st.data())
+def distribute(self, data) -> None:
+    """The owner, a depositor or a stranger distributes a minipool's balance."""
+    index = self._pick(data, self._minipools(STAKING, DISSOLVED), "minipool")
+    who = data.draw(st.sampled_from(["owner", "owner", "stranger", "depositor_1"]), label="who")
+    rewards_only = data.draw(st.booleans(), label="rewards_only")
+    self.do("distribute", who=who, minipool=index, rewards_only=rewards_only)
+
+
+@machine_rule
+@precondition(lambda self: self._minipools(STAKING))
+@rule(data=st.data())
+def begin_user_distribute(self, data) -> None:
+    """Anyone starts the user-distribute timer of an exited minipool."""
+    index = self._pick(data, self._minipools(STAKING), "minipool")
+    self.do("begin_user_distribute", who="stranger", minipool=index)
+
+
+@machine_rule
+@precondition(lambda self: self._minipools(STAKING))
+@rule(data=st.data())
+def settle(self, data) -> None:
+    """The owner takes its refund or finalises; anyone slashes a shortfall."""
+    index = self._pick(data, self._minipools(STAKING), "minipool")
+    kind = data.draw(st.sampled_from(["refund", "finalise", "slash"]), label="kind")
+    if kind == "slash":
+        self.do("slash", who="stranger", minipool=index)
+    else:
+        self.do(kind, minipool=index)
+
+
+@machine_rule
+@precondition(lambda self: self._minipools(STAKING, bond=16 * ETH))
+@rule(data=st.data())
+def bond_reduction(self, data) -> None:
+    """A 16 ETH minipool's owner begins or completes a reduction; the oDAO may cancel."""
+    index = self._pick(data, self._minipools(STAKING, bond=16 * ETH), "minipool")
+    kind = data.draw(st.sampled_from(["begin", "reduce", "cancel"]), label="kind")
+    if kind == "begin":
+        self.do("begin_reduce_bond", minipool=index)
+    elif kind == "reduce":
+        self.do("reduce_bond", minipool=index)
+    else:
+        member = self._actor(data, "odao_member", label="member")
+        self.do("vote_cancel_reduction", member=member, minipool=index)
+
+
+@machine_rule
+@precondition(lambda self: self._minipools(STAKING, finalised=False))
+@rule(data=st.data())
+def gift(self, data) -> None:
+    """A stranger sends a staking minipool ETH in a transaction: it is shared out as rewards.
+
+    Only staking, unfinalised minipools. The truthful report counts the
+    users' share of whatever a minipool holds, so ETH sent to a prelaunch
+    minipool raises the rate; if that minipool is then dissolved, close()
+    pays it all to the node and the reported rate is short of what is
+    held (a solvency failure on unmodified contracts). And on a finalised
+    minipool the model counts newly arrived ETH as staking while the
+    oracle does not. Both are findings for the spec and the model, not
+    for a rule that checks the contracts.
+    """
+    index = self._pick(data, self._minipools(STAKING, finalised=False), "minipool")
+    amount = data.draw(st.sampled_from([1, 10**17, ETH]), label="amount")
+    self.do("gift", who="stranger", minipool=index, amount=amount)

@@ -1,0 +1,49 @@
+"""Reading the protocol's public views: the ``read_view`` step and the rule that draws it.
+
+The view table, and what each view must return, is :mod:`harness.fuzz.views`;
+this module declares the step and how the machine picks views to read.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+from hypothesis.stateful import rule
+
+from harness.fuzz import views as view_table
+from harness.fuzz.actions.base import Action, declare, machine_rule
+from harness.fuzz.views import VIEW_CONTRACTS, VIEW_NAMES, view_args
+
+# A step only: a view changes nothing, so the checked facade has no call to make.
+declare(Action("read_view", step=lambda ctx, view, **args: view_table.read_view(ctx, view, args)))
+
+
+# --------------------------------------------------------------------------- machine rules
+@machine_rule
+@rule(data=st.data())
+def read_view(self, data) -> None:
+    """Anyone reads a public view, or every view of a contract, as the rules say it must answer.
+
+    Seven times in eight the contract first, then one of its views, so
+    each contract is read as often. Otherwise every view of the
+    contract of a view drawn from all 160: contracts with many views
+    (the minipool's 36, the settings' 42) are swept more often, so that
+    none is left unread for long.
+    """
+    sweep = data.draw(st.sampled_from([False] * 7 + [True]), label="every view")
+    if sweep:
+        contract = data.draw(st.sampled_from(VIEW_NAMES), label="of").split(".")[0]
+    else:
+        contract = data.draw(st.sampled_from(VIEW_CONTRACTS), label="contract")
+    views = [v for v in VIEW_NAMES if v.startswith(contract + ".")]
+    if not sweep:
+        views = [data.draw(st.sampled_from(views), label="view")]
+    for view in views:
+        args = view_args(
+            view,
+            list(self.ctx.actors),
+            len(self.ctx.minipools),
+            len(self.model.lots),
+            lambda s, label: data.draw(s, label=label),
+        )
+        if args is not None:
+            self.do("read_view", view=view, **args)

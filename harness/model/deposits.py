@@ -1,0 +1,165 @@
+"""Deposits and rETH: the deposit pool, its maximum, the deposit fee, minting and burning.
+
+Rules modelled (``RocketDepositPool``, ``RocketTokenRETH``):
+
+- The rate is the last accepted report's, never live balances:
+  ``ethValue(r) = r * totalEth / rethSupply`` and
+  ``rethValue(e) = e * rethSupply / totalEth`` (1:1 while the reported supply
+  is 0).
+- A deposit must be enabled and at least the minimum. The pool may hold at
+  most ``deposit.pool.maximum``, plus, while assignment is on, what the queue
+  can absorb (31 ETH per queued minipool). The fee
+  (``amount * deposit.fee / 1e18``) stays in the pool: the depositor is
+  minted ``rethValue(amount - fee)``, the whole amount joins the pool, then
+  assignment runs.
+- A burn pays ``ethValue(rETH)`` from the collateral: the rETH contract's
+  ETH first, then the pool's excess (its ETH beyond what the queue needs).
+- The rETH contract's ETH above ``network.reth.collateral.target`` of the
+  supply's value goes back to the pool, and to assignment.
+"""
+
+from __future__ import annotations
+
+from harness.model.common import ZERO_ADDRESS, _action, _require, _Revert, norm
+from harness.units import ONE
+
+
+class DepositsMixin:
+    """The deposit pool and rETH: the rate, deposits, burns, transfers and excess collateral."""
+
+    # ---------------------------------------------------------------- the rate
+    def eth_value(self, reth_amount: int) -> int:
+        """ETH value of ``reth_amount`` at the last report, rounded down."""
+        if self.report.reth_supply == 0:
+            return reth_amount
+        return reth_amount * self.report.total_eth // self.report.reth_supply
+
+    def _reth_value(self, eth_amount: int) -> int:
+        if self.report.reth_supply == 0:
+            return eth_amount
+        # Contract-defined refusal: docs/protocol.md leaves a zero total open.
+        _require(self.report.total_eth > 0, "reth: network ETH balance is zero")
+        return eth_amount * self.report.reth_supply // self.report.total_eth
+
+    def reth_value(self, eth_amount: int) -> int:
+        """rETH minted for ``eth_amount`` at the last report, rounded down (0 if total is 0)."""
+        try:
+            return self._reth_value(eth_amount)
+        except _Revert:
+            return 0
+
+    def rate(self) -> int:
+        """ETH (wei) per 1e18 rETH at the last accepted report; 1e18 while supply is 0."""
+        return self.eth_value(ONE)
+
+    # ---------------------------------------------------------------- the pool
+    def excess_balance(self) -> int:
+        """The deposit pool's ETH beyond what the queued minipools need (31 ETH each)."""
+        return max(0, self.pool_balance - self._queue_capacity())
+
+    def user_balance(self) -> int:
+        """The deposit pool's balance minus its node balance (negative while users owe nodes)."""
+        return self.pool_balance - self.pool_node_balance
+
+    def _process_deposit(self, amount: int) -> None:
+        """ETH joins the pool (user deposit or recycled), then assignment runs."""
+        self.pool_balance += amount
+        self._assign(amount)
+
+    def _deposit_excess_collateral(self) -> None:
+        """rETH ETH above the collateral target goes back to the pool (and assignment)."""
+        keep = self.eth_value(self.reth_supply) * self._s("network.reth.collateral.target") // ONE
+        if self.reth_eth > keep:
+            amount = self.reth_eth - keep
+            self.reth_eth = keep
+            self._move("recycled", amount)
+            self._process_deposit(amount)
+
+    # ---------------------------------------------------------------- actions
+    @_action
+    def deposit(self, depositor: str, amount: int, now: int | None = None) -> dict[str, int]:
+        """``depositor`` deposits ``amount`` wei into the deposit pool.
+
+        Refused (in this order) when deposits are disabled, below the minimum,
+        above the maximum pool size (while assignment is off, or beyond the
+        queue's capacity), or when the rETH to mint is zero. Mints
+        ``rethValue(amount - fee)``; the whole amount joins the pool, then
+        deposits are assigned. Values: ``minted``, ``fee``, ``assigned``.
+        """
+        self._tick(now)
+        self._begin()
+        depositor = norm(depositor)
+        _require(self._s("deposit.enabled"), "deposit pool: deposits are disabled")
+        _require(amount >= self._s("deposit.minimum"), "deposit pool: deposit below minimum")
+        needed = self.pool_balance + amount
+        maximum = self._s("deposit.pool.maximum")
+        if needed > maximum:
+            _require(
+                self._s("deposit.assign.enabled"),
+                "deposit pool: deposit exceeds the maximum pool size",
+            )
+            _require(
+                needed <= maximum + self._queue_capacity(),
+                "deposit pool: deposit exceeds the maximum pool size and queue capacity",
+            )
+        fee = amount * self._s("deposit.fee") // ONE
+        minted = self._reth_value(amount - fee)
+        _require(minted > 0, "reth: mint amount is zero")
+        self._mint(depositor, minted)
+        self.deposit_fees += fee
+        self.holders_paid_in += amount
+        self._pay_in(depositor, amount)
+        self._process_deposit(amount)
+        return self._done(minted=minted, fee=fee, assigned=self._moved.get("assigned", 0))
+
+    def _mint(self, to: str, amount: int) -> None:
+        self.reth_balances[to] = self.reth_balances.get(to, 0) + amount
+        self.reth_supply += amount
+        self.reth_minted += amount
+
+    @_action
+    def burn(self, holder: str, reth_amount: int, now: int | None = None) -> dict[str, int]:
+        """``holder`` burns ``reth_amount`` rETH for its ETH value at the reported rate.
+
+        Refused for zero, for more than the holder's balance, or when the
+        collateral (pool excess + rETH's ETH) is short. The rETH contract's
+        ETH pays first, the pool's excess the rest. Values: ``eth`` (paid),
+        ``from_pool``.
+        """
+        self._tick(now)
+        holder = norm(holder)
+        _require(reth_amount > 0, "reth: burn amount is zero")
+        _require(
+            self.reth_balances.get(holder, 0) >= reth_amount, "reth: burn amount exceeds balance"
+        )
+        eth = self.eth_value(reth_amount)
+        _require(self.excess_balance() + self.reth_eth >= eth, "reth: insufficient ETH collateral")
+        self.reth_balances[holder] -= reth_amount
+        self.reth_supply -= reth_amount
+        self.reth_burned += reth_amount
+        from_pool = max(0, eth - self.reth_eth)
+        self.pool_balance -= from_pool
+        self.reth_eth += from_pool - eth
+        self.holders_paid_in -= eth
+        self._pay_out(holder, eth)
+        return {"eth": eth, "from_pool": from_pool}
+
+    @_action
+    def transfer_reth(self, sender: str, to: str, amount: int) -> dict[str, int]:
+        """``sender`` transfers ``amount`` rETH to ``to`` (plain ERC-20, snekmate's reasons)."""
+        sender, to = norm(sender), norm(to)
+        _require(to != ZERO_ADDRESS, "erc20: transfer to the zero address")
+        _require(
+            self.reth_balances.get(sender, 0) >= amount, "erc20: transfer amount exceeds balance"
+        )
+        self.reth_balances[sender] = self.reth_balances.get(sender, 0) - amount
+        self.reth_balances[to] = self.reth_balances.get(to, 0) + amount
+        return {"amount": amount}
+
+    @_action
+    def deposit_excess_collateral(self, now: int | None = None) -> dict[str, int]:
+        """Anyone sends rETH's ETH above the collateral target back to the pool."""
+        self._tick(now)
+        self._begin()
+        self._deposit_excess_collateral()
+        return self._done()
