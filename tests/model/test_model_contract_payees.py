@@ -12,7 +12,11 @@ from __future__ import annotations
 import copy
 
 import pytest
-from test_model import (
+
+from harness import model as model_module
+from harness.model import DISSOLVED
+from invariants import InvariantViolation, check_no_reentry
+from tests.model.test_model import (
     DAY,
     ETH,
     NODE,
@@ -27,10 +31,6 @@ from test_model import (
     rewards_node,
     staked_minipool,
 )
-
-from harness import model as model_module
-from harness.model import DISSOLVED
-from invariants import InvariantViolation, check_no_reentry
 
 REFUSER = "0x" + "f0" * 20
 REENTRANT = "0x" + "f1" * 20

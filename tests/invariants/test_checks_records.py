@@ -18,7 +18,7 @@ from invariants import (
     check_minipool_lifecycle,
     check_node_accounting,
 )
-from tests.unit.test_invariants import MINIPOOL, NODE, minipool, observation_of, staked_model
+from tests.invariants.test_invariants import MINIPOOL, NODE, minipool, observation_of, staked_model
 
 ETH = 10**18
 

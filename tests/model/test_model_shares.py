@@ -24,7 +24,7 @@ from invariants import (
     check_no_free_lunch,
     check_solvency,
 )
-from tests.unit.test_invariants import START, observation_of
+from tests.invariants.test_invariants import START, observation_of
 
 ETH = 10**18
 GWEI_PER_ETH = 10**9

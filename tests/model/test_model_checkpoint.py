@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 
 from harness import model as model_module
-from tests.unit.test_model_shares import HEALTHY, NODE, PAST_THE_BOND, several_minipools
+from tests.model.test_model_shares import HEALTHY, NODE, PAST_THE_BOND, several_minipools
 
 ETH = 10**18
 

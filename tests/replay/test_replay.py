@@ -47,7 +47,7 @@ from harness.units import to_wei
 ETH = 10**18
 HOUR = 3_600
 DAY = 86_400
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 FOUND = DATA / "node-rewards-oracle-read.json"
 UNSHRUNK = DATA / "node-rewards-unshrunk.json"
 CONFIG = json.loads(FOUND.read_text())["config"]
