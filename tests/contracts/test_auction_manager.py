@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import boa
 import pytest
-from rpl_helpers import ONE, events, set_setting
 
-pytest_plugins = ["rpl_fixtures"]
+from harness.units import ETH, ONE
+from tests.contracts.helpers import set_setting
+from tests.helpers import events
 
 RPL = ONE
-ETH = ONE
 PRICE = 10**16  # 0.01 ETH per RPL
 DURATION = 50_400  # blocks
 START = PRICE  # starting ratio 100%

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import boa
 import pytest
-from node_side import (  # noqa: F401  (fixtures)
-    ETH,
-    PRELAUNCH,
-    events,
-    fund_pool,
-    node,
-    np,
-    prelaunch_minipool,
-    rewards_node_share,
-    snapshot,
-    staking,
-    staking_minipool,
-)
+
+from harness.chain.status import PRELAUNCH
+from harness.model import economics
+from harness.units import ETH
+from tests.contracts.helpers import fund_pool, prelaunch_minipool, snapshot, staking_minipool
+from tests.helpers import events
 
 FEE = 14 * 10**16
 
 
 @pytest.fixture
-def big(np, node):  # noqa: F811
+def big(np, node):
     """A staking minipool with a 16 ETH bond."""
     return staking_minipool(np, node, bond=16)
 
@@ -44,7 +37,7 @@ def begin(protocol, minipool, node_address) -> None:
     protocol.bond_reducer.beginReduceBondAmount(minipool.address, 8 * ETH, sender=node_address)
 
 
-def test_begin_records_the_reduction(np, node, big):  # noqa: F811
+def test_begin_records_the_reduction(np, node, big):
     reducer = np.bond_reducer
     begin(np, big, node)
     (event,) = events(reducer, "BeginBondReduction")
@@ -54,7 +47,7 @@ def test_begin_records_the_reduction(np, node, big):  # noqa: F811
     assert not reducer.canReduceBondAmount(big.address)
 
 
-def test_begin_refusals(np, node, big, stranger):  # noqa: F811
+def test_begin_refusals(np, node, big, stranger):
     reducer = np.bond_reducer
     with boa.reverts("bond reducer: caller is not the minipool owner"):
         reducer.beginReduceBondAmount(big.address, 8 * ETH, sender=stranger)
@@ -77,7 +70,7 @@ def test_begin_refusals(np, node, big, stranger):  # noqa: F811
     assert reducer.getReduceBondTime(big.address) == 0
 
 
-def test_window_edges(np, node, big):  # noqa: F811
+def test_window_edges(np, node, big):
     reducer = np.bond_reducer
     begin(np, big, node)
     boa.env.time_travel(seconds=window_start(np) - 1)
@@ -96,12 +89,12 @@ def test_window_edges(np, node, big):  # noqa: F811
         reducer.reduceBondAmount(big.address, sender=node)
 
 
-def test_reduce_without_begin_reverts(np, node, big):  # noqa: F811
+def test_reduce_without_begin_reverts(np, node, big):
     with boa.reverts("bond reducer: outside the bond reduction window"):
         np.bond_reducer.reduceBondAmount(big.address, sender=node)
 
 
-def test_reduce(np, node, big):  # noqa: F811
+def test_reduce(np, node, big):
     manager = np.minipool_manager
     assert manager.getNodeETHMatched(node) == 16 * ETH
     assert manager.getNodeETHProvided(node) == 16 * ETH
@@ -127,19 +120,19 @@ def test_reduce(np, node, big):  # noqa: F811
         begin(np, big, node)
 
 
-def test_skimmed_rewards_are_split_at_the_old_ratio_first(np, node, big):  # noqa: F811
+def test_skimmed_rewards_are_split_at_the_old_ratio_first(np, node, big):
     boa.env.set_balance(big.address, ETH)
     reth_before = np.balance(np.reth)
     begin(np, big, node)
     boa.env.time_travel(seconds=window_start(np))
     np.bond_reducer.reduceBondAmount(big.address, sender=node)
-    share = rewards_node_share(ETH, 16 * ETH, 16 * ETH, FEE)
+    share = economics.rewards_node_share(ETH, user_capital=16 * ETH, node_capital=16 * ETH, fee=FEE)
     assert share == ETH // 2 + (ETH // 2) * 14 // 100
     assert big.getNodeRefundBalance() == share
     assert np.balance(np.reth) == reth_before + ETH - share
 
 
-def test_reduce_with_an_exit_balance_reverts(np, node, big):  # noqa: F811
+def test_reduce_with_an_exit_balance_reverts(np, node, big):
     begin(np, big, node)
     boa.env.time_travel(seconds=window_start(np))
     boa.env.set_balance(big.address, 8 * ETH)
@@ -150,19 +143,19 @@ def test_reduce_with_an_exit_balance_reverts(np, node, big):  # noqa: F811
     assert np.bond_reducer.canReduceBondAmount(big.address)
 
 
-def test_reduce_needs_rpl_for_the_extra_eth_matched(np, node, big, staking):  # noqa: F811
+def test_reduce_needs_rpl_for_the_extra_eth_matched(np, node, big, mock_staking):
     begin(np, big, node)
     boa.env.time_travel(seconds=window_start(np))
-    staking.setETHMatchedLimit(node, 24 * ETH - 1, sender=np.guardian)
+    mock_staking.setETHMatchedLimit(node, 24 * ETH - 1, sender=np.guardian)
     with boa.reverts("bond reducer: insufficient RPL stake"):
         np.bond_reducer.reduceBondAmount(big.address, sender=node)
     assert big.getNodeDepositBalance() == 16 * ETH
-    staking.setETHMatchedLimit(node, 24 * ETH, sender=np.guardian)
+    mock_staking.setETHMatchedLimit(node, 24 * ETH, sender=np.guardian)
     np.bond_reducer.reduceBondAmount(big.address, sender=node)
     assert big.getNodeDepositBalance() == 8 * ETH
 
 
-def test_reduce_refusals(np, node, big, stranger):  # noqa: F811
+def test_reduce_refusals(np, node, big, stranger):
     begin(np, big, node)
     boa.env.time_travel(seconds=window_start(np))
     with boa.reverts("bond reducer: caller is not the minipool owner"):
@@ -174,7 +167,7 @@ def test_reduce_refusals(np, node, big, stranger):  # noqa: F811
         np.bond_reducer.reduceBondAmount(big.address, sender=node)
 
 
-def test_odao_cancels_at_the_quorum(np, node, big, stranger):  # noqa: F811
+def test_odao_cancels_at_the_quorum(np, node, big, stranger):
     reducer = np.bond_reducer
     first, second, _ = np.odao_members
     begin(np, big, node)
@@ -201,7 +194,7 @@ def test_odao_cancels_at_the_quorum(np, node, big, stranger):  # noqa: F811
     assert big.getNodeDepositBalance() == 16 * ETH
 
 
-def test_removed_members_cancel_votes_do_not_count(np, node, big):  # noqa: F811
+def test_removed_members_cancel_votes_do_not_count(np, node, big):
     first, second, _ = np.odao_members
     reducer = np.bond_reducer
     begin(np, big, node)
@@ -216,12 +209,12 @@ def test_removed_members_cancel_votes_do_not_count(np, node, big):  # noqa: F811
     assert big.getNodeDepositBalance() == 8 * ETH
 
 
-def test_cancel_vote_on_an_unknown_minipool_reverts(np, stranger):  # noqa: F811
+def test_cancel_vote_on_an_unknown_minipool_reverts(np, stranger):
     with boa.reverts("bond reducer: minipool does not exist"):
         np.bond_reducer.voteCancelReduction(stranger, sender=np.odao_members[0])
 
 
-def test_credit_funds_a_new_minipool(np, node, big):  # noqa: F811
+def test_credit_funds_a_new_minipool(np, node, big):
     """The released 8 ETH bonds a new 8 ETH minipool without the node sending ETH."""
     begin(np, big, node)
     boa.env.time_travel(seconds=window_start(np))
@@ -237,7 +230,7 @@ def test_credit_funds_a_new_minipool(np, node, big):  # noqa: F811
     assert manager.getNodeETHProvided(node) == 16 * ETH
 
 
-def test_finalising_a_reduced_minipool_releases_its_new_totals(np, node, big):  # noqa: F811
+def test_finalising_a_reduced_minipool_releases_its_new_totals(np, node, big):
     begin(np, big, node)
     boa.env.time_travel(seconds=window_start(np))
     np.bond_reducer.reduceBondAmount(big.address, sender=node)
@@ -251,7 +244,7 @@ def test_finalising_a_reduced_minipool_releases_its_new_totals(np, node, big):  
     assert manager.getNodeETHProvided(node) == 0
 
 
-def test_a_finalised_minipool_cannot_reduce(np, node, big):  # noqa: F811
+def test_a_finalised_minipool_cannot_reduce(np, node, big):
     boa.env.set_balance(big.address, 32 * ETH)
     big.distributeBalance(False, sender=node)
     begin(np, big, node)  # still "staking" on paper

@@ -6,30 +6,24 @@ import boa
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from node_side import (  # noqa: F401  (fixtures)
-    DISSOLVED,
-    ETH,
-    INITIALISED,
-    PRELAUNCH,
-    STAKING,
-    events,
+
+from harness.chain.status import DISSOLVED, INITIALISED, PRELAUNCH, STAKING
+from harness.model import economics
+from harness.units import ETH
+from tests.contracts.helpers import (
     fund_pool,
-    node,
-    node_share,
-    np,
     pass_scrub_period,
     prelaunch_minipool,
-    rewards_node_share,
     snapshot,
-    staking,
     staking_minipool,
 )
+from tests.helpers import events
 
 FEE = 14 * 10**16
 
 
 @pytest.fixture
-def withdrawal(np, node):  # noqa: F811
+def withdrawal(np, node):
     """A separate withdrawal address for ``node``, so node and owner payouts are told apart."""
     address = boa.env.generate_address("withdrawal_address")
     np.node_manager.setWithdrawalAddress(node, address, True, sender=node)
@@ -44,7 +38,7 @@ def stranger():
 
 
 @pytest.fixture
-def queued(np, node):  # noqa: F811
+def queued(np, node):
     """An 8 ETH minipool waiting in the queue (status Initialised).
 
     Ask for it after ``prelaunch``/``staked``: funding their assignment would
@@ -54,12 +48,12 @@ def queued(np, node):  # noqa: F811
 
 
 @pytest.fixture
-def prelaunch(np, node):  # noqa: F811
+def prelaunch(np, node):
     return prelaunch_minipool(np, node)
 
 
 @pytest.fixture
-def staked(np, node, withdrawal):  # noqa: F811
+def staked(np, node, withdrawal):
     return staking_minipool(np, node)
 
 
@@ -69,7 +63,7 @@ def add_eth(minipool, amount: int) -> None:
 
 
 # ------------------------------------------------------------ creation
-def test_second_initialise_reverts(np, node, queued):  # noqa: F811
+def test_second_initialise_reverts(np, node, queued):
     with boa.reverts("minipool: already initialised"):
         queued.initialise(node, FEE, 8 * ETH, b"\x02" * 48, sender=np.minipool_manager.address)
     with boa.reverts("minipool: caller is not the minipool manager"):
@@ -80,7 +74,7 @@ def test_second_initialise_reverts(np, node, queued):  # noqa: F811
     assert queued.ROCKET_STORAGE() == np.storage.address
 
 
-def test_deposit_only_from_the_pool_and_only_once(np, node, prelaunch, queued):  # noqa: F811
+def test_deposit_only_from_the_pool_and_only_once(np, node, prelaunch, queued):
     assert queued.getStatus() == INITIALISED
     with boa.reverts("minipool: caller is not the deposit pool"):
         queued.deposit(value=31 * ETH, sender=node)
@@ -93,7 +87,7 @@ def test_deposit_only_from_the_pool_and_only_once(np, node, prelaunch, queued): 
     assert queued.getStatus() == INITIALISED
 
 
-def test_assignment_sets_prelaunch(np, node, queued):  # noqa: F811
+def test_assignment_sets_prelaunch(np, node, queued):
     fund_pool(np, 24)
     assert queued.getStatus() == PRELAUNCH
     assert queued.getStatusTime() == boa.env.evm.patch.timestamp
@@ -103,7 +97,7 @@ def test_assignment_sets_prelaunch(np, node, queued):  # noqa: F811
 
 
 # ------------------------------------------------------------ stake
-def test_stake(np, node, prelaunch):  # noqa: F811
+def test_stake(np, node, prelaunch):
     assert not prelaunch.canStake()
     pass_scrub_period(np)
     assert prelaunch.canStake()
@@ -120,7 +114,7 @@ def test_stake(np, node, prelaunch):  # noqa: F811
     assert not prelaunch.canStake()
 
 
-def test_stake_before_the_scrub_period_ends_reverts(np, node, prelaunch):  # noqa: F811
+def test_stake_before_the_scrub_period_ends_reverts(np, node, prelaunch):
     data = np.stake_deposit_data(prelaunch)
     # Exactly at the end of the scrub period is still inside it.
     boa.env.time_travel(seconds=np.settings.getScrubPeriod())
@@ -134,7 +128,7 @@ def test_stake_before_the_scrub_period_ends_reverts(np, node, prelaunch):  # noq
     assert prelaunch.getStatus() == STAKING
 
 
-def test_stake_refusals(np, node, prelaunch, queued, stranger):  # noqa: F811
+def test_stake_refusals(np, node, prelaunch, queued, stranger):
     assert queued.getStatus() == INITIALISED
     pass_scrub_period(np)
     data = np.stake_deposit_data(prelaunch)
@@ -151,7 +145,7 @@ def test_stake_refusals(np, node, prelaunch, queued, stranger):  # noqa: F811
         prelaunch.stake(data.signature, data.root, sender=node)
 
 
-def test_stake_sends_exactly_31_eth_never_the_whole_balance(np, node, prelaunch):  # noqa: F811
+def test_stake_sends_exactly_31_eth_never_the_whole_balance(np, node, prelaunch):
     add_eth(prelaunch, 5 * ETH)  # a gift before staking
     pass_scrub_period(np)
     np.stake(prelaunch)
@@ -160,7 +154,7 @@ def test_stake_sends_exactly_31_eth_never_the_whole_balance(np, node, prelaunch)
 
 
 # ------------------------------------------------------------ dissolve and close
-def test_dissolve_before_the_timeout_reverts(np, node, prelaunch, stranger):  # noqa: F811
+def test_dissolve_before_the_timeout_reverts(np, node, prelaunch, stranger):
     boa.env.time_travel(seconds=np.settings.getLaunchTimeout() - 1)
     before = snapshot(np, node, prelaunch)
     with boa.reverts("minipool: launch timeout has not passed"):
@@ -168,7 +162,7 @@ def test_dissolve_before_the_timeout_reverts(np, node, prelaunch, stranger):  # 
     assert snapshot(np, node, prelaunch) == before
 
 
-def test_dissolve_at_the_timeout_returns_the_user_deposit(np, node, prelaunch, stranger):  # noqa: F811
+def test_dissolve_at_the_timeout_returns_the_user_deposit(np, node, prelaunch, stranger):
     boa.env.time_travel(seconds=np.settings.getLaunchTimeout())
     pool_before = np.deposit_pool.getBalance()
     prelaunch.dissolve(sender=stranger)
@@ -186,14 +180,14 @@ def test_dissolve_at_the_timeout_returns_the_user_deposit(np, node, prelaunch, s
         prelaunch.dissolve(sender=stranger)
 
 
-def test_dissolve_staking_or_queued_reverts(np, node, staked, queued):  # noqa: F811
+def test_dissolve_staking_or_queued_reverts(np, node, staked, queued):
     boa.env.time_travel(seconds=np.settings.getLaunchTimeout())
     for minipool in (staked, queued):
         with boa.reverts("minipool: can only dissolve while in prelaunch"):
             minipool.dissolve()
 
 
-def test_close(np, node, prelaunch, withdrawal, stranger):  # noqa: F811
+def test_close(np, node, prelaunch, withdrawal, stranger):
     with boa.reverts("minipool: can only close while dissolved"):
         prelaunch.close(sender=node)
     boa.env.time_travel(seconds=np.settings.getLaunchTimeout())
@@ -225,7 +219,7 @@ def test_close(np, node, prelaunch, withdrawal, stranger):  # noqa: F811
     assert np.balance(withdrawal) == 8 * ETH
 
 
-def test_destroying_one_of_several_keeps_the_sets_consistent(np, node):  # noqa: F811
+def test_destroying_one_of_several_keeps_the_sets_consistent(np, node):
     fund_pool(np, 72)
     first, second, third = (np.create_minipool(node) for _ in range(3))
     boa.env.time_travel(seconds=np.settings.getLaunchTimeout())
@@ -245,7 +239,7 @@ def test_destroying_one_of_several_keeps_the_sets_consistent(np, node):  # noqa:
 
 
 # ------------------------------------------------------------ scrub
-def test_scrub_needs_the_quorum(np, node, prelaunch, staking):  # noqa: F811
+def test_scrub_needs_the_quorum(np, node, prelaunch, mock_staking):
     first, second, _ = np.odao_members
     pool_before = np.deposit_pool.getBalance()
     prelaunch.voteScrub(sender=first)
@@ -260,10 +254,10 @@ def test_scrub_needs_the_quorum(np, node, prelaunch, staking):  # noqa: F811
     assert len(events(prelaunch, "MinipoolScrubbed", prelaunch)) == 1
     assert prelaunch.getStatus() == DISSOLVED
     assert np.deposit_pool.getBalance() == pool_before + 24 * ETH
-    assert staking.getSlashed(node) == 0  # the penalty is disabled by default
+    assert mock_staking.getSlashed(node) == 0  # the penalty is disabled by default
 
 
-def test_removed_members_scrub_votes_do_not_count(np, node, prelaunch):  # noqa: F811
+def test_removed_members_scrub_votes_do_not_count(np, node, prelaunch):
     first, second, third = np.odao_members
     prelaunch.voteScrub(sender=first)
     np.odao.removeMember(first, sender=np.guardian)
@@ -279,16 +273,16 @@ def test_removed_members_scrub_votes_do_not_count(np, node, prelaunch):  # noqa:
     assert prelaunch.getStatus() == DISSOLVED
 
 
-def test_scrub_penalty_slashes_rpl(np, node, prelaunch, staking):  # noqa: F811
+def test_scrub_penalty_slashes_rpl(np, node, prelaunch, mock_staking):
     np.settings.setSettingBool("minipool.scrub.penalty.enabled", True, sender=np.guardian)
     for member in np.odao_members[:2]:
         prelaunch.voteScrub(sender=member)
     assert prelaunch.getStatus() == DISSOLVED
-    assert staking.getSlashed(node) == 24 * 10**17
-    assert staking.getSlashCount(node) == 1
+    assert mock_staking.getSlashed(node) == 24 * 10**17
+    assert mock_staking.getSlashCount(node) == 1
 
 
-def test_scrub_refusals(np, node, prelaunch, queued, stranger):  # noqa: F811
+def test_scrub_refusals(np, node, prelaunch, queued, stranger):
     with boa.reverts("minipool: caller is not an oDAO member"):
         prelaunch.voteScrub(sender=stranger)
     with boa.reverts("minipool: can only scrub while in prelaunch"):
@@ -301,7 +295,7 @@ def test_scrub_refusals(np, node, prelaunch, queued, stranger):  # noqa: F811
     assert prelaunch.getTotalScrubVotes() == 1
 
 
-def test_slash_refusal_and_guards(np, node, staked, stranger):  # noqa: F811
+def test_slash_refusal_and_guards(np, node, staked, stranger):
     with boa.reverts("minipool: no balance to slash"):
         staked.slash(sender=stranger)
     with boa.reverts("minipool: caller is not the bond reducer"):
@@ -312,11 +306,11 @@ def test_slash_refusal_and_guards(np, node, staked, stranger):  # noqa: F811
 
 # ------------------------------------------------------------ the split, value by value
 def expected_share(minipool, balance: int) -> int:
-    return node_share(
+    return economics.node_share(
         balance,
-        minipool.getNodeDepositBalance(),
-        minipool.getUserDepositBalance(),
-        minipool.getNodeFee(),
+        user_capital=minipool.getUserDepositBalance(),
+        node_capital=minipool.getNodeDepositBalance(),
+        fee=minipool.getNodeFee(),
     )
 
 
@@ -343,7 +337,7 @@ def test_calculate_shares_at_the_edges(prelaunch, balance, share):
     assert expected_share(prelaunch, balance) == share  # the Python model agrees
 
 
-def test_sixteen_eth_bond_shares(np, node):  # noqa: F811
+def test_sixteen_eth_bond_shares(np, node):
     minipool = prelaunch_minipool(np, node, bond=16)
     assert minipool.calculateNodeShare(33 * ETH) == 16 * ETH + ETH // 2 + (ETH // 2) * 14 // 100
     assert minipool.calculateNodeShare(20 * ETH) == 4 * ETH
@@ -352,7 +346,7 @@ def test_sixteen_eth_bond_shares(np, node):  # noqa: F811
 
 
 @pytest.fixture
-def split_minipools(np, node):  # noqa: F811
+def split_minipools(np, node):
     """Minipools with different capital and fees: 8 ETH at 14%, 16 ETH at 20%, 8 ETH at 5%."""
     minipools = [prelaunch_minipool(np, node, bond=8)]
     guardian = np.guardian
@@ -400,11 +394,13 @@ def test_shares_match_the_python_model(split_minipools, balance, which):
     [1, 7 * ETH, 8 * ETH - 1],
     ids=["1 wei", "7 ETH", "8 ETH less 1 wei"],
 )
-def test_skim_distributed_by_anyone(np, node, staked, withdrawal, stranger, balance):  # noqa: F811
+def test_skim_distributed_by_anyone(np, node, staked, withdrawal, stranger, balance):
     add_eth(staked, balance)
     reth_before = np.balance(np.reth)
     staked.distributeBalance(True, sender=stranger)
-    share = rewards_node_share(balance, 8 * ETH, 24 * ETH, FEE)
+    share = economics.rewards_node_share(
+        balance, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE
+    )
     (processed,) = events(staked, "EtherWithdrawalProcessed", staked)
     assert (processed.nodeAmount, processed.userAmount) == (share, balance - share)
     assert staked.getNodeRefundBalance() == share
@@ -420,30 +416,30 @@ def test_skim_distributed_by_anyone(np, node, staked, withdrawal, stranger, bala
         staked.refund(sender=node)
 
 
-def test_skim_distributed_by_the_owner_is_refunded_at_once(np, node, staked, withdrawal):  # noqa: F811
+def test_skim_distributed_by_the_owner_is_refunded_at_once(np, node, staked, withdrawal):
     add_eth(staked, ETH)
     staked.distributeBalance(True, sender=node)
-    share = rewards_node_share(ETH, 8 * ETH, 24 * ETH, FEE)
+    share = economics.rewards_node_share(ETH, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE)
     assert np.balance(withdrawal) == share
     assert staked.getNodeRefundBalance() == 0
     assert np.balance(staked) == 0
 
 
-def test_refund_refusals(np, node, staked, stranger):  # noqa: F811
+def test_refund_refusals(np, node, staked, stranger):
     add_eth(staked, ETH)
     staked.distributeBalance(True, sender=stranger)
     with boa.reverts("minipool: caller is not the minipool owner"):
         staked.refund(sender=stranger)
 
 
-def test_rewards_only_refuses_an_exit(np, node, staked):  # noqa: F811
+def test_rewards_only_refuses_an_exit(np, node, staked):
     add_eth(staked, 8 * ETH)
     with boa.reverts("minipool: balance exceeds 8 ETH"):
         staked.distributeBalance(True, sender=node)
     assert np.balance(staked) == 8 * ETH
 
 
-def test_distribute_before_staking_reverts(np, node, prelaunch):  # noqa: F811
+def test_distribute_before_staking_reverts(np, node, prelaunch):
     with boa.reverts("minipool: minipool must be staking"):
         prelaunch.distributeBalance(False, sender=node)
 
@@ -461,11 +457,11 @@ EXITS = [
 
 @pytest.mark.parametrize("balance,share,slash", EXITS)
 def test_owner_distributes_an_exit_and_finalises(
-    np,  # noqa: F811
-    node,  # noqa: F811
+    np,
+    node,
     staked,
     withdrawal,
-    staking,  # noqa: F811
+    mock_staking,
     balance,
     share,
     slash,
@@ -480,7 +476,7 @@ def test_owner_distributes_an_exit_and_finalises(
     assert np.balance(np.reth) + np.deposit_pool.getBalance() == (
         reth_and_pool_before + balance - share
     )
-    assert staking.getSlashed(node) == slash
+    assert mock_staking.getSlashed(node) == slash
     assert staked.getNodeSlashBalance() == 0
     manager = np.minipool_manager
     assert manager.getNodeStakingMinipoolCount(node) == 0
@@ -493,7 +489,7 @@ def test_owner_distributes_an_exit_and_finalises(
         staked.finalise(sender=node)
 
 
-def test_stranger_cannot_distribute_an_exit_before_the_window(np, node, staked, stranger):  # noqa: F811
+def test_stranger_cannot_distribute_an_exit_before_the_window(np, node, staked, stranger):
     add_eth(staked, 32 * ETH)
     before = snapshot(np, node, staked)
     with boa.reverts("minipool: only the owner can distribute right now"):
@@ -502,7 +498,7 @@ def test_stranger_cannot_distribute_an_exit_before_the_window(np, node, staked, 
     assert not staked.userDistributeAllowed()
 
 
-def test_user_distribute_window(np, node, staked, stranger):  # noqa: F811
+def test_user_distribute_window(np, node, staked, stranger):
     start = np.settings.getUserDistributeWindowStart()
     length = np.settings.getUserDistributeWindowLength()
     with boa.reverts("minipool: balance too low"):
@@ -533,8 +529,8 @@ def test_user_distribute_window(np, node, staked, stranger):  # noqa: F811
 
 
 def test_user_distribution_then_refund_finalises_once(
-    np,  # noqa: F811
-    node,  # noqa: F811
+    np,
+    node,
     staked,
     withdrawal,
     stranger,
@@ -568,12 +564,12 @@ def test_user_distribution_then_refund_finalises_once(
 
 
 def test_user_distribution_with_a_shortfall(
-    np,  # noqa: F811
-    node,  # noqa: F811
+    np,
+    node,
     staked,
     withdrawal,
     stranger,
-    staking,  # noqa: F811
+    mock_staking,
 ):
     add_eth(staked, 20 * ETH)
     staked.beginUserDistribute(sender=stranger)
@@ -583,7 +579,7 @@ def test_user_distribution_with_a_shortfall(
     assert staked.getNodeRefundBalance() == 0
     # Anyone may trigger the slash; it happens once.
     staked.slash(sender=stranger)
-    assert staking.getSlashed(node) == 4 * ETH
+    assert mock_staking.getSlashed(node) == 4 * ETH
     assert staked.getNodeSlashBalance() == 0
     with boa.reverts("minipool: no balance to slash"):
         staked.slash(sender=stranger)
@@ -592,14 +588,14 @@ def test_user_distribution_with_a_shortfall(
         staked.finalise(sender=stranger)
     staked.finalise(sender=withdrawal)
     assert staked.getFinalised()
-    assert staking.getSlashed(node) == 4 * ETH
-    assert staking.getSlashCount(node) == 1
+    assert mock_staking.getSlashed(node) == 4 * ETH
+    assert mock_staking.getSlashCount(node) == 1
     assert np.minipool_manager.getNodeETHMatched(node) == 0
 
 
 def test_eth_arriving_after_a_user_distribution_is_split_at_finalisation(
-    np,  # noqa: F811
-    node,  # noqa: F811
+    np,
+    node,
     staked,
     withdrawal,
     stranger,
@@ -611,15 +607,15 @@ def test_eth_arriving_after_a_user_distribution_is_split_at_finalisation(
     add_eth(staked, ETH)  # a late skim
     reth_before = np.balance(np.reth) + np.deposit_pool.getBalance()
     staked.refund(sender=node)
-    late = rewards_node_share(ETH, 8 * ETH, 24 * ETH, FEE)
+    late = economics.rewards_node_share(ETH, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE)
     assert np.balance(withdrawal) == 8 * ETH + late
     assert np.balance(np.reth) + np.deposit_pool.getBalance() == reth_before + ETH - late
     assert np.balance(staked) == 0
 
 
 def test_owner_distribution_after_a_user_distribution_finalises(
-    np,  # noqa: F811
-    node,  # noqa: F811
+    np,
+    node,
     staked,
     withdrawal,
     stranger,
@@ -634,13 +630,15 @@ def test_owner_distribution_after_a_user_distribution_finalises(
     assert np.minipool_manager.getNodeFinalisedMinipoolCount(node) == 1
 
 
-def test_after_finalisation_everything_is_rewards(np, node, staked, withdrawal, stranger):  # noqa: F811
+def test_after_finalisation_everything_is_rewards(np, node, staked, withdrawal, stranger):
     add_eth(staked, 32 * ETH)
     staked.distributeBalance(False, sender=node)
     # A later arrival, even of 8 ETH or more, cannot finalise a second time.
     add_eth(staked, 9 * ETH)
     staked.distributeBalance(False, sender=stranger)
-    share = rewards_node_share(9 * ETH, 8 * ETH, 24 * ETH, FEE)
+    share = economics.rewards_node_share(
+        9 * ETH, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE
+    )
     assert staked.getNodeRefundBalance() == share
     staked.refund(sender=node)
     assert np.balance(withdrawal) == 8 * ETH + share
@@ -687,13 +685,13 @@ def __default__():
 
 
 @pytest.fixture
-def hostile(np, node):  # noqa: F811
+def hostile(np, node):
     contract = boa.loads(REENTRANT_WITHDRAWAL_ADDRESS)
     np.node_manager.setWithdrawalAddress(node, contract.address, True, sender=node)
     return contract
 
 
-def test_reentering_withdrawal_address_on_owner_finalisation(np, node, hostile):  # noqa: F811
+def test_reentering_withdrawal_address_on_owner_finalisation(np, node, hostile):
     minipool = staking_minipool(np, node)
     hostile.setTarget(minipool.address)
     add_eth(minipool, 33 * ETH)
@@ -708,7 +706,7 @@ def test_reentering_withdrawal_address_on_owner_finalisation(np, node, hostile):
     assert np.balance(minipool) == 0
 
 
-def test_reentering_withdrawal_address_on_refund(np, node, hostile, stranger):  # noqa: F811
+def test_reentering_withdrawal_address_on_refund(np, node, hostile, stranger):
     minipool = staking_minipool(np, node)
     hostile.setTarget(minipool.address)
     add_eth(minipool, 32 * ETH)

@@ -15,16 +15,11 @@ from decimal import Decimal
 
 import boa
 import pytest
-from node_side import (  # noqa: F401  (fixtures)
-    ETH,
-    PRELAUNCH,
-    STAKING,
-    node,
-    node_share,
-    np,
-    pass_scrub_period,
-    rewards_node_share,
-)
+
+from harness.chain.status import PRELAUNCH, STAKING
+from harness.model import economics
+from harness.units import ETH
+from tests.contracts.helpers import pass_scrub_period
 
 FEE = 14 * 10**16
 
@@ -79,7 +74,7 @@ def stranger():
     return boa.env.generate_address("life_stranger")
 
 
-def test_a_minipool_life_accounts_for_every_wei(np, withdrawal, stranger):  # noqa: F811
+def test_a_minipool_life_accounts_for_every_wei(np, withdrawal, stranger):
     depositor = np.depositors[0]
     operator = np.node_operators[0]
     ledger = Ledger(np, [depositor, operator, withdrawal, stranger, *np.odao_members])
@@ -118,7 +113,9 @@ def test_a_minipool_life_accounts_for_every_wei(np, withdrawal, stranger):  # no
     skim = wei("0.6")
     ledger.beacon_pays(minipool, skim)
     minipool.distributeBalance(True, sender=stranger)
-    node_part = rewards_node_share(skim, 8 * ETH, 24 * ETH, FEE)
+    node_part = economics.rewards_node_share(
+        skim, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE
+    )
     assert node_part == wei("0.15") + wei("0.45") * 14 // 100  # 0.213 ETH
     assert minipool.getNodeRefundBalance() == node_part
     assert ledger.delta(reth) == skim - node_part
@@ -133,7 +130,9 @@ def test_a_minipool_life_accounts_for_every_wei(np, withdrawal, stranger):  # no
     skim2 = wei("0.2")
     ledger.beacon_pays(minipool, skim2)
     minipool.distributeBalance(True, sender=operator)
-    node_part2 = rewards_node_share(skim2, 8 * ETH, 24 * ETH, FEE)
+    node_part2 = economics.rewards_node_share(
+        skim2, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE
+    )
     assert ledger.delta(withdrawal) == node_part + node_part2
     assert ledger.delta(reth) == skim + skim2 - node_part - node_part2
     ledger.check()
@@ -142,7 +141,9 @@ def test_a_minipool_life_accounts_for_every_wei(np, withdrawal, stranger):  # no
     exit_balance = wei("32.4")
     ledger.beacon_pays(minipool, exit_balance)
     minipool.distributeBalance(False, sender=operator)
-    exit_node = node_share(exit_balance, 8 * ETH, 24 * ETH, FEE)
+    exit_node = economics.node_share(
+        exit_balance, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE
+    )
     assert exit_node == 8 * ETH + wei("0.1") + wei("0.3") * 14 // 100  # 8.142 ETH
     assert minipool.getFinalised()
     assert ledger.delta(minipool) == 0

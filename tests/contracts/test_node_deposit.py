@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import boa
 import pytest
-from node_side import (  # noqa: F401  (fixtures)
-    DISSOLVED,
-    ETH,
-    INITIALISED,
-    PRELAUNCH,
-    credit,
-    events,
-    fund_pool,
-    node,
-    np,
-    other_node,
-    snapshot,
-    staking,
-)
 
 from harness.chain.deposit_data import minipool_withdrawal_credentials
+from harness.chain.status import DISSOLVED, INITIALISED, PRELAUNCH
+from harness.units import ETH
+from tests.contracts.helpers import credit, fund_pool, snapshot
+from tests.helpers import events
 
 FEE = 14 * 10**16
 
@@ -32,7 +22,7 @@ def deposit_args(protocol, operator, bond_eth=8, salt=0, address=None, seed=None
 
 
 # ------------------------------------------------------------ the happy paths
-def test_deposit_into_an_empty_pool_queues_the_minipool(np, node):  # noqa: F811
+def test_deposit_into_an_empty_pool_queues_the_minipool(np, node):
     address = np.expected_minipool_address(node, 0)
     before = np.balance(node)
     np.node_deposit.deposit(*deposit_args(np, node), value=8 * ETH, sender=node)
@@ -67,7 +57,7 @@ def test_deposit_into_an_empty_pool_queues_the_minipool(np, node):  # noqa: F811
     assert np.minipool_manager.getMinipoolByPubkey(minipool.getValidatorPubkey()) == address
 
 
-def test_pre_deposit_uses_the_minipool_withdrawal_credentials(np, node):  # noqa: F811
+def test_pre_deposit_uses_the_minipool_withdrawal_credentials(np, node):
     np.create_minipool(node)
     (event,) = events(np.node_deposit, "DepositEvent")
     address = np.expected_minipool_address(node, 0)
@@ -78,7 +68,7 @@ def test_pre_deposit_uses_the_minipool_withdrawal_credentials(np, node):  # noqa
 
 
 @pytest.mark.parametrize("bond", [8, 16])
-def test_deposit_with_pool_ETH_assigns_at_once(np, node, bond):  # noqa: F811
+def test_deposit_with_pool_ETH_assigns_at_once(np, node, bond):
     fund_pool(np, 32 - bond)
     pool_before = np.deposit_pool.getBalance()
     minipool = np.create_minipool(node, bond=bond)
@@ -93,7 +83,7 @@ def test_deposit_with_pool_ETH_assigns_at_once(np, node, bond):  # noqa: F811
     assert np.minipool_manager.getNodeETHMatched(node) == (32 - bond) * ETH
 
 
-def test_python_address_matches_the_created_address(np, node):  # noqa: F811
+def test_python_address_matches_the_created_address(np, node):
     for salt in (0, 1, 2**255 + 7):
         expected = np.expected_minipool_address(node, salt)
         minipool = np.create_minipool(node, salt=salt)
@@ -104,7 +94,7 @@ def test_python_address_matches_the_created_address(np, node):  # noqa: F811
     )
 
 
-def test_network_fee_is_the_target_clamped(np, node):  # noqa: F811
+def test_network_fee_is_the_target_clamped(np, node):
     settings = np.settings
     settings.setSettingUint("network.node.fee.target", 18 * 10**16, sender=np.guardian)
     assert np.node_deposit.getNodeFee() == 14 * 10**16  # clamped to the maximum
@@ -117,15 +107,15 @@ def test_network_fee_is_the_target_clamped(np, node):  # noqa: F811
     assert not np.node_deposit.isValidDepositAmount(12 * ETH)
 
 
-def test_fee_floor_equal_to_network_fee_is_accepted(np, node):  # noqa: F811
+def test_fee_floor_equal_to_network_fee_is_accepted(np, node):
     args = deposit_args(np, node)
     args[1] = FEE
     np.node_deposit.deposit(*args, value=8 * ETH, sender=node)
     assert np.minipool_manager.getNodeMinipoolCount(node) == 1
 
 
-def test_eth_matched_limit_exactly_met_is_accepted(np, node, staking):  # noqa: F811
-    staking.setETHMatchedLimit(node, 24 * ETH, sender=np.guardian)
+def test_eth_matched_limit_exactly_met_is_accepted(np, node, mock_staking):
+    mock_staking.setETHMatchedLimit(node, 24 * ETH, sender=np.guardian)
     np.create_minipool(node)
     assert np.minipool_manager.getNodeETHMatched(node) == 24 * ETH
 
@@ -139,31 +129,31 @@ def assert_refused(protocol, operator, args, value, reason, method="deposit"):
 
 
 @pytest.mark.parametrize("bond_wei", [0, 7 * ETH, 8 * ETH - 1, 12 * ETH, 32 * ETH])
-def test_wrong_bond_reverts(np, node, bond_wei):  # noqa: F811
+def test_wrong_bond_reverts(np, node, bond_wei):
     args = deposit_args(np, node)
     args[0] = bond_wei
     assert_refused(np, node, args, bond_wei, "node deposit: invalid bond amount")
 
 
-def test_value_not_matching_bond_reverts(np, node):  # noqa: F811
+def test_value_not_matching_bond_reverts(np, node):
     args = deposit_args(np, node)
     assert_refused(np, node, args, 16 * ETH, "node deposit: value does not match bond amount")
     assert_refused(np, node, args, 8 * ETH - 1, "node deposit: value does not match bond amount")
 
 
-def test_unregistered_node_reverts(np):  # noqa: F811
+def test_unregistered_node_reverts(np):
     stranger = np.node_operators[2]
     args = deposit_args(np, stranger)
     assert_refused(np, stranger, args, 8 * ETH, "node deposit: node not registered")
 
 
-def test_node_deposits_disabled_reverts(np, node):  # noqa: F811
+def test_node_deposits_disabled_reverts(np, node):
     np.settings.setSettingBool("node.deposit.enabled", False, sender=np.guardian)
     args = deposit_args(np, node)
     assert_refused(np, node, args, 8 * ETH, "node deposit: node deposits are disabled")
 
 
-def test_fee_floor_above_network_fee_reverts(np, node):  # noqa: F811
+def test_fee_floor_above_network_fee_reverts(np, node):
     args = deposit_args(np, node)
     args[1] = FEE + 1
     assert_refused(
@@ -171,8 +161,8 @@ def test_fee_floor_above_network_fee_reverts(np, node):  # noqa: F811
     )
 
 
-def test_eth_matched_limit_exceeded_reverts(np, node, staking):  # noqa: F811
-    staking.setETHMatchedLimit(node, 24 * ETH - 1, sender=np.guardian)
+def test_eth_matched_limit_exceeded_reverts(np, node, mock_staking):
+    mock_staking.setETHMatchedLimit(node, 24 * ETH - 1, sender=np.guardian)
     args = deposit_args(np, node)
     assert_refused(np, node, args, 8 * ETH, "node deposit: insufficient RPL stake")
     # A 16 ETH bond needs only 16 ETH matched.
@@ -181,27 +171,27 @@ def test_eth_matched_limit_exceeded_reverts(np, node, staking):  # noqa: F811
     assert np.minipool_manager.getNodeETHMatched(node) == 16 * ETH
 
 
-def test_limit_counts_existing_minipools(np, node, staking):  # noqa: F811
-    staking.setETHMatchedLimit(node, 40 * ETH, sender=np.guardian)
+def test_limit_counts_existing_minipools(np, node, mock_staking):
+    mock_staking.setETHMatchedLimit(node, 40 * ETH, sender=np.guardian)
     np.create_minipool(node, bond=16)  # 16 matched
     np.create_minipool(node, bond=8)  # 40 matched: exactly the limit
     args = deposit_args(np, node, bond_eth=16, salt=2)
     assert_refused(np, node, args, 16 * ETH, "node deposit: insufficient RPL stake")
 
 
-def test_wrong_expected_address_reverts(np, node):  # noqa: F811
+def test_wrong_expected_address_reverts(np, node):
     wrong = np.expected_minipool_address(node, 1)
     args = deposit_args(np, node, salt=0, address=wrong)
     assert_refused(np, node, args, 8 * ETH, "node deposit: unexpected minipool address")
 
 
-def test_same_salt_twice_reverts(np, node):  # noqa: F811
+def test_same_salt_twice_reverts(np, node):
     np.create_minipool(node, salt=5)
     args = deposit_args(np, node, salt=5, seed="another key")
     assert_refused(np, node, args, 8 * ETH, "node deposit: minipool address already used")
 
 
-def test_same_address_reached_without_the_check_reverts_with_a_reason(np, node):  # noqa: F811
+def test_same_address_reached_without_the_check_reverts_with_a_reason(np, node):
     """Expecting an unused address while aiming at a used salt: the manager says why."""
     np.create_minipool(node, salt=3)
     args = deposit_args(np, node, salt=3, address=np.expected_minipool_address(node, 4))
@@ -209,7 +199,7 @@ def test_same_address_reached_without_the_check_reverts_with_a_reason(np, node):
     assert_refused(np, node, args, 8 * ETH, "minipool manager: minipool address already used")
 
 
-def test_destroyed_address_can_never_be_used_again(np, node):  # noqa: F811
+def test_destroyed_address_can_never_be_used_again(np, node):
     fund_pool(np, 24)
     minipool = np.create_minipool(node, salt=9)
     boa.env.time_travel(seconds=np.settings.getLaunchTimeout())
@@ -221,7 +211,7 @@ def test_destroyed_address_can_never_be_used_again(np, node):  # noqa: F811
     assert_refused(np, node, args, 8 * ETH, "node deposit: minipool address already used")
 
 
-def test_reused_validator_pubkey_reverts(np, node):  # noqa: F811
+def test_reused_validator_pubkey_reverts(np, node):
     np.create_minipool(node, salt=0)
     address = np.expected_minipool_address(node, 1)
     args = deposit_args(np, node, salt=1, seed=0)  # same key as salt 0
@@ -229,13 +219,13 @@ def test_reused_validator_pubkey_reverts(np, node):  # noqa: F811
     assert_refused(np, node, args, 8 * ETH, "minipool manager: validator pubkey already in use")
 
 
-def test_invalid_deposit_data_reverts(np, node):  # noqa: F811
+def test_invalid_deposit_data_reverts(np, node):
     args = deposit_args(np, node)
     args[4] = b"\x11" * 32
     assert_refused(np, node, args, 8 * ETH, "deposit contract: reconstructed root does not match")
 
 
-def test_credentials_for_another_address_are_refused(np, node):  # noqa: F811
+def test_credentials_for_another_address_are_refused(np, node):
     """A root built for other withdrawal credentials does not match the minipool's."""
     args = deposit_args(np, node)
     other = np.deposit_data(node, np.expected_minipool_address(node, 1), ETH, 0)
@@ -243,14 +233,14 @@ def test_credentials_for_another_address_are_refused(np, node):  # noqa: F811
     assert_refused(np, node, args, 8 * ETH, "deposit contract: reconstructed root does not match")
 
 
-def test_default_only_accepts_the_deposit_pool(np, node):  # noqa: F811
+def test_default_only_accepts_the_deposit_pool(np, node):
     with pytest.raises(Exception) as refused:
         boa.env.raw_call(np.node_deposit.address, sender=node, value=ETH)
     assert b"node deposit: caller is not the deposit pool" in refused.value.args[0]
     assert np.balance(np.node_deposit) == 0
 
 
-def test_manager_mutators_are_guarded(np, node):  # noqa: F811
+def test_manager_mutators_are_guarded(np, node):
     manager = np.minipool_manager
     with boa.reverts("minipool manager: caller is not node deposit"):
         manager.createMinipool(node, 0, 8 * ETH, FEE, b"\x01" * 48, sender=node)
@@ -266,14 +256,14 @@ def test_manager_mutators_are_guarded(np, node):  # noqa: F811
 
 
 # ------------------------------------------------------------ deposit credit
-def test_only_the_bond_reducer_adds_credit(np, node):  # noqa: F811
+def test_only_the_bond_reducer_adds_credit(np, node):
     with boa.reverts("node deposit: caller is not the bond reducer"):
         np.node_deposit.increaseDepositCreditBalance(node, ETH, sender=node)
     credit(np, node, 8 * ETH)
     assert np.node_deposit.getDepositCredit(node) == 8 * ETH
 
 
-def test_deposit_with_credit_and_no_value(np, node):  # noqa: F811
+def test_deposit_with_credit_and_no_value(np, node):
     fund_pool(np, 40)
     credit(np, node, 8 * ETH)
     pool_before = np.deposit_pool.getBalance()
@@ -293,7 +283,7 @@ def test_deposit_with_credit_and_no_value(np, node):  # noqa: F811
 
 
 @pytest.mark.parametrize("value_eth", ["0.5", "1", "4"])
-def test_deposit_with_partial_credit(np, node, value_eth):  # noqa: F811
+def test_deposit_with_partial_credit(np, node, value_eth):
     from decimal import Decimal
 
     value = int(Decimal(value_eth) * ETH)
@@ -317,7 +307,7 @@ def test_deposit_with_partial_credit(np, node, value_eth):  # noqa: F811
     assert np.balance(np.node_deposit) == 0
 
 
-def test_deposit_with_credit_refusals(np, node):  # noqa: F811
+def test_deposit_with_credit_refusals(np, node):
     fund_pool(np, 10)
     credit(np, node, 4 * ETH)
     args = deposit_args(np, node)
@@ -336,7 +326,7 @@ def test_deposit_with_credit_refusals(np, node):  # noqa: F811
     assert np.node_deposit.getDepositCredit(node) == 0
 
 
-def test_usable_credit_is_capped_by_the_pool(np, node):  # noqa: F811
+def test_usable_credit_is_capped_by_the_pool(np, node):
     credit(np, node, 8 * ETH)
     fund_pool(np, 5)
     assert np.node_deposit.getNodeUsableCredit(node) == 5 * ETH
@@ -348,7 +338,7 @@ def test_usable_credit_is_capped_by_the_pool(np, node):  # noqa: F811
     assert np.node_deposit.getDepositCredit(node) == 3 * ETH
 
 
-def test_deposit_with_credit_sending_the_whole_bond_uses_no_credit(np, node):  # noqa: F811
+def test_deposit_with_credit_sending_the_whole_bond_uses_no_credit(np, node):
     credit(np, node, 8 * ETH)
     np.create_minipool(node, credit=True, value=8 * ETH)
     assert np.node_deposit.getDepositCredit(node) == 8 * ETH

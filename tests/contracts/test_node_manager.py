@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import boa
 import pytest
-from node_side import events, np  # noqa: F401  (np is a fixture)
+
+from tests.helpers import events
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
 @pytest.fixture
-def operator(np):  # noqa: F811
+def operator(np):
     return np.node_operators[0]
 
 
@@ -19,7 +20,7 @@ def new_address():
     return boa.env.generate_address("new_withdrawal_address")
 
 
-def test_register_records_the_node(np, operator):  # noqa: F811
+def test_register_records_the_node(np, operator):
     manager = np.node_manager
     assert not manager.getNodeExists(operator)
     manager.registerNode("Europe/Berlin", sender=operator)
@@ -32,7 +33,7 @@ def test_register_records_the_node(np, operator):  # noqa: F811
     assert manager.getNodeRegistrationTime(operator) == boa.env.evm.patch.timestamp
 
 
-def test_register_twice_reverts_and_changes_nothing(np, operator):  # noqa: F811
+def test_register_twice_reverts_and_changes_nothing(np, operator):
     np.register_node(operator)
     with boa.reverts("node manager: node already registered"):
         np.node_manager.registerNode("Asia/Tokyo", sender=operator)
@@ -40,7 +41,7 @@ def test_register_twice_reverts_and_changes_nothing(np, operator):  # noqa: F811
     assert np.node_manager.getNodeTimezoneLocation(operator) == "Etc/UTC"
 
 
-def test_register_when_disabled_reverts(np, operator):  # noqa: F811
+def test_register_when_disabled_reverts(np, operator):
     np.settings.setSettingBool("node.registration.enabled", False, sender=np.guardian)
     with boa.reverts("node manager: registration is disabled"):
         np.node_manager.registerNode("Etc/UTC", sender=operator)
@@ -48,18 +49,18 @@ def test_register_when_disabled_reverts(np, operator):  # noqa: F811
     assert np.node_manager.getNodeCount() == 0
 
 
-def test_register_with_short_timezone_reverts(np, operator):  # noqa: F811
+def test_register_with_short_timezone_reverts(np, operator):
     with boa.reverts("node manager: invalid timezone location"):
         np.node_manager.registerNode("UTC", sender=operator)
 
 
-def test_get_node_at_out_of_range_reverts(np, operator):  # noqa: F811
+def test_get_node_at_out_of_range_reverts(np, operator):
     np.register_node(operator)
     with boa.reverts("node manager: index out of range"):
         np.node_manager.getNodeAt(1)
 
 
-def test_set_timezone(np, operator):  # noqa: F811
+def test_set_timezone(np, operator):
     np.register_node(operator)
     np.node_manager.setTimezoneLocation("America/New_York", sender=operator)
     assert np.node_manager.getNodeTimezoneLocation(operator) == "America/New_York"
@@ -67,13 +68,13 @@ def test_set_timezone(np, operator):  # noqa: F811
         np.node_manager.setTimezoneLocation("America/New_York", sender=np.node_operators[1])
 
 
-def test_withdrawal_address_defaults_to_the_node(np, operator):  # noqa: F811
+def test_withdrawal_address_defaults_to_the_node(np, operator):
     np.register_node(operator)
     assert np.node_manager.getNodeWithdrawalAddress(operator) == operator
     assert np.node_manager.getNodePendingWithdrawalAddress(operator) == ZERO
 
 
-def test_withdrawal_address_two_steps(np, operator, new_address):  # noqa: F811
+def test_withdrawal_address_two_steps(np, operator, new_address):
     manager = np.node_manager
     np.register_node(operator)
     manager.setWithdrawalAddress(operator, new_address, False, sender=operator)
@@ -91,13 +92,13 @@ def test_withdrawal_address_two_steps(np, operator, new_address):  # noqa: F811
     assert manager.getNodePendingWithdrawalAddress(operator) == ZERO
 
 
-def test_withdrawal_address_confirmed_at_once(np, operator, new_address):  # noqa: F811
+def test_withdrawal_address_confirmed_at_once(np, operator, new_address):
     np.register_node(operator)
     np.node_manager.setWithdrawalAddress(operator, new_address, True, sender=operator)
     assert np.node_manager.getNodeWithdrawalAddress(operator) == new_address
 
 
-def test_current_withdrawal_address_may_change_it(np, operator, new_address):  # noqa: F811
+def test_current_withdrawal_address_may_change_it(np, operator, new_address):
     manager = np.node_manager
     np.register_node(operator)
     manager.setWithdrawalAddress(operator, new_address, True, sender=operator)
@@ -109,20 +110,20 @@ def test_current_withdrawal_address_may_change_it(np, operator, new_address):  #
         manager.setWithdrawalAddress(operator, new_address, True, sender=new_address)
 
 
-def test_stranger_cannot_set_withdrawal_address(np, operator, new_address):  # noqa: F811
+def test_stranger_cannot_set_withdrawal_address(np, operator, new_address):
     np.register_node(operator)
     with boa.reverts("node manager: caller is not the node or its withdrawal address"):
         np.node_manager.setWithdrawalAddress(operator, new_address, True, sender=new_address)
     assert np.node_manager.getNodeWithdrawalAddress(operator) == operator
 
 
-def test_zero_withdrawal_address_reverts(np, operator):  # noqa: F811
+def test_zero_withdrawal_address_reverts(np, operator):
     np.register_node(operator)
     with boa.reverts("node manager: invalid withdrawal address"):
         np.node_manager.setWithdrawalAddress(operator, ZERO, True, sender=operator)
 
 
-def test_unregistered_node_has_no_withdrawal_address_to_set(np, operator, new_address):  # noqa: F811
+def test_unregistered_node_has_no_withdrawal_address_to_set(np, operator, new_address):
     with boa.reverts("node manager: node not registered"):
         np.node_manager.setWithdrawalAddress(operator, new_address, True, sender=operator)
     with boa.reverts("node manager: node not registered"):

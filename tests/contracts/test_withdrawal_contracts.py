@@ -11,19 +11,13 @@ from __future__ import annotations
 import boa
 import pytest
 from eth_utils import keccak
-from node_side import (  # noqa: F401  (fixtures)
-    DISSOLVED,
-    ETH,
-    STAKING,
-    events,
-    node,
-    np,
-    prelaunch_minipool,
-    rewards_node_share,
-    staking_minipool,
-)
 
 from harness.chain.actors import REENTRANT, REFUSER, SOURCES, reentry_counters
+from harness.chain.status import DISSOLVED, STAKING
+from harness.model import economics
+from harness.units import ETH
+from tests.contracts.helpers import prelaunch_minipool, staking_minipool
+from tests.helpers import events
 
 FEE = 14 * 10**16
 REFUSED = "refusing withdrawal address: ETH refused"
@@ -83,11 +77,11 @@ def add_eth(minipool, amount: int) -> None:
     boa.env.set_balance(minipool.address, boa.env.get_balance(minipool.address) + amount)
 
 
-def point_at(np, node, contract) -> None:  # noqa: F811
+def point_at(np, node, contract) -> None:
     np.node_manager.setWithdrawalAddress(node, contract.address, True, sender=node)
 
 
-def minipool_state(np, minipool) -> dict:  # noqa: F811
+def minipool_state(np, minipool) -> dict:
     """What a refused payment must leave as it was."""
     manager = np.minipool_manager
     node_address = minipool.getNodeAddress()
@@ -106,7 +100,7 @@ def minipool_state(np, minipool) -> dict:  # noqa: F811
     }
 
 
-def dissolved_minipool(np, node, stranger):  # noqa: F811
+def dissolved_minipool(np, node, stranger):
     minipool = prelaunch_minipool(np, node)
     boa.env.time_travel(seconds=np.settings.getLaunchTimeout())
     minipool.dissolve(sender=stranger)
@@ -123,7 +117,7 @@ def test_refuser_refuses_every_payment(refuser, payer, stranger):
     assert boa.env.get_balance(refuser.address) == 0
 
 
-def test_refuser_confirms_itself_as_pending_withdrawal_address(np, node, refuser):  # noqa: F811
+def test_refuser_confirms_itself_as_pending_withdrawal_address(np, node, refuser):
     with boa.reverts("node manager: caller is not the pending withdrawal address"):
         refuser.confirmWithdrawalAddress(np.node_manager.address, node)
     np.node_manager.setWithdrawalAddress(node, refuser.address, False, sender=node)
@@ -153,11 +147,11 @@ def test_reentrant_calls_back_the_payer_and_keeps_the_eth(reentrant, payer, stra
 
 
 # ------------------------------------------------------------ a minipool paying the refuser
-def test_refund_to_a_refuser_reverts_and_changes_nothing(np, node, refuser, stranger):  # noqa: F811
+def test_refund_to_a_refuser_reverts_and_changes_nothing(np, node, refuser, stranger):
     minipool = staking_minipool(np, node)
     add_eth(minipool, ETH)
     minipool.distributeBalance(True, sender=stranger)
-    share = rewards_node_share(ETH, 8 * ETH, 24 * ETH, FEE)
+    share = economics.rewards_node_share(ETH, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE)
     assert minipool.getNodeRefundBalance() == share
     point_at(np, node, refuser)
     before = minipool_state(np, minipool)
@@ -174,7 +168,7 @@ def test_refund_to_a_refuser_reverts_and_changes_nothing(np, node, refuser, stra
     assert minipool.getNodeRefundBalance() == 0
 
 
-def test_owner_skim_distribution_to_a_refuser_reverts(np, node, refuser):  # noqa: F811
+def test_owner_skim_distribution_to_a_refuser_reverts(np, node, refuser):
     minipool = staking_minipool(np, node)
     add_eth(minipool, ETH)
     point_at(np, node, refuser)
@@ -185,7 +179,7 @@ def test_owner_skim_distribution_to_a_refuser_reverts(np, node, refuser):  # noq
     assert before["refund"] == 0 and before["eth"] == ETH
 
 
-def test_owner_exit_distribution_to_a_refuser_reverts_unfinalised(np, node, refuser):  # noqa: F811
+def test_owner_exit_distribution_to_a_refuser_reverts_unfinalised(np, node, refuser):
     minipool = staking_minipool(np, node)
     add_eth(minipool, 32 * ETH)
     point_at(np, node, refuser)
@@ -196,7 +190,7 @@ def test_owner_exit_distribution_to_a_refuser_reverts_unfinalised(np, node, refu
     assert before["status"] == STAKING and not before["finalised"] and before["active"] == 1
 
 
-def test_close_to_a_refuser_reverts_and_keeps_the_minipool(np, node, refuser, stranger):  # noqa: F811
+def test_close_to_a_refuser_reverts_and_keeps_the_minipool(np, node, refuser, stranger):
     minipool = dissolved_minipool(np, node, stranger)
     point_at(np, node, refuser)
     before = minipool_state(np, minipool)
@@ -211,15 +205,15 @@ def test_close_to_a_refuser_reverts_and_keeps_the_minipool(np, node, refuser, st
 
 # ------------------------------------------------------------ a minipool paying the re-entrant one
 def test_refund_to_a_reentrant_pays_exactly_and_refuses_the_call_back(
-    np,  # noqa: F811
-    node,  # noqa: F811
+    np,
+    node,
     reentrant,
     stranger,
 ):
     minipool = staking_minipool(np, node)
     add_eth(minipool, ETH)
     minipool.distributeBalance(True, sender=stranger)
-    share = rewards_node_share(ETH, 8 * ETH, 24 * ETH, FEE)
+    share = economics.rewards_node_share(ETH, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE)
     point_at(np, node, reentrant)
     minipool.refund(sender=node)
     [log] = events(minipool, "ReentryAttempted")
@@ -236,21 +230,23 @@ def test_refund_to_a_reentrant_pays_exactly_and_refuses_the_call_back(
     [DISTRIBUTE_FALSE, REFUND, FINALISE],
     ids=["distributeBalance(false)", "refund()", "finalise()"],
 )
-def test_owner_exit_to_a_reentrant_finalises_once(np, node, reentrant, call):  # noqa: F811
+def test_owner_exit_to_a_reentrant_finalises_once(np, node, reentrant, call):
     minipool = staking_minipool(np, node)
     reentrant.setReentryCall(call)
     point_at(np, node, reentrant)
     add_eth(minipool, 33 * ETH)
     minipool.distributeBalance(False, sender=node)
     # Node capital 8 ETH, plus its split of the 1 ETH above the 32 ETH of capital.
-    assert np.balance(reentrant) == 8 * ETH + rewards_node_share(ETH, 8 * ETH, 24 * ETH, FEE)
+    assert np.balance(reentrant) == 8 * ETH + economics.rewards_node_share(
+        ETH, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE
+    )
     assert reentry_counters(reentrant) == (1, 0)
     assert minipool.getFinalised()
     assert np.minipool_manager.getNodeFinalisedMinipoolCount(node) == 1
     assert np.balance(minipool) == 0
 
 
-def test_close_to_a_reentrant_pays_everything_once(np, node, reentrant, stranger):  # noqa: F811
+def test_close_to_a_reentrant_pays_everything_once(np, node, reentrant, stranger):
     minipool = dissolved_minipool(np, node, stranger)
     point_at(np, node, reentrant)
     minipool.close(sender=node)

@@ -1,75 +1,26 @@
-"""Fixtures and helpers shared by the node-side tests (node manager, node
-deposit, minipools, bond reducer).
+"""Plain helpers of the per-contract tests (their fixtures are in ``conftest.py``).
 
-Import the fixtures a test file needs (``from node_side import np, ...``);
-``tests/conftest.py`` stays as it is. The protocol here is deployed once per
-session with ``MockNodeStaking`` in place of the RPL side's node staking, and
-titanoboa's plugin anchors every test and fixture, so each test starts from
-the state its fixtures built.
+The node-side helpers take the protocol of the ``np`` fixture (deployed with
+``MockNodeStaking``); the RPL-side ones that of ``rpl_protocol`` (deployed with
+the node manager and minipool manager doubles).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import boa
-import pytest
 
-from harness import deploy_protocol
-from harness.model import economics
-from tests.helpers import events  # noqa: F401  (re-exported for the node-side tests)
+from harness import Protocol
+from harness.units import ETH
 
-ETH = 10**18
-ROOT = Path(__file__).resolve().parents[2]
-MOCK_NODE_STAKING = ROOT / "contracts" / "mocks" / "MockNodeStaking.vy"
-
-# Minipool statuses.
-INITIALISED, PRELAUNCH, STAKING, WITHDRAWABLE, DISSOLVED = range(5)
-
-
-@pytest.fixture(scope="session")
-def np():
-    """The protocol, with the node staking test double (unlimited ETH matched)."""
-    protocol = deploy_protocol(
-        config={"settings": {"deposit.pool.maximum": "1000 ether"}},
-        replace={"rocketNodeStaking": MOCK_NODE_STAKING},
-    )
-    return protocol
+# ------------------------------------------------------------ node side
 
 
 def node_staking(protocol) -> Any:
     """The node staking contract, whatever facade name it was deployed under."""
     contracts = protocol.contracts
     return contracts.get("node_staking") or contracts["rocketNodeStaking"]
-
-
-@pytest.fixture
-def staking(np):
-    """The ``MockNodeStaking`` double."""
-    return node_staking(np)
-
-
-@pytest.fixture
-def node(np):
-    """A registered node operator with 10,000 ETH."""
-    operator = np.node_operators[0]
-    np.register_node(operator)
-    return operator
-
-
-@pytest.fixture
-def other_node(np):
-    """A second registered node operator."""
-    operator = np.node_operators[1]
-    np.register_node(operator)
-    return operator
-
-
-@pytest.fixture
-def depositor(np):
-    """A funded depositor."""
-    return np.depositors[0]
 
 
 def fund_pool(protocol, amount_eth: int, depositor: str | None = None) -> None:
@@ -95,18 +46,6 @@ def staking_minipool(protocol, node: str, bond: int = 8) -> Any:
     pass_scrub_period(protocol)
     protocol.stake(minipool)
     return minipool
-
-
-# The split, from harness.model.economics (written from ROCKETPOOL.md, not from the
-# contract), with the argument order these tests use: node capital first.
-def rewards_node_share(rewards: int, node_capital: int, user_capital: int, fee: int) -> int:
-    """The node's part of ``rewards``: its capital share plus ``fee`` on the rest."""
-    return economics.rewards_node_share(rewards, user_capital, node_capital, fee)
-
-
-def node_share(balance: int, node_capital: int, user_capital: int, fee: int) -> int:
-    """ROCKETPOOL.md's node share of a minipool balance (refund balance excluded)."""
-    return economics.node_share(balance, user_capital, node_capital, fee)
 
 
 def snapshot(protocol, node: str, *addresses: Any) -> dict[str, Any]:
@@ -137,3 +76,23 @@ def credit(protocol, node: str, amount: int) -> None:
     protocol.node_deposit.increaseDepositCreditBalance(
         node, amount, sender=protocol.bond_reducer.address
     )
+
+
+# ------------------------------------------------------------ RPL side
+
+
+def set_node_eth(p: Protocol, node: str, matched: int, provided: int) -> None:
+    """The guardian sets a node's matched and provided ETH on the minipool manager double."""
+    manager = p.minipool_manager
+    with boa.env.prank(p.guardian):
+        manager.setNodeETHMatched(node, matched)
+        manager.setNodeETHProvided(node, provided)
+
+
+def set_setting(p: Protocol, path: str, value: int | bool) -> None:
+    """The guardian changes one protocol setting."""
+    with boa.env.prank(p.guardian):
+        if isinstance(value, bool):
+            p.settings.setSettingBool(path, value)
+        else:
+            p.settings.setSettingUint(path, value)
