@@ -11,10 +11,8 @@ from harness.chain.beacon import (
     BeaconChain,
     BeaconConfig,
 )
+from harness.units import DAY, ETH_GWEI, GWEI
 
-GWEI = 10**9
-ETH_GWEI = 10**9
-DAY = 86_400
 ADDRESS = "0x" + "ab" * 20
 CREDENTIALS = b"\x01" + b"\x00" * 11 + bytes.fromhex("ab" * 20)
 

@@ -14,8 +14,8 @@ import pytest
 
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR, NETWORK_CONTRACTS
 from harness.config import ConfigError
+from harness.units import ETH
 from harness.world.deploy import deploy_protocol
-from tests.helpers import ETH
 
 
 def test_config_overrides_apply_settings_and_actors():

@@ -22,11 +22,10 @@ from harness.chain.deposit_data import (
     make_validator_keys,
     minipool_withdrawal_credentials,
 )
+from harness.units import ETH, GWEI
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-ETH = 10**18
-GWEI = 10**9
 MAX_UINT64 = 2**64 - 1
 # get_deposit_root() of the mainnet contract before its first deposit.
 EMPTY_DEPOSIT_ROOT = bytes.fromhex(

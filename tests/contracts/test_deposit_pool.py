@@ -3,7 +3,8 @@
 import boa
 import pytest
 
-from tests.helpers import ETH, events, only_event
+from harness.units import ETH
+from tests.helpers import events, only_event
 
 
 def test_ten_eth_at_rate_one_mints_exactly_9_995_reth(p, depositor):

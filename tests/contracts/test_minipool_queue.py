@@ -14,8 +14,9 @@ from pathlib import Path
 import boa
 import pytest
 
+from harness.units import ETH
 from harness.world.deploy import deploy_protocol
-from tests.helpers import ETH, events, only_event
+from tests.helpers import events, only_event
 
 ENQUEUE_CALLER = Path(__file__).resolve().parent / "doubles" / "EnqueueCaller.vy"
 CAPACITY_EACH = 31 * ETH

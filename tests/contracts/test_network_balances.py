@@ -3,7 +3,8 @@
 import boa
 import pytest
 
-from tests.helpers import ETH, events, only_event
+from harness.units import ETH
+from tests.helpers import events, only_event
 
 
 def _report(p, block, total=110 * ETH, staking=64 * ETH, supply=100 * ETH, slot=1_000):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import boa
 import pytest
 
-from tests.helpers import ETH, events, only_event
+from harness.units import ETH
+from tests.helpers import events, only_event
 
 INITIAL_PRICE = ETH // 100
 PRICE = 2 * ETH // 100

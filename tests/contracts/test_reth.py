@@ -3,7 +3,8 @@
 import boa
 import pytest
 
-from tests.helpers import ETH, only_event
+from harness.units import ETH
+from tests.helpers import only_event
 
 
 def test_token_metadata(p):

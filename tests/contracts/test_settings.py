@@ -11,11 +11,10 @@ import boa
 import pytest
 
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
-from tests.helpers import ETH, events, only_event
+from harness.units import DAY, ETH, HOUR
+from tests.helpers import events, only_event
 
 PCT = 10**16  # 1%
-HOUR = 3_600
-DAY = 86_400
 
 # getter -> (setting path, ROCKETPOOL.md default)
 UINT_DEFAULTS = {

@@ -2,7 +2,8 @@
 
 import boa
 
-from tests.helpers import ETH, only_event
+from harness.units import ETH
+from tests.helpers import only_event
 
 
 def _as(p, name):

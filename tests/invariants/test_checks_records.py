@@ -20,8 +20,6 @@ from invariants import (
 )
 from tests.invariants.test_invariants import MINIPOOL, NODE, minipool, observation_of, staked_model
 
-ETH = 10**18
-
 
 @pytest.fixture
 def m():

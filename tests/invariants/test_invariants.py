@@ -13,6 +13,7 @@ import pytest
 
 from harness.chain.beacon import BeaconChain, BeaconConfig
 from harness.model import Expect, Model
+from harness.units import ETH, ETH_GWEI, GWEI
 from invariants import (
     RATE_DUST,
     EconomicEvent,
@@ -39,9 +40,6 @@ from invariants import (
     conservation_baseline,
 )
 
-ETH = 10**18
-GWEI = 10**9  # wei per gwei
-GWEI_PER_ETH = 10**9
 START = 1_000 * ETH
 SCRUB = 12 * 3_600
 ODAO = "0x" + "0d" * 20
@@ -74,7 +72,7 @@ def node_ready(m: Model) -> None:
 
 def create(m: Model, address: str, bond: int = 8 * ETH) -> None:
     assert m.create_minipool(NODE, bond, address, pubkey(address), now=m.now).ok
-    m.beacon.process_deposit(pubkey(address), credentials(address), GWEI_PER_ETH)
+    m.beacon.process_deposit(pubkey(address), credentials(address), ETH_GWEI)
 
 
 def report(m: Model, block: int) -> None:
@@ -89,7 +87,7 @@ def staked_model() -> Model:
     assert m.deposit(DEPOSITOR, 24 * ETH, now=0).ok
     create(m, MINIPOOL)
     assert m.stake(MINIPOOL, SCRUB + 1).ok
-    m.beacon.process_deposit(pubkey(MINIPOOL), credentials(MINIPOOL), 31 * GWEI_PER_ETH)
+    m.beacon.process_deposit(pubkey(MINIPOOL), credentials(MINIPOOL), 31 * ETH_GWEI)
     report(m, 1)
     return m
 
@@ -236,7 +234,7 @@ def test_a_deposit_on_its_way_to_the_beacon_chain_counts_as_there_already():
     assert m.stake(MINIPOOL, SCRUB + 1).ok  # 31 ETH sent; the beacon has not seen it yet
     assert m.minipool_total(MINIPOOL) == 32 * ETH
     assert m.held_for_users() == held
-    m.beacon.process_deposit(pubkey(MINIPOOL), credentials(MINIPOOL), 31 * GWEI_PER_ETH)
+    m.beacon.process_deposit(pubkey(MINIPOOL), credentials(MINIPOOL), 31 * ETH_GWEI)
     assert m.minipool_total(MINIPOOL) == 32 * ETH
     assert m.world_gain() == gain
 
@@ -321,7 +319,7 @@ def test_a_deficit_a_report_could_not_pass_on_is_carried_to_later_holders():
     assert m.deposit(DEPOSITOR, 16 * ETH, now=0).ok
     create(m, MINIPOOL, bond=16 * ETH)
     assert m.stake(MINIPOOL, SCRUB + 1).ok
-    m.beacon.process_deposit(pubkey(MINIPOOL), credentials(MINIPOOL), 31 * GWEI_PER_ETH)
+    m.beacon.process_deposit(pubkey(MINIPOOL), credentials(MINIPOOL), 31 * ETH_GWEI)
     assert m.begin_reduce_bond(MINIPOOL, NODE, 2 * 86_400).ok
     assert m.reduce_bond(MINIPOOL, NODE, 4 * 86_400).ok
     m.beacon.penalise(m.beacon.validator(pubkey(MINIPOOL)), 28 * ETH)  # 4 ETH left

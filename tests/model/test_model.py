@@ -22,12 +22,9 @@ from harness.model import (
     Model,
     ReportMarks,
 )
+from harness.units import DAY, ETH, ETH_GWEI, HOUR
 
-ETH = 10**18
 RPL = 10**18
-GWEI_PER_ETH = 10**9
-DAY = 86_400
-HOUR = 3_600
 SCRUB = 12 * HOUR
 FEE = 14 * 10**16  # the node fee, 14%
 
@@ -94,14 +91,14 @@ def create(model, beacon, node=NODE, bond=8 * ETH, index=1, now=None) -> str:
     address = addr(0x1000 + index)
     pubkey = bytes([index]) * 48
     ok(model.create_minipool(node, bond, address, pubkey, now=now))
-    beacon.process_deposit(pubkey, minipool_withdrawal_credentials(address), GWEI_PER_ETH)
+    beacon.process_deposit(pubkey, minipool_withdrawal_credentials(address), ETH_GWEI)
     return address
 
 
 def stake(model, beacon, address, now) -> None:
     ok(model.stake(address, now))
     mp = model.minipools[address]
-    beacon.process_deposit(mp.pubkey, minipool_withdrawal_credentials(address), 31 * GWEI_PER_ETH)
+    beacon.process_deposit(mp.pubkey, minipool_withdrawal_credentials(address), 31 * ETH_GWEI)
 
 
 def validator(model, beacon, address):
@@ -960,7 +957,7 @@ def test_a_report_keeps_the_marks_of_the_moment_it_was_voted_for():
     # minipool before a late execution is the next report's, not this one's.
     model, beacon = new_model({"deposit.fee": 0})
     mp_address = staked_minipool(model, beacon)
-    validator(model, beacon, mp_address).balance -= 13 * GWEI_PER_ETH  # 19 ETH: users lose 5
+    validator(model, beacon, mp_address).balance -= 13 * ETH_GWEI  # 19 ETH: users lose 5
     voted = ReportMarks.of(model)
     supply = model.reth_supply
     assert voted == ReportMarks(
@@ -984,7 +981,7 @@ def test_a_reduction_the_odao_did_not_cancel_books_the_users_loss_exactly():
     mp_address = staked_minipool(model, beacon, bond=16 * ETH)
     ok(model.deposit(OTHER_DEPOSITOR, 20 * ETH))
     ok(model.begin_reduce_bond(mp_address, NODE, DAY))
-    validator(model, beacon, mp_address).balance = 19 * GWEI_PER_ETH  # 13 ETH lost, within 16
+    validator(model, beacon, mp_address).balance = 19 * ETH_GWEI  # 13 ETH lost, within 16
     held = model.held_for_users()
     ok(model.reduce_bond(mp_address, NODE, 3 * DAY))
     # 24 ETH of users' capital over a 19 ETH validator: the 8 ETH credit left the
@@ -999,7 +996,7 @@ def test_a_healthy_reduction_books_no_loss():
     mp_address = staked_minipool(model, beacon, bond=16 * ETH)
     ok(model.deposit(OTHER_DEPOSITOR, 20 * ETH))
     ok(model.begin_reduce_bond(mp_address, NODE, DAY))
-    validator(model, beacon, mp_address).balance = 25 * GWEI_PER_ETH  # below 32, above 24
+    validator(model, beacon, mp_address).balance = 25 * ETH_GWEI  # below 32, above 24
     ok(model.reduce_bond(mp_address, NODE, 3 * DAY))
     # The oDAO should have cancelled it, but the 8 ETH bond left still covers the loss.
     assert model.unpoliced_losses == 0
@@ -1012,9 +1009,9 @@ def test_marks_carry_the_deficit_below_zero_that_a_report_cannot_pass_on():
     ok(model.begin_reduce_bond(mp_address, NODE, DAY))
     ok(model.reduce_bond(mp_address, NODE, 3 * DAY))
     # The pool's 8 ETH of credit is the node's; the validator then loses all but 10 ETH.
-    validator(model, beacon, mp_address).balance = 10 * GWEI_PER_ETH
+    validator(model, beacon, mp_address).balance = 10 * ETH_GWEI
     assert model.held_for_users() == -8 * ETH + 10 * ETH
-    validator(model, beacon, mp_address).balance = 4 * GWEI_PER_ETH
+    validator(model, beacon, mp_address).balance = 4 * ETH_GWEI
     marks = ReportMarks.of(model)
     assert model.truthful_report()[0] == 0
     assert marks.deficit == -model.held_for_users() > 0

@@ -12,9 +12,8 @@ from __future__ import annotations
 import copy
 
 from harness import model as model_module
+from harness.units import ETH
 from tests.model.test_model_shares import HEALTHY, NODE, PAST_THE_BOND, several_minipools
-
-ETH = 10**18
 
 
 def live_state(m):

@@ -15,10 +15,9 @@ import pytest
 
 from harness import model as model_module
 from harness.model import DISSOLVED
+from harness.units import DAY, ETH
 from invariants import InvariantViolation, check_no_reentry
 from tests.model.test_model import (
-    DAY,
-    ETH,
     NODE,
     SCRUB,
     STRANGER,

@@ -17,6 +17,7 @@ import pytest
 
 from harness.chain.beacon import BeaconChain, BeaconConfig
 from harness.model import DISSOLVED, INITIALISED, PRELAUNCH, STAKING, Model
+from harness.units import DAY, ETH, ETH_GWEI
 from invariants import (
     InvariantViolation,
     ReportMarks,
@@ -26,9 +27,6 @@ from invariants import (
 )
 from tests.invariants.test_invariants import START, observation_of
 
-ETH = 10**18
-GWEI_PER_ETH = 10**9
-DAY = 86_400
 SCRUB = 12 * 3_600
 ODAO = "0x" + "0d" * 20
 DEPOSITOR = "0x" + "de" * 20
@@ -82,12 +80,12 @@ def several_minipools() -> Model:
 
     def create(node: str, address: str, bond: int = 8 * ETH) -> None:
         ok(model.create_minipool(node, bond, address, pubkey(address), now=model.now))
-        beacon.process_deposit(pubkey(address), credentials(address), GWEI_PER_ETH)
+        beacon.process_deposit(pubkey(address), credentials(address), ETH_GWEI)
 
     def stake(address: str, seen: bool = True) -> None:
         ok(model.stake(address, model.now + SCRUB + 1))
         if seen:
-            beacon.process_deposit(pubkey(address), credentials(address), 31 * GWEI_PER_ETH)
+            beacon.process_deposit(pubkey(address), credentials(address), 31 * ETH_GWEI)
 
     ok(model.deposit(DEPOSITOR, 100 * ETH, now=0))
     create(NODE, HEALTHY)

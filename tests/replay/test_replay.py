@@ -42,11 +42,8 @@ from harness.replay.session import (
     replay,
     run_steps,
 )
-from harness.units import to_wei
+from harness.units import DAY, ETH, HOUR, to_wei
 
-ETH = 10**18
-HOUR = 3_600
-DAY = 86_400
 DATA = Path(__file__).resolve().parents[1] / "data"
 FOUND = DATA / "node-rewards-oracle-read.json"
 UNSHRUNK = DATA / "node-rewards-unshrunk.json"

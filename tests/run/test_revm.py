@@ -28,9 +28,9 @@ from harness.replay.file import ReplayFile, contracts_sha256
 from harness.run.bench import NoOpMachine, _bench_job
 from harness.run.campaign import run_campaign, run_worker
 from harness.run.differential import differences, run_sequence
+from harness.units import ETH
 from harness.world.deploy import deploy_protocol, shared_protocol
 
-ETH = 10**18
 # Every view after every third step (and the last): reading them all costs 0.15 s on titanoboa.
 VIEWS_EVERY = 3
 
