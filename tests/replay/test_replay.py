@@ -5,7 +5,9 @@ portion of the rewards twice. A campaign found it (``tests/data/README.md``);
 its replay files are replayed here on a patched copy of ``contracts/`` made
 for this module, then on the project's own contracts, where the bug is not.
 Both deployments are made once, outside titanoboa's per-test anchor, and
-every replay runs in an anchor of its own.
+every replay runs in an anchor of its own. The modules' own unit tests,
+which need no deployment, are beside this file: ``test_replay_file.py``,
+``test_emit.py``, ``test_minimize.py``, ``test_replay_display.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import boa
 import pytest
 from rich.console import Console
 
@@ -29,20 +30,16 @@ import harness.cli.commands
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.cli.commands import main
 from harness.config import PROJECT_ROOT
-from harness.replay.display import detail_rows
-from harness.replay.emit import PROJECT_CONTRACTS, arg_code, emit_pytest
 from harness.replay.file import ReplayFile, contracts_sha256
-from harness.replay.minimize import lowerable, minimize
+from harness.replay.minimize import minimize
 from harness.replay.session import (
-    ReplayResult,
     ReplaySession,
-    StepResult,
     load_replay,
     protocol_for,
     replay,
     run_steps,
 )
-from harness.units import DAY, ETH, HOUR, to_wei
+from harness.units import DAY, ETH, HOUR
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FOUND = DATA / "node-rewards-oracle-read.json"
@@ -236,50 +233,6 @@ def test_expected_values_beside_actual_ones(monkeypatch, tmp_path, bugged):
     assert f"({details['actual'] - details['expected']} wei)" in row
 
 
-def test_details_pair_expected_with_actual_values():
-    rows, rest = detail_rows(
-        {"held": 30 * ETH, "owed": 31 * ETH, "gap": ETH, "dust": 32, "reth_supply": 3}
-    )
-    assert rows == [
-        (
-            "ETH for rETH holders: held for them (model), owed at the reported rate",
-            f"30 ETH ({30 * ETH} wei)",
-            f"31 ETH ({31 * ETH} wei)",
-            f"1 ETH ({ETH} wei)",
-        )
-    ]
-    assert rest == [("gap", f"1 ETH ({ETH} wei)"), ("dust", "32"), ("reth_supply", "3")]
-    node = boa.env.generate_address("node_operator_9")
-    rows, rest = detail_rows(
-        {
-            "node": str(node).lower(),
-            "field": "eth_matched",
-            "expected": 24 * ETH,
-            "actual": 16 * ETH,
-        }
-    )
-    assert rows == [
-        (
-            "eth_matched",
-            f"24 ETH ({24 * ETH} wei)",
-            f"16 ETH ({16 * ETH} wei)",
-            f"-8 ETH ({-8 * ETH} wei)",
-        )
-    ]
-    assert rest == [("node", f"node_operator_9 ({str(node).lower()})")]
-    rows, rest = detail_rows(
-        {
-            "address": "0xcd",
-            "attempts": 2,
-            "successes": 1,
-            "expected_attempts": 2,
-            "expected_successes": 0,
-        }
-    )
-    assert rows == [("attempts", "2", "2", ""), ("successes", "0", "1", "1")]
-    assert rest == [("address", "0xcd")]
-
-
 @replays
 def test_with_the_bug_fixed_replay_exits_0_and_says_the_sources_differ(monkeypatch, found, bugged):
     code, out = _run(monkeypatch, ["replay", found, "--contracts", DEFAULT_CONTRACTS_DIR])
@@ -414,31 +367,6 @@ def test_the_emitted_test_fails_on_the_bug_and_passes_once_it_is_fixed(
     assert "1 passed" in passing.stdout
 
 
-@pytest.mark.parametrize(
-    ("rule", "name", "value", "code"),
-    [
-        ("deposit", "amount", 20 * ETH, "20 * ETH"),
-        ("deposit", "amount", ETH, "ETH"),
-        ("deposit", "amount", 0, "0"),
-        ("burn", "amount", ETH // 4, "ETH // 4"),
-        ("deposit", "amount", 10**16 - 1, 'to_wei("0.009999999999999999")'),
-        ("stake_rpl", "amount", 12_345 * ETH, "12_345 * ETH"),
-        ("advance", "seconds", 2 * DAY + HOUR, "2 * DAY + HOUR"),
-        ("advance", "seconds", 13 * HOUR, "13 * HOUR"),
-        ("advance", "seconds", 90, "90"),
-        ("create_minipool", "value", None, "None"),
-        ("create_minipool", "value", ETH // 2, "ETH // 2"),
-        ("set_setting", "value", True, "True"),
-        ("set_setting", "value", 51 * 10**16, 'to_wei("0.51")'),
-        ("place_bid", "lot", 12_000, "12_000"),
-        ("deposit", "who", "depositor_0", '"depositor_0"'),
-    ],
-)
-def test_emitted_arguments_read_in_eth_and_mean_the_same(rule, name, value, code):
-    assert arg_code(rule, name, value) == code
-    assert eval(code, {"ETH": ETH, "HOUR": HOUR, "DAY": DAY, "to_wei": to_wei}) == value
-
-
 # --------------------------------------------------------------------------- minimize
 @replays
 def test_minimize_shrinks_a_file_and_the_same_invariant_still_fails(monkeypatch, tmp_path, bugged):
@@ -491,25 +419,6 @@ def test_minimize_exits_1_when_the_file_does_not_fail(monkeypatch, found):
     flat = _flat(out)
     assert f"{found}: replaying its 11 steps, every invariant held" in flat
     assert "pass --contracts DIR with the sources it fails on" in flat
-
-
-@pytest.mark.parametrize(
-    ("rule", "name", "value", "yes"),
-    [
-        ("deposit", "amount", ETH, True),
-        ("deposit", "amount", 0, False),
-        ("advance", "seconds", DAY, True),
-        ("report_price", "price", 1, False),
-        ("create_minipool", "value", ETH, True),
-        ("create_minipool", "value", None, False),
-        ("set_setting", "value", ETH, False),  # a setting, not an amount
-        ("create_minipool", "bond", 16, False),
-        ("stake", "minipool", 3, False),
-        ("distribute", "rewards_only", True, False),
-    ],
-)
-def test_minimize_lowers_amounts_and_durations_only(rule, name, value, yes):
-    assert lowerable(rule, name, value) is yes
 
 
 # --------------------------------------------------------------------------- unusable input
@@ -650,75 +559,3 @@ def test_a_missing_file_exits_2(monkeypatch, tmp_path):
     code, out = _run(monkeypatch, ["replay", tmp_path / "nowhere.json"])
     assert code == 2
     assert "nowhere.json: file not found" in _flat(out)
-
-
-def test_a_file_from_before_the_optional_fields_still_loads(tmp_path):
-    data = json.loads(FOUND.read_text())
-    del data["contracts_dir"]
-    for step in data["steps"]:
-        step.pop("check", None)
-    path = tmp_path / "old.json"
-    path.write_text(json.dumps(data))
-    old = ReplayFile.load(path)
-    assert old.contracts_dir is None
-    assert all("check" not in step for step in old.steps)
-
-
-def test_steps_of_a_rule_taking_keyword_arguments_validate():
-    from harness.replay.file import ReplayFileError
-    from harness.replay.session import validate_steps
-
-    # read_view takes the view's own arguments as **args: none is required by name.
-    validate_steps(
-        "f.json",
-        [
-            {"rule": "read_view", "args": {"view": "reth.getExchangeRate"}},
-            {"rule": "read_view", "args": {"view": "minipool.getStatus", "minipool": 0}},
-        ],
-    )
-    with pytest.raises(ReplayFileError, match=r"'steps\[0\]\.args\.view' is missing"):
-        validate_steps("f.json", [{"rule": "read_view", "args": {"minipool": 0}}])
-
-
-def test_steps_of_the_oracle_rules_validate_which_and_pending():
-    from harness.replay.file import ReplayFileError
-    from harness.replay.session import validate_steps
-
-    validate_steps(
-        "f.json",
-        [
-            {"rule": "vote_report", "args": {"member": "odao_member_1", "which": "prices"}},
-            {"rule": "execute_update", "args": {"who": "stranger", "which": "balances"}},
-            {
-                "rule": "execute_update",
-                "args": {"who": "stranger", "which": "balances", "pending": True},
-            },
-            {"rule": "remove_member", "args": {"member": "odao_member_2"}},
-            {"rule": "add_member", "args": {"member": "odao_member_2"}},
-        ],
-    )
-    with pytest.raises(ReplayFileError, match=r"'steps\[0\]\.args\.which' .*\"balances\" or"):
-        validate_steps(
-            "f.json", [{"rule": "vote_report", "args": {"member": "m", "which": "rates"}}]
-        )
-    with pytest.raises(ReplayFileError, match=r"'steps\[0\]\.args\.pending' .*true or false"):
-        step = {"who": "stranger", "which": "prices", "pending": "yes"}
-        validate_steps("f.json", [{"rule": "execute_update", "args": step}])
-
-
-def test_an_emitted_test_names_the_projects_contracts_without_this_machines_path():
-    replay_file = ReplayFile(
-        seed=1,
-        config={},
-        contracts_sha256="ab" * 32,
-        steps=[{"rule": "register_node", "args": {"node": "node_operator_0"}}],
-        failure={"step": 0, "invariant": "outcome", "message": "recorded elsewhere"},
-    )
-    passed = ReplayResult(
-        [StepResult(0, "register_node", {"node": "node_operator_0"}, True, "ok")], 1
-    )
-    for contracts_dir in (None, DEFAULT_CONTRACTS_DIR):
-        text = emit_pytest(replay_file, passed, contracts_dir)
-        assert f"    {PROJECT_CONTRACTS}\n" in text
-        assert str(DEFAULT_CONTRACTS_DIR) not in text
-        assert "RECORDED_CONTRACTS = None" in text
