@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-ETH = 10**18
-
 
 def events(called: Any, name: str, emitter: Any = None) -> list[Any]:
     """The decoded events called ``name`` emitted during the last call made on ``called``.

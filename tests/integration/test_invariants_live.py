@@ -1,8 +1,9 @@
 """The invariants on the real contracts: silent through honest histories, loud at a planted fault.
 
-Model and contracts are driven side by side, as in
-``test_model_vs_contracts.py``: the simulated beacon chain pays a minipool
-by raising its balance and telling the model. After every step a
+Model and contracts are driven side by side through the checked facade
+(:class:`CheckedProtocol`), as in ``test_model_vs_contracts.py``: the
+simulated beacon chain pays a minipool by raising its balance and telling
+the model. After every step a
 :class:`invariants.Watcher` observes the chain once and runs every check.
 """
 
@@ -14,47 +15,31 @@ import boa
 import pytest
 
 from harness.chain.beacon import BeaconChain, BeaconConfig
-from harness.chain.protocol import PRELAUNCH_VALUE
-from harness.chain.reverts import revert_reason
-from harness.model import Model, norm
-from invariants import (
-    InvariantViolation,
-    Watcher,
-    check_distribution_split,
-    check_outcome,
-)
+from harness.chain.status import PRELAUNCH
+from harness.fuzz.checked import CheckedProtocol
+from harness.model import norm
+from harness.units import ETH
+from invariants import InvariantViolation, Watcher, check_distribution_split
 from invariants.observe import StorageWrites, observe
-
-ETH = 10**18
-GWEI_PER_ETH = 10**9
-
-
-def now() -> int:
-    return boa.env.evm.patch.timestamp
-
-
-def block() -> int:
-    return boa.env.evm.patch.block_number
 
 
 class World:
-    """Contracts, model and invariants, stepped together."""
+    """Contracts, model and invariants, stepped together: the checked facade, then a watch."""
 
     def __init__(self, p, beacon_config: BeaconConfig | None = None, vault_names=None):
         self.p = p
-        self.model: Model | None = None
-        self.beacon = BeaconChain(beacon_config or BeaconConfig(apr=0), credit=self._credit)
-        self.beacon.now = self.beacon.last_sweep = now()
-        self.model = Model(
-            p.config.settings, p.odao_members, self.beacon, reth_address=p.reth.address, now=now()
+        # The test's beacon chain (APR 0 unless told otherwise), paying through the facade,
+        # which tells the model.
+        p.beacon = BeaconChain(
+            beacon_config or BeaconConfig(apr=0), credit=lambda a, w: p.beacon_credit(a, w)
         )
+        p.beacon.now = p.beacon.last_sweep = p.now()
+        self.beacon = p.beacon
+        self.cp = CheckedProtocol(p)
+        self.model = self.cp.model
         actors = [p.guardian, *p.odao_members, *p.depositors, *p.node_operators]
         self.watch = Watcher(p, self.model, actors, vault_names)
         self.events = []
-
-    def _credit(self, address: str, wei: int) -> None:
-        boa.env.set_balance(address, boa.env.get_balance(address) + wei)
-        self.model.credit(address, wei)
 
     def step(self) -> None:
         self.events += [event.name for event in self.watch.step()]
@@ -62,86 +47,54 @@ class World:
         full = observe(self.p, self.model, self.watch.actors, self.watch.vault_names)
         assert self.watch.previous == full
 
-    def call(self, action: str, expect, call) -> None:
-        """Make a call the model predicted, check its outcome, then every invariant."""
-        try:
-            call()
-            ok, reason = True, None
-        except boa.BoaError as exc:
-            ok, reason = False, revert_reason(exc)
-        check_outcome(action, expect, ok, reason)
+    # ------------------------------------------------------------ actions
+    # Each goes through the checked facade (the outcome must be the model's), then
+    # every invariant is checked.
+    def deposit(self, depositor, amount: int) -> None:
+        self.cp.deposit(depositor, amount)
         self.step()
 
-    # ------------------------------------------------------------ actions
-    def deposit(self, depositor, amount: int) -> None:
-        expect = self.model.deposit(depositor, amount, now=now())
-        self.call("deposit", expect, lambda: self.p.deposit(depositor, amount))
-
     def burn(self, holder, amount: int) -> None:
-        expect = self.model.burn(holder, amount, now=now())
-        self.call("burn", expect, lambda: self.p.burn(holder, amount))
+        self.cp.burn(holder, amount)
+        self.step()
 
     def node_with_rpl(self, node, rpl: int) -> None:
-        self.call("register", self.model.register_node(node, now=now()), lambda: None)
-        self.p.register_node(node)
-        self.model.fund_rpl(node, rpl)
-        self.p.fund_rpl(node, rpl)
-        expect = self.model.stake_rpl(node, rpl, now=now())
-        self.call("stake RPL", expect, lambda: self.p.stake_rpl(node, rpl))
+        self.cp.register_node(node)
+        self.step()
+        self.cp.fund_rpl(node, rpl)
+        self.cp.stake_rpl(node, rpl)
+        self.step()
 
     def create_minipool(self, node, bond: int):
-        salt = self.p.free_salt(node)
-        address = self.p.expected_minipool_address(node, salt)
-        pubkey = self.p.deposit_data(node, address, PRELAUNCH_VALUE, salt).pubkey
-        expect = self.model.create_minipool(node, bond * ETH, address, pubkey, now=now())
-        handle = []
-
-        def create():
-            handle.append(self.p.create_minipool(node, bond=bond, salt=salt))
-            self.beacon.ingest_logs(self.p.node_deposit.get_logs())
-
-        self.call("create minipool", expect, create)
-        return handle[0]
+        _, minipool = self.cp.create_minipool(node, bond=bond)
+        self.step()
+        return minipool
 
     def stake(self, minipool) -> None:
-        expect = self.model.stake(minipool, now())
+        self.cp.stake(minipool)
+        self.step()
 
-        def stake():
-            self.p.stake(minipool)
-            self.beacon.ingest_logs(minipool.get_logs())
-
-        self.call("stake", expect, stake)
+    def refund(self, minipool, caller) -> None:
+        self.cp.refund(minipool, caller)
+        self.step()
 
     def distribute(self, minipool, by, rewards_only: bool = False) -> None:
-        expect = self.model.distribute(minipool, by, rewards_only, now())
-        paid = []
-        self.call(
-            "distribute",
-            expect,
-            lambda: paid.extend(self.p.distribute(minipool, by=by, rewards_only=rewards_only)),
-        )
+        expect = self.cp.distribute(minipool, by, rewards_only)
         if expect.ok:
-            node = sum(n for n, _ in paid)
-            user = sum(u for _, u in paid)
+            # The split invariant, on the call's EtherWithdrawalProcessed events (read
+            # before the watch makes calls of its own).
+            paid = [
+                (log.nodeAmount, log.userAmount)
+                for log in minipool.get_logs()
+                if type(log).__name__ == "EtherWithdrawalProcessed"
+            ]
+            node, user = sum(n for n, _ in paid), sum(u for _, u in paid)
             check_distribution_split(expect.values, node, user)
+        self.step()
 
     def report_truth(self) -> None:
         boa.env.time_travel(seconds=3_600)
-        total, staking, supply = self.model.truthful_report()
-        report_block = self.p.next_report_block()
-        for member in self.p.quorum_members():
-            expect = self.model.report_balances(
-                report_block,
-                total,
-                staking,
-                supply,
-                member,
-                slot_timestamp=now(),
-                current_block=block(),
-                now=now(),
-            )
-            assert expect.ok, expect.reason
-        self.p.report_balances(total, supply, staking, block=report_block)
+        self.cp.report()
         self.step()
 
 
@@ -150,7 +103,7 @@ def staking_minipool(w: World, node, depositor):
     w.node_with_rpl(node, 10_000 * ETH)
     w.deposit(depositor, 24 * ETH)
     minipool = w.create_minipool(node, 8)
-    assert w.model.minipools[norm(minipool.address)].status == 1
+    assert w.model.minipools[norm(minipool.address)].status == PRELAUNCH
     boa.env.time_travel(seconds=w.p.settings.getScrubPeriod() + 1)
     w.stake(minipool)
     w.report_truth()
@@ -172,11 +125,7 @@ def test_an_honest_history_breaks_no_invariant_then_planted_faults_are_caught(pr
     w.beacon.sweep()
     w.step()
     w.distribute(minipool, stranger, rewards_only=True)
-    w.call(
-        "refund",
-        w.model.refund(minipool, node, now=now()),
-        lambda: minipool.refund(sender=node),
-    )
+    w.refund(minipool, node)
     w.report_truth()
     assert p.rate() > ETH
 

@@ -1,66 +1,42 @@
 """The reference model against the real contracts: one scripted history, checked at every step.
 
-The contracts are driven through the facade; the model is told the same
-actions (and the beacon chain's payments) and must predict every observable
-number: rETH balances and supply, the deposit pool, the queue, each
-minipool's status and balances, the nodes' ETH matched and RPL, the rate,
-and what each actor's ETH balance did. Bad calls must revert with exactly
-the reason the model gives.
+The contracts are driven through the checked facade (:class:`CheckedProtocol`:
+each call asks the model first, and its outcome, revert reason and returned
+amounts must be the model's); the beacon chain's payments reach the model
+too. After every step the model must also predict every observable number:
+rETH balances and supply, the deposit pool, the queue, each minipool's
+status and balances, the nodes' ETH matched and RPL, the rate, and what
+each actor's ETH balance did. Bad calls must revert with exactly the reason
+the model gives.
 """
 
 from __future__ import annotations
 
 import boa
-import pytest
 
 from harness.chain.beacon import BeaconChain, BeaconConfig
-from harness.chain.protocol import PRELAUNCH_VALUE
-from harness.chain.reverts import revert_reason
-from harness.model import Model, norm
+from harness.chain.status import INITIALISED, PRELAUNCH
+from harness.fuzz.checked import CheckedProtocol
+from harness.model import norm
+from harness.units import ETH, ETH_GWEI
 
-ETH = 10**18
 RPL = 10**18
-GWEI_PER_ETH = 10**9
-
-
-def now() -> int:
-    return boa.env.evm.patch.timestamp
-
-
-def block() -> int:
-    return boa.env.evm.patch.block_number
 
 
 class Replay:
-    """Drives the contracts and the model side by side."""
+    """The checked facade, and every observable number compared with the model's after a step."""
 
     def __init__(self, p):
         self.p = p
-        self.model: Model | None = None
-        # The simulated beacon chain pays the way the real one does: the
-        # address's balance rises and no code runs; the model is told too.
-        self.beacon = BeaconChain(BeaconConfig(apr=0), credit=self._credit)
-        self.model = Model(
-            p.config.settings, p.odao_members, self.beacon, reth_address=p.reth.address, now=now()
-        )
+        # A beacon chain that earns nothing (APR 0), so every amount is exact; it
+        # pays the way the real one does: the address's balance rises, no code runs,
+        # and the facade tells the model.
+        p.beacon = BeaconChain(BeaconConfig(apr=0), credit=lambda a, w: p.beacon_credit(a, w))
+        self.cp = CheckedProtocol(p)
+        self.model = self.cp.model
+        self.beacon = p.beacon
         self.actors = [*p.depositors, *p.node_operators]
         self.start = {a: boa.env.get_balance(a) for a in self.actors}
-        self.pubkeys: dict[str, bytes] = {}
-
-    def _credit(self, address: str, wei: int) -> None:
-        boa.env.set_balance(address, boa.env.get_balance(address) + wei)
-        self.model.credit(address, wei)
-
-    def ingest(self, called) -> None:
-        """The beacon chain learns of deposits from the deposit contract's logs."""
-        self.beacon.ingest_logs(called.get_logs())
-
-    def same_revert(self, expect, call) -> None:
-        """The model refuses, and the contracts refuse with exactly its reason."""
-        assert not expect.ok, f"the model accepted a call expected to revert: {expect}"
-        with pytest.raises(boa.BoaError) as info:
-            call()
-        assert revert_reason(info.value) == expect.reason
 
     def check(self) -> None:
         """Every observable number of the contracts equals the model's."""
@@ -104,46 +80,27 @@ class Replay:
 
     # ------------------------------------------------------------ steps
     def deposit(self, depositor, amount: int) -> None:
-        expect = self.model.deposit(depositor, amount, now=now())
-        assert expect.ok, expect.reason
-        assert self.p.deposit(depositor, amount) == expect.values["minted"]
+        assert self.cp.deposit(depositor, amount).ok  # and minted what the model says
         self.check()
 
     def burn(self, holder, amount: int) -> None:
-        expect = self.model.burn(holder, amount, now=now())
-        assert expect.ok, expect.reason
-        assert self.p.burn(holder, amount) == expect.values["eth"]
+        assert self.cp.burn(holder, amount).ok  # and paid what the model says
         self.check()
 
     def create_minipool(self, node, bond: int):
-        salt = self.p.free_salt(node)
-        address = self.p.expected_minipool_address(node, salt)
-        pubkey = self.p.deposit_data(node, address, PRELAUNCH_VALUE, salt).pubkey
-        expect = self.model.create_minipool(node, bond * ETH, address, pubkey, now=now())
+        expect, minipool = self.cp.create_minipool(node, bond=bond)
         assert expect.ok, expect.reason
-        minipool = self.p.create_minipool(node, bond=bond, salt=salt)
-        self.ingest(self.p.node_deposit)
-        assert self.beacon.validator(pubkey).balance == GWEI_PER_ETH
+        assert self.p.validator(minipool).balance == ETH_GWEI
         self.check()
         return minipool
 
     def report_truth(self) -> None:
-        total, staking, supply = self.model.truthful_report()
         report_block = self.p.next_report_block()
-        for member in self.p.quorum_members():
-            expect = self.model.report_balances(
-                report_block,
-                total,
-                staking,
-                supply,
-                member,
-                slot_timestamp=now(),
-                current_block=block(),
-                now=now(),
-            )
-            assert expect.ok, expect.reason
-        assert expect.values["accepted"] == 1
-        self.p.report_balances(total, supply, staking, block=report_block)
+        # The model's truth (the facade checks the oracle reads the same), voted for by
+        # the smallest set of members that reaches consensus, each vote checked.
+        _, staking, _ = self.cp.report()
+        # So accepted means every vote was, and the last one brought consensus.
+        assert self.model.report.block == report_block
         assert self.p.network_balances.getStakingETHBalance() == staking
         self.check()
 
@@ -151,52 +108,38 @@ class Replay:
 def test_a_scripted_history_matches_the_model_step_by_step(protocol):
     p = protocol
     r = Replay(p)
-    m = r.model
+    cp, m = r.cp, r.model
     depositor, other = p.depositors[0], p.depositors[1]
     node, stranger = p.node_operators[0], p.node_operators[1]
 
-    # Deposits, and refusals the model foresees.
+    # Deposits, and refusals the model foresees (the facade checks the contracts'
+    # reason is the model's).
     r.deposit(depositor, 10 * ETH)
-    r.same_revert(
-        m.deposit(depositor, 10**15, now=now()),
-        lambda: p.deposit_pool.deposit(value=10**15, sender=depositor),
-    )
-    r.same_revert(m.burn(depositor, 0), lambda: p.reth.burn(0, sender=depositor))
-    r.same_revert(m.burn(other, 1), lambda: p.reth.burn(1, sender=other))  # holds no rETH yet
+    assert not cp.deposit(depositor, 10**15).ok
+    assert not cp.burn(depositor, 0).ok
+    assert not cp.burn(other, 1).ok  # holds no rETH yet
 
     # A node with RPL, and a minipool that waits in the queue (17 ETH < 31 ETH).
-    assert m.register_node(node, now=now()).ok
-    p.register_node(node)
-    m.fund_rpl(node, 1_000 * RPL)
-    p.fund_rpl(node, "1000")
-    r.same_revert(
-        m.stake_rpl(node, 0, now=now()),
-        lambda: p.node_staking.stakeRPL(0, sender=node),
-    )
-    assert m.stake_rpl(node, 1_000 * RPL, now=now()).ok
-    p.stake_rpl(node, "1000")
+    assert cp.register_node(node).ok
+    cp.fund_rpl(node, 1_000 * RPL)
+    assert not cp.stake_rpl(node, 0).ok
+    assert cp.stake_rpl(node, 1_000 * RPL).ok
     r.check()
-    salt = p.free_salt(node)
-    address = p.expected_minipool_address(node, salt)
-    r.same_revert(
-        m.create_minipool(node, 4 * ETH, address, b"\x00" * 48, now=now()),
-        lambda: p.create_minipool(node, bond=4, salt=salt),
-    )
+    expect, _ = cp.create_minipool(node, bond=4)
+    assert not expect.ok
     minipool = r.create_minipool(node, 8)
-    assert m.minipools[norm(minipool.address)].status == 0
+    assert m.minipools[norm(minipool.address)].status == INITIALISED
 
     # 24 ETH more: the pool holds 41 ETH and assigns 31 to the minipool.
     r.deposit(other, 24 * ETH)
-    assert m.minipools[norm(minipool.address)].status == 1
-    r.same_revert(m.stake(minipool, now()), lambda: p.stake(minipool))
+    assert m.minipools[norm(minipool.address)].status == PRELAUNCH
+    assert not cp.stake(minipool).ok
 
     # Stake after the scrub period: 31 ETH to the beacon chain.
     boa.env.time_travel(seconds=p.settings.getScrubPeriod() + 1)
-    assert m.stake(minipool, now()).ok
-    p.stake(minipool)
-    r.ingest(minipool)
-    validator = r.beacon.validator(m.minipools[norm(minipool.address)].pubkey)
-    assert validator.balance == 32 * GWEI_PER_ETH
+    assert cp.stake(minipool).ok
+    validator = p.validator(minipool)
+    assert validator.balance == 32 * ETH_GWEI
     r.check()
     r.report_truth()
 
@@ -204,15 +147,13 @@ def test_a_scripted_history_matches_the_model_step_by_step(protocol):
     r.beacon.reward(validator, ETH // 2)
     r.beacon.sweep()
     r.check()
-    expect = m.distribute(minipool, stranger, True, now())
+    expect = cp.distribute(minipool, stranger, rewards_only=True)
     assert expect.ok, expect.reason
-    minipool.distributeBalance(True, sender=stranger)
     r.check()
     assert minipool.getNodeRefundBalance() == expect.values["node"] > 0
-    assert m.refund(minipool, node, now=now()).ok
-    minipool.refund(sender=node)
+    assert cp.refund(minipool, node).ok
     r.check()
-    r.same_revert(m.refund(minipool, node), lambda: minipool.refund(sender=node))
+    assert not cp.refund(minipool, node).ok
 
     # An honest report: the rate rises, a burn pays at it.
     boa.env.time_travel(seconds=3_600)
@@ -226,17 +167,10 @@ def test_a_scripted_history_matches_the_model_step_by_step(protocol):
     r.beacon.advance(r.beacon.config.exit_delay + r.beacon.config.withdrawal_delay)
     r.beacon.sweep()
     r.check()
-    r.same_revert(
-        m.distribute(minipool, stranger, False, now()),
-        lambda: minipool.distributeBalance(False, sender=stranger),
-    )
-    r.same_revert(
-        m.distribute(minipool, node, True, now()),
-        lambda: minipool.distributeBalance(True, sender=node),
-    )
-    expect = m.distribute(minipool, node, False, now())
+    assert not cp.distribute(minipool, stranger).ok
+    assert not cp.distribute(minipool, node, rewards_only=True).ok
+    expect = cp.distribute(minipool, node)
     assert expect.ok, expect.reason
-    minipool.distributeBalance(False, sender=node)
     r.check()
     assert expect.values["finalised"] == 1
     # 32.25 ETH: the node's 8 ETH, plus a quarter of 0.25 ETH and 14% of the rest.

@@ -5,8 +5,7 @@ from __future__ import annotations
 import boa
 
 from harness.fuzz.steps import StepContext, execute
-
-ETH = 10**18
+from harness.units import ETH
 
 
 def _staking_minipool(ctx: StepContext) -> None:

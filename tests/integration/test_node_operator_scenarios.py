@@ -7,12 +7,15 @@ Unit tests of the node side use a node-staking double; these go through
 import boa
 import pytest
 
-from tests.helpers import ETH, events, only_event
+from harness.chain.status import INITIALISED, PRELAUNCH, STAKING
+from harness.model import economics
+from harness.units import ETH, GWEI
+from tests.helpers import events, only_event
 
 RPL = 10**18
 # The oracle's initial price: 0.01 ETH per RPL.
 PRICE = 10**16
-STAKING = 2
+FEE = 14 * 10**16  # the default target node fee
 
 
 @pytest.fixture
@@ -26,7 +29,7 @@ def node(p):
 def staked_minipool(p, node, bond=8):
     """A minipool of ``node`` through assignment and stake, with ETH from a depositor."""
     minipool = p.create_minipool(node, bond=bond)
-    if minipool.getStatus() == 0:
+    if minipool.getStatus() == INITIALISED:
         p.deposit(p.depositors[0], str(32 - bond))
     boa.env.time_travel(seconds=p.settings.getScrubPeriod() + 1)
     p.stake(minipool)
@@ -55,7 +58,7 @@ def test_queued_minipools_raise_the_deposit_limit_and_are_assigned_in_order(p, n
     p.stake_rpl(node, "1000")  # supports 100 ETH matched: four 8 ETH minipools
     p.settings.setSettingUint("deposit.pool.maximum", 10 * ETH, sender=p.guardian)
     minipools = [p.create_minipool(node, bond=8) for _ in range(4)]
-    assert [m.getStatus() for m in minipools] == [0, 0, 0, 0]
+    assert [m.getStatus() for m in minipools] == [INITIALISED] * 4
     assert p.minipool_queue.getLength() == 4
     assert p.minipool_queue.getEffectiveCapacity() == 4 * 31 * ETH
     assert p.deposit_pool.getBalance() == 28 * ETH
@@ -71,7 +74,7 @@ def test_queued_minipools_raise_the_deposit_limit_and_are_assigned_in_order(p, n
     assigned = events(p.deposit_pool, "DepositAssigned")
     assert [a.minipool for a in assigned] == [m.address for m in minipools]
     assert {a.amount for a in assigned} == {31 * ETH}
-    assert [m.getStatus() for m in minipools] == [1, 1, 1, 1]
+    assert [m.getStatus() for m in minipools] == [PRELAUNCH] * 4
     assert [m.getUserDepositBalance() for m in minipools] == [24 * ETH] * 4
     assert p.deposit_pool.getBalance() == 10 * ETH
     assert p.deposit_pool.getNodeBalance() == 0
@@ -82,7 +85,7 @@ def test_dissolved_deposit_is_recycled_by_a_registered_minipool_only(p, node, st
     p.stake_rpl(node, "300")
     minipool = p.create_minipool(node, bond=8)
     p.deposit(p.depositors[0], "24")
-    assert minipool.getStatus() == 1
+    assert minipool.getStatus() == PRELAUNCH
     with boa.reverts("deposit pool: caller is not a registered minipool"):
         p.deposit_pool.recycleDissolvedDeposit(value=ETH, sender=stranger)
     boa.env.time_travel(seconds=p.settings.getLaunchTimeout())
@@ -182,7 +185,13 @@ def test_bond_reduction_moves_no_value_to_users(p, node):
     assert minipool.getUserDepositBalance() == 24 * ETH
     assert p.node_deposit.getDepositCredit(node) == 8 * ETH
     assert p.deposit_pool.getNodeBalance() == 8 * ETH
-    rewards = p.oracle.minipool_user_share(minipool) - 24 * ETH
+    assert minipool.getNodeFee() == FEE
+    # The users' share of the minipool's balance (beacon + contract - refund), split by
+    # the rules (harness.model.economics), not by the contract's calculateUserShare.
+    balance = p.balance(minipool) - minipool.getNodeRefundBalance()
+    balance += p.validator(minipool).balance * GWEI
+    users = economics.user_share(balance, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE)
+    rewards = users - 24 * ETH
     assert p.oracle.truthful_balances()[0] == before + rewards
     p.create_minipool(node, bond=8, credit=True, value=0)
     assert p.node_deposit.getDepositCredit(node) == 0

@@ -14,10 +14,8 @@ import pytest
 
 from harness.fuzz.steps import StepContext, execute
 from harness.fuzz.views import AMOUNTS, BLOCK_OFFSETS, BOOL_PATHS, UINT_PATHS, VIEWS, read_view
+from harness.units import DAY, ETH
 from invariants import InvariantViolation
-
-ETH = 10**18
-DAY = 86_400
 
 
 def _history(ctx: StepContext) -> None:

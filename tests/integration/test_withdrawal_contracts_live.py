@@ -22,12 +22,10 @@ from harness.chain.actors import REENTRANT, REFUSER, reentry_counters
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.fuzz.machine import RocketPoolMachine
 from harness.model import Expect, norm
+from harness.units import DAY, ETH, HOUR
 from harness.world.deploy import deploy_protocol, shared_protocol
 from invariants import InvariantViolation
 
-ETH = 10**18
-HOUR = 3_600
-DAY = 86_400
 NODE = "node_operator_0"
 REFUND_FAILED = "minipool: refund transfer failed"
 TRANSFER_FAILED = "minipool: transfer to withdrawal address failed"

@@ -4,9 +4,8 @@ import boa
 import pytest
 
 from harness.model import economics
-from tests.helpers import ETH
+from harness.units import ETH, GWEI
 
-GWEI = 10**9
 FEE = 14 * 10**16
 
 
@@ -71,7 +70,9 @@ def test_truthful_report_counts_each_minipool_users_share(p, staking):
     v = p.validator(staking)
     contract_eth = p.balance(staking)
     beacon_eth = v.balance * GWEI
-    users = economics.user_share(contract_eth + beacon_eth, 24 * ETH, 8 * ETH, FEE)
+    users = economics.user_share(
+        contract_eth + beacon_eth, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE
+    )
     pool_users = p.deposit_pool.getUserBalance()
     total, staking_eth, supply = p.oracle.truthful_balances()
     assert total == pool_users + p.balance(p.reth) + users
@@ -89,7 +90,7 @@ def test_exit_and_distribution_pay_the_users_to_reth(p, staking):
     p.advance(days=5)
     assert v.status == "withdrawn"
     balance = p.balance(staking)
-    node_share = economics.node_share(balance, 24 * ETH, 8 * ETH, FEE)
+    node_share = economics.node_share(balance, user_capital=24 * ETH, node_capital=8 * ETH, fee=FEE)
     reth_before = p.balance(p.reth) + p.deposit_pool.getBalance()
     [(node_amount, user_amount)] = p.distribute(staking)
     assert (node_amount, user_amount) == (node_share, balance - node_share)

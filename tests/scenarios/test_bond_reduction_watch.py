@@ -14,11 +14,9 @@ by that loss, no more.
 from __future__ import annotations
 
 from harness.replay.session import replaying
+from harness.units import DAY, ETH, HOUR
 from harness.world.oracle import REDUCTION_CANCEL_BELOW_GWEI
 
-ETH = 10**18
-HOUR = 3_600
-DAY = 86_400
 # The beacon chain earns nothing, so each loss is a round number.
 CONFIG = {"beacon": {"apr": "0%"}}
 

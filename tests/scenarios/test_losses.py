@@ -12,10 +12,9 @@ import pytest
 
 from harness import deploy_protocol
 from harness.fuzz.checked import CheckedProtocol
+from harness.units import ETH
 
-ETH = 10**18
 RPL = 10**18
-GWEI = 10**9
 DEPOSIT = 24 * ETH
 MINTED = DEPOSIT - DEPOSIT * 5 // 10_000  # 0.05% fee: 23.988 rETH
 

@@ -16,9 +16,8 @@ import pytest
 
 from harness import deploy_protocol
 from harness.fuzz.checked import CheckedProtocol
+from harness.units import ETH, GWEI
 
-ETH = 10**18
-GWEI = 10**9
 WEEKS = 52
 BONDS = {0: 8, 1: 8, 2: 16, 3: 16}  # node index -> bond of each of its two minipools
 

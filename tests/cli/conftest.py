@@ -1,0 +1,1 @@
+"""The command line (``harness.cli``): ``rpfuzz`` commands, the interactive shell, the display."""
