@@ -38,7 +38,7 @@ from harness.bugzoo.catalogue import BUGS, BY_NAME
 from harness.bugzoo.patch import Bug, apply_bug, patched_sources
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.config import ConfigError
-from harness.run.campaign import _Job, _run_workers, resolve_profile
+from harness.run.campaign import CampaignJob, resolve_profile, run_workers
 
 DEFAULT_OUT_DIR = Path("failures") / "zoo"
 DEFAULT_SHRINK_SECONDS = 10.0
@@ -176,7 +176,7 @@ def run_bug(
     bug_dir = out_dir / bug.name
     contracts = apply_bug(bug, source_dir, bug_dir / "contracts")
     outcome.contracts_dir = str(contracts)
-    job = _Job(
+    job = CampaignJob(
         worker=0,
         seed=outcome.seed,
         examples=profile.examples,
@@ -190,7 +190,7 @@ def run_bug(
         shrink_seconds=shrink_seconds,
     )
     try:
-        [summary] = _run_workers([job], progress or (lambda update: None))
+        [summary] = run_workers([job], progress or (lambda update: None))
     except (RuntimeError, ConfigError) as exc:
         # A patch that does not compile, or a deploy that reverts on it.
         outcome.status = ERROR

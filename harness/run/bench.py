@@ -54,7 +54,7 @@ from harness.chain import backend
 from harness.config import ConfigError
 from harness.fuzz.machine import RocketPoolMachine
 from harness.fuzz.steps import StepContext, execute
-from harness.run.campaign import _Job, run_worker
+from harness.run.campaign import CampaignJob, run_worker
 from harness.run.profiles import Profile
 from harness.run.workers import (
     fresh_process,
@@ -342,7 +342,7 @@ def _bench_workers(
     }, speedup
 
 
-def _run_noop(job: _Job) -> dict[str, Any]:
+def _run_noop(job: CampaignJob) -> dict[str, Any]:
     return run_worker(job, machine_cls=NoOpMachine)
 
 
@@ -369,12 +369,14 @@ def _paired(job: _BenchJob) -> list[tuple[float, float]]:
         ]
 
 
-def _one_run(job: _Job, noop: bool) -> float:
+def _one_run(job: CampaignJob, noop: bool) -> float:
     """One run of the machine (or the no-op machine) in this process: its steps/s."""
     return _rate(run_worker(job, machine_cls=NoOpMachine if noop else RocketPoolMachine))
 
 
-def _timed(job: _Job, machine_cls: type[RocketPoolMachine] = RocketPoolMachine) -> dict[str, Any]:
+def _timed(
+    job: CampaignJob, machine_cls: type[RocketPoolMachine] = RocketPoolMachine
+) -> dict[str, Any]:
     """``run_worker(job)``, timed ``job.repeat`` times in this process: the median run's summary.
 
     The first run warms up as the job says; the others find everything
@@ -432,13 +434,13 @@ def _bench_job(
 
 
 @dataclass
-class _BenchJob(_Job):
+class _BenchJob(CampaignJob):
     """A worker's job, timed ``repeat`` times (see :func:`_timed`)."""
 
     repeat: int = 1
 
 
-def _bench_backend(job: _Job, load: float) -> BenchResult:
+def _bench_backend(job: CampaignJob, load: float) -> BenchResult:
     """The machine (the median of ``job.repeat`` runs), then the bare replay of its steps."""
     summary = _timed(job)
     recorded = [list(example) for example in summary["all_steps"]]

@@ -67,7 +67,7 @@ from invariants import InvariantViolation
 
 DATABASE_DIR = Path(".hypothesis") / "examples"
 FAILURES_DIR = Path("failures")
-# Untimed examples a benchmark worker runs first (``_Job.warm_up``).
+# Untimed examples a benchmark worker runs first (``CampaignJob.warm_up``).
 WARM_UP_EXAMPLES = 5
 # What a slow EVM trips: examples take seconds, and long step sequences are big.
 SLOW_EVM_HEALTH_CHECKS = [
@@ -167,7 +167,7 @@ class CampaignResult:
 
 
 @dataclass
-class _Job:
+class CampaignJob:
     """One worker's share of a campaign (picklable, for spawned processes)."""
 
     worker: int
@@ -279,7 +279,7 @@ def _replay_path(name: str, worker: int, directory: Path = FAILURES_DIR) -> Path
 
 
 def run_worker(
-    job: _Job,
+    job: CampaignJob,
     progress: Callable[[dict[str, Any]], None] | None = None,
     machine_cls: type[RocketPoolMachine] = RocketPoolMachine,
 ) -> dict:
@@ -304,7 +304,7 @@ def run_worker(
 _MACHINE_CLASS_STATE = ("config", "contracts_dir", "stats", "examples", "step_count", "last_steps")
 
 
-def _measuring(job: _Job) -> contextlib.AbstractContextManager:
+def _measuring(job: CampaignJob) -> contextlib.AbstractContextManager:
     """Vyper coverage measured into ``job.coverage_file``, when it names one; else nothing."""
     if job.coverage_file is None:
         return contextlib.nullcontext()
@@ -314,7 +314,7 @@ def _measuring(job: _Job) -> contextlib.AbstractContextManager:
 
 
 def _warmed_up(
-    job: _Job, machine_cls: type[RocketPoolMachine], progress: Callable | None
+    job: CampaignJob, machine_cls: type[RocketPoolMachine], progress: Callable | None
 ) -> dict[str, Any]:
     """``job``'s run after untimed warm-up examples; the deploy's seconds are the warm-up's.
 
@@ -337,7 +337,7 @@ def _warmed_up(
 
 
 def _run_worker(
-    job: _Job, machine_cls: type[RocketPoolMachine], progress: Callable | None
+    job: CampaignJob, machine_cls: type[RocketPoolMachine], progress: Callable | None
 ) -> dict[str, Any]:
     """The job's examples on a fresh count, the deploy untimed; failures written: the summary."""
     deploy_seconds = _reset_and_deploy(job, machine_cls)
@@ -347,7 +347,7 @@ def _run_worker(
     return run.summary(deploy_seconds, failures)
 
 
-def _reset_and_deploy(job: _Job, machine_cls: type[RocketPoolMachine]) -> float:
+def _reset_and_deploy(job: CampaignJob, machine_cls: type[RocketPoolMachine]) -> float:
     """Point the machine class at the job's world and zero its counts; deploy: its seconds."""
     machine_cls.config = job.config
     machine_cls.contracts_dir = job.contracts_dir
@@ -368,7 +368,7 @@ class _WorkerRun:
     """
 
     def __init__(
-        self, job: _Job, machine_cls: type[RocketPoolMachine], progress: Callable | None
+        self, job: CampaignJob, machine_cls: type[RocketPoolMachine], progress: Callable | None
     ) -> None:
         self.job, self.machine_cls, self.progress = job, machine_cls, progress
         # Failing machines, newest last: the exception Hypothesis finally raises is
@@ -499,7 +499,7 @@ def _rules(stats: collections.Counter) -> dict[str, dict[str, int]]:
 
 
 def _write_failures(
-    job: _Job,
+    job: CampaignJob,
     raised: BaseException | None,
     failing: list,
     shortest: dict[str, tuple],
@@ -685,10 +685,10 @@ def run_campaign(
 
 def _first_job(
     prof: Profile, seed: int, size: tuple[int | None, int | None, float | None], **fields: Any
-) -> _Job:
+) -> CampaignJob:
     """Worker 0's job: ``size`` (examples, steps, seconds) where given, else the profile's."""
     examples, steps, max_seconds = size
-    return _Job(
+    return CampaignJob(
         worker=0,
         seed=seed,
         examples=prof.examples if examples is None else examples,
@@ -734,7 +734,9 @@ def _check_campaign(
         )
 
 
-def _announce(console: Console, job: _Job, workers: int, contracts_dir: str | Path | None) -> None:
+def _announce(
+    console: Console, job: CampaignJob, workers: int, contracts_dir: str | Path | None
+) -> None:
     """The campaign's first line: profile, seed, size, budget, workers, backend, contracts."""
     console.print(
         f"rpfuzz run: profile {job.profile.name}, seed {job.seed}, {job.examples} examples x "
@@ -745,7 +747,7 @@ def _announce(console: Console, job: _Job, workers: int, contracts_dir: str | Pa
     )
 
 
-def _coverage_files(jobs: list[_Job]) -> tempfile.TemporaryDirectory:
+def _coverage_files(jobs: list[CampaignJob]) -> tempfile.TemporaryDirectory:
     """A temporary directory with a coverage data file per worker, each job told its own."""
     coverage_dir = tempfile.TemporaryDirectory(prefix="rpfuzz-coverage-")
     for job in jobs:
@@ -754,7 +756,7 @@ def _coverage_files(jobs: list[_Job]) -> tempfile.TemporaryDirectory:
 
 
 def _contract_coverage(
-    coverage_dir: tempfile.TemporaryDirectory, jobs: list[_Job], contracts_dir: Any
+    coverage_dir: tempfile.TemporaryDirectory, jobs: list[CampaignJob], contracts_dir: Any
 ) -> list[Any]:
     """Every worker's coverage, per contract file; the temporary directory removed."""
     from harness.run.vycoverage import contract_coverage
@@ -765,7 +767,7 @@ def _contract_coverage(
         )
 
 
-def _run_with_progress(console: Console, jobs: list[_Job]) -> list[dict]:
+def _run_with_progress(console: Console, jobs: list[CampaignJob]) -> list[dict]:
     """The jobs' summaries: one job run here, several in spawned processes; live progress."""
     profile, budget = jobs[0].profile.name, jobs[0].max_seconds
     totals = {"examples": 0, "steps": 0, "seconds": 0.0, "failures": 0}
@@ -787,13 +789,13 @@ def _run_with_progress(console: Console, jobs: list[_Job]) -> list[dict]:
         if len(jobs) == 1:
             summaries = [run_worker(jobs[0], progress=lambda item: update(live, item))]
         else:
-            summaries = _run_workers(jobs, lambda item: update(live, item))
+            summaries = run_workers(jobs, lambda item: update(live, item))
     if not console.is_terminal:
         console.line()  # Live leaves its last line open when it cannot redraw
     return summaries
 
 
-def _run_workers(jobs: list[_Job], progress: Callable[[dict[str, Any]], None]) -> list[dict]:
+def run_workers(jobs: list[CampaignJob], progress: Callable[[dict[str, Any]], None]) -> list[dict]:
     """Run each job through :func:`run_worker` in a spawned process; the summaries in order.
 
     See :func:`harness.run.workers.run_spawned` (progress relayed, errors raised here).

@@ -1,7 +1,7 @@
 """Worker processes, shared by campaigns and the benchmark.
 
 Everything here is plumbing, with no idea what a worker runs: a job is any
-picklable object with a ``worker`` number (a campaign's ``_Job``), and the
+picklable object with a ``worker`` number (a campaign's ``CampaignJob``), and the
 function that runs it is a module-level one, so a spawned process can find
 it by name.
 

@@ -21,7 +21,7 @@ from harness.cli.commands import main
 from harness.fuzz.machine import RocketPoolMachine
 from harness.fuzz.steps import StepContext, execute
 from harness.replay.file import ReplayFile, ReplayFileError, contracts_sha256
-from harness.run.campaign import _Job, campaign_settings, run_worker
+from harness.run.campaign import CampaignJob, campaign_settings, run_worker
 from harness.run.profiles import Profile, load_profiles
 from harness.world.deploy import shared_protocol
 from invariants import InvariantViolation
@@ -143,7 +143,7 @@ def test_campaign_settings_resize_the_profile_and_keep_the_database():
 def test_the_same_seed_draws_the_same_steps():
     def steps(seed: int) -> list:
         profile = Profile("test", examples=3, steps=4, max_seconds=60)
-        job = _Job(0, seed, 3, 4, 60.0, profile, None, None, None, keep_steps=True)
+        job = CampaignJob(0, seed, 3, 4, 60.0, profile, None, None, None, keep_steps=True)
         return run_worker(job)["all_steps"]
 
     first = steps(3)
@@ -244,7 +244,7 @@ def test_a_bounded_shrink_stops_soon_after_the_first_failure(tmp_path):
         pool.read_text().replace("msg.value - fee, msg.sender", "msg.value, msg.sender")
     )
     profile = Profile("test", examples=50, steps=5, max_seconds=600)
-    job = _Job(
+    job = CampaignJob(
         0,
         1,
         50,
