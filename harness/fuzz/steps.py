@@ -18,10 +18,10 @@ from typing import Any
 
 from harness.chain.actors import REENTRANT, REFUSER, contract_actors
 from harness.chain.protocol import Protocol
-from harness.fuzz.actions import ACTIONS, UNAUTHORISED
+from harness.fuzz.actions import ACTIONS
 from harness.fuzz.checked import CheckedProtocol
 
-__all__ = ["ACTIONS", "UNAUTHORISED", "StepContext", "execute"]
+__all__ = ["StepContext", "execute"]
 
 
 @dataclass

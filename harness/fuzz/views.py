@@ -23,14 +23,12 @@ from typing import Any
 
 from harness.chain.backend import Reverted
 from harness.chain.reverts import revert_reason
-from harness.model import Lot, Model, mul_div, norm
+from harness.model import ZERO_ADDRESS, Lot, Model, mul_div, norm
 from harness.model import economics as econ
-from harness.model.limits import STAKE_VALUE, can_stake, maximum_deposit
+from harness.model.limits import STAKE_VALUE, can_stake, maximum_deposit, reduction_window_open
 from harness.units import ETH, ONE
 from invariants import InvariantViolation
 
-FULL_EXIT_THRESHOLD = 8 * ETH
-ZERO_ADDRESS = "0x" + "00" * 20
 # Amounts views are asked about: zero, dust, typical, a launch balance, a lot.
 AMOUNTS = (0, 1, 10**16, ETH + 7, 8 * ETH, 32 * ETH, 1_000 * ETH)
 # Blocks ahead of the current one, for auction prices.
@@ -170,18 +168,12 @@ def _credentials(address: str) -> bytes:
 
 
 def _node_share(r: Read) -> int:
-    balance, mp = r.args["amount"], r.mp
-    if balance < FULL_EXIT_THRESHOLD:
-        return econ.rewards_node_share(balance, mp.user_capital, mp.bond, mp.fee)
-    return econ.node_share(balance, mp.user_capital, mp.bond, mp.fee)
+    mp = r.mp
+    return econ.node_share(r.args["amount"], mp.user_capital, mp.bond, mp.fee)
 
 
 def _reduce_window_open(r: Read) -> bool:
-    mp, s = r.mp, r.model.settings
-    if mp.reduce_time == 0:
-        return False
-    opens = mp.reduce_time + s["minipool.bond.reduction.window.start"]
-    return opens <= r.now <= opens + s["minipool.bond.reduction.window.length"]
+    return reduction_window_open(r.model, r.mp, r.now)
 
 
 def _can_stake(r: Read) -> bool:

@@ -43,6 +43,7 @@ from harness.model.common import (
     _require,
     norm,
 )
+from harness.model.limits import reduction_window_open
 from harness.model.records import MinipoolState
 
 
@@ -342,11 +343,7 @@ class MinipoolsMixin:
         return {"time": self.now}
 
     def _reduction_window_open(self, mp: MinipoolState) -> bool:
-        if mp.reduce_time == 0:
-            return False
-        opens = mp.reduce_time + self._s("minipool.bond.reduction.window.start")
-        closes = opens + self._s("minipool.bond.reduction.window.length")
-        return opens <= self.now <= closes
+        return reduction_window_open(self, mp, self.now)
 
     @_action
     def vote_cancel_reduction(

@@ -44,8 +44,9 @@ from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.chain.protocol import Protocol
 from harness.chain.reverts import revert_reason
 from harness.config import ConfigError
+from harness.fuzz.actions import ACTIONS, UNAUTHORISED
 from harness.fuzz.invariant_runner import run_checks, start_watching
-from harness.fuzz.steps import ACTIONS, UNAUTHORISED, StepContext, execute
+from harness.fuzz.steps import StepContext, execute
 from harness.replay.file import ReplayFile, ReplayFileError
 from harness.world.deploy import shared_protocol
 from invariants import InvariantViolation
