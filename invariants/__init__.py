@@ -5,6 +5,9 @@ readable message and the numbers behind it. :func:`observe` reads the chain
 once per step into an :class:`Observation`; the ``check_*`` functions compare
 it with the reference model; :func:`check_all` runs them in order and
 :class:`Watcher` carries the state between steps.
+
+May import: :mod:`harness.model`, :mod:`harness.chain`, :mod:`harness.config`,
+:mod:`harness.units`, and itself; never :mod:`harness.fuzz` or anything above.
 """
 
 from __future__ import annotations

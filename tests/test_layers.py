@@ -1,4 +1,4 @@
-"""The harness's one direction of imports (docs/architecture.md, "Layers").
+"""The harness's one direction of imports (docs/architecture.md, "The import rule").
 
 Each package has a rank; a module may import from its own package and from
 packages of a lower rank, never from a higher one nor from a sibling of the

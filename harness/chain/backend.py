@@ -16,8 +16,9 @@ revm decodes no other) and ``load(path)``
 
 Titanoboa stays the default and the backend for debugging: its reverts
 carry a Vyper source trace, and coverage and ``rpfuzz replay`` run on it.
-revm (:mod:`harness.chain.revm`) runs the same bytecode about fifty
-times faster; choose it with :func:`use` (``rpfuzz run --backend revm``).
+revm (:mod:`harness.chain.revm`) runs the same bytecode many times faster
+(``rpfuzz bench`` measures how much); choose it with :func:`use`
+(``rpfuzz run --backend revm``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Enable it with ``plugins = harness.run.vycoverage`` in a coverage configuration
 (or ``Coverage.set_option("run:plugins", ["harness.run.vycoverage"])``), as
-``boa.coverage`` is enabled; :func:`measure` does that, and
+``boa.coverage`` is enabled; :func:`measuring` does that, and
 :func:`contract_coverage` turns the data into per-file figures, for
 ``rpfuzz run --coverage``.
 

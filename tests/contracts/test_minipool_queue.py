@@ -1,6 +1,6 @@
 """RocketMinipoolQueue: FIFO order, capacity, and who may enqueue and dequeue.
 
-The checkout has no RocketNodeDeposit yet, so the enqueue path uses a second
+Only RocketNodeDeposit may enqueue, so to reach the queue alone the enqueue path uses a second
 protocol deployed with ``tests/contracts/doubles/EnqueueCaller.vy`` registered as
 "rocketNodeDeposit"; it forwards ``enqueueMinipool`` to the queue. Minipools
 here are plain addresses: the queue does not look at them. Nothing in these

@@ -1,7 +1,7 @@
 """RocketNodeStaking: staking, withdrawal above the maximum, slashing, and the limits.
 
 Prices are ETH (wei) per 1e18 RPL; the oracle starts at 0.01 ETH. Expected
-numbers are worked out here in Python from ROCKETPOOL.md, not read back.
+numbers are worked out here in Python from docs/protocol.md, not read back.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from tests.helpers import events, only_event
 
 PCT = 10**16  # 1%
 
-# getter -> (setting path, ROCKETPOOL.md default)
+# getter -> (setting path, docs/protocol.md default)
 UINT_DEFAULTS = {
     "getMinimumDeposit": ("deposit.minimum", ETH // 100),
     "getMaximumDepositPoolSize": ("deposit.pool.maximum", 160 * ETH),

@@ -1,4 +1,4 @@
-"""The reference model on its own: exact numbers worked out by hand from ROCKETPOOL.md.
+"""The reference model on its own: exact numbers worked out by hand from docs/protocol.md.
 
 Pure Python, no EVM. Every expected number below is computed in the test from
 the rules (fee, split, rate), never read back from the model.
@@ -115,7 +115,7 @@ def exit_validator(model, beacon, address) -> None:
 
 
 def rewards_node(r: int, user: int, node: int, fee: int = FEE) -> int:
-    """ROCKETPOOL.md: nodePortion = r*N/(U+N); node gets it plus fee on the rest."""
+    """docs/protocol.md: nodePortion = r*N/(U+N); node gets it plus fee on the rest."""
     portion = r * node // (user + node)
     return portion + (r - portion) * fee // ETH
 
@@ -564,7 +564,7 @@ def test_a_validator_below_8_eth_is_split_as_a_skim_and_users_lose_past_the_bond
     mp_address = staked_minipool(model, beacon)
     beacon.penalise(validator(model, beacon, mp_address), 27 * ETH)  # 5 ETH left
     exit_validator(model, beacon, mp_address)
-    # ROCKETPOOL.md's known weakness: treated as rewards, anyone may distribute.
+    # docs/protocol.md's known weakness: treated as rewards, anyone may distribute.
     values = ok(model.distribute(mp_address, STRANGER, True, DAY))
     node_part = rewards_node(5 * ETH, 24 * ETH, 8 * ETH)
     assert (values["node"], values["user"], values["slash"]) == (node_part, 5 * ETH - node_part, 0)

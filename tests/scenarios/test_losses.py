@@ -2,7 +2,7 @@
 
 The beacon chain earns nothing here (APR 0) and slashings carry no
 correlation penalty, so every figure is a round number worked out by hand
-from ROCKETPOOL.md: the node absorbs losses first, up to its 8 ETH bond;
+from docs/protocol.md: the node absorbs losses first, up to its 8 ETH bond;
 past the bond its RPL is slashed at the oracle price (0.01 ETH) and sold at
 auction; what that does not cover falls on rETH holders. Every flow goes
 through the checked facade, so the reference model agrees at each call.
