@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_shell(sub)
     _add_run(sub)
     _add_zoo(sub)
+    _add_mutate(sub)
     _add_replay(sub)
     _add_minimize(sub)
     _add_bench(sub)
@@ -290,6 +291,95 @@ def _add_zoo_campaign(parser: argparse.ArgumentParser) -> None:
     _add_contracts(parser, "plant the bugs in")
 
 
+def _add_mutate(sub) -> None:
+    mutate = sub.add_parser(
+        "mutate",
+        help="mutation testing: plant generic one-line bugs in the contracts and score the "
+        "harness by how many campaigns catch",
+        description=(
+            "Generate mutants of contracts/ from Vyper's AST (comparison flips and boundary "
+            "shifts, dropped asserts and storage writes, arithmetic and boolean swaps, "
+            "constants off by one, a dropped reentrancy pragma, msg.sender swapped), fuzz "
+            "the original once with the same seed and budget (a failure there stops the "
+            "run: exit 2), then fuzz each mutant in a fresh process until its first failure "
+            "or the budget. A mutant that does not compile is stillborn and not scored. "
+            "Prints every survivor (file, line, the line before and after) and the kill "
+            "rate. Exit code 0: the kill rate reaches --min-score; 1: it does not; 2: usage "
+            "or configuration error."
+        ),
+    )
+    mutate.add_argument(
+        "--sample",
+        type=_positive_int,
+        metavar="N",
+        help="fuzz a deterministic sample of N mutants (default: all)",
+    )
+    mutate.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=1,
+        metavar="S",
+        help="the sample's and every campaign's seed (default 1)",
+    )
+    mutate.add_argument(
+        "--only",
+        metavar="FILE[:LINE]",
+        help="only mutants of this contract file (relative to the contracts "
+        "directory), or of one line of it",
+    )
+    mutate.add_argument(
+        "--budget",
+        type=_positive_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="fuzzing time per mutant, deploy not counted (default 60)",
+    )
+    mutate.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="mutants fuzzed at once, each in its own process (default 1)",
+    )
+    mutate.add_argument(
+        "--backend", default="revm", metavar="NAME", help="the EVM: revm (default) or boa"
+    )
+    mutate.add_argument(
+        "--profile",
+        default="deep",
+        metavar="NAME",
+        help="the campaign profile of boa_config.toml (default deep)",
+    )
+    mutate.add_argument(
+        "--min-score",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="exit 1 when the kill rate is below RATE, 0..1 (default 0: report only)",
+    )
+    mutate.add_argument(
+        "--equivalents",
+        metavar="PATH",
+        help="a file of mutants declared equivalent, 'ID  # why' a line; "
+        "they are left out and counted",
+    )
+    mutate.add_argument(
+        "--json", metavar="PATH", help="also write every mutant's outcome and the score as JSON"
+    )
+    mutate.add_argument(
+        "--list",
+        action="store_true",
+        help="list the selected mutants (id and the changed line), run nothing",
+    )
+    mutate.add_argument(
+        "--out",
+        default="failures/mutate",
+        metavar="DIR",
+        help="where the working copies and replay files go (default failures/mutate)",
+    )
+    _add_contracts(mutate, "mutate")
+
+
 def _add_replay(sub) -> None:
     replay = sub.add_parser(
         "replay",
@@ -471,6 +561,53 @@ def _zoo(args: argparse.Namespace, console: Console) -> int:
     return result.exit_code
 
 
+def _mutate(args: argparse.Namespace, console: Console) -> int:
+    """``rpfuzz mutate``: score the harness on generated mutants, or ``--list`` them."""
+    from harness.mutate import runner
+
+    if not 0.0 <= args.min_score <= 1.0:
+        raise ConfigError(f"--min-score {args.min_score}: give a rate between 0 and 1")
+    if args.list:
+        return _list_mutants(args, console)
+    result = runner.run_mutate(
+        contracts_dir=args.contracts,
+        out_dir=args.out,
+        budget=args.budget,
+        seed=args.seed,
+        sample_size=args.sample,
+        only=args.only,
+        workers=args.workers,
+        backend_name=args.backend,
+        profile=args.profile,
+        equivalents=args.equivalents,
+        progress=lambda outcome: console.print(escape(runner.progress_line(outcome))),
+    )
+    if args.json:
+        runner.write_json(result, args.json)
+    console.print(runner.mutate_table(result))
+    console.print(runner.summary_line(result))
+    rate = result.kill_rate
+    return 0 if rate is None or rate >= args.min_score else 1
+
+
+def _list_mutants(args: argparse.Namespace, console: Console) -> int:
+    from pathlib import Path
+
+    from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+    from harness.mutate import runner
+
+    directory = Path(args.contracts or DEFAULT_CONTRACTS_DIR)
+    equivalents = runner.load_equivalents(args.equivalents)
+    mutants, pool, excluded = runner.select(
+        directory, args.only, args.sample, args.seed, equivalents
+    )
+    for mutant in mutants:
+        before, after = mutant.diff((directory / mutant.file).read_text())
+        console.print(escape(f"{mutant.id}: {before}  ->  {after}"), soft_wrap=True)
+    console.print(f"{len(mutants)} of {pool} mutants selected, {excluded} left out as equivalent")
+    return 0
+
+
 def _replay(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz replay``: a replay file, step by step."""
     from harness.cli.replay import replay_command
@@ -523,6 +660,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "shell": _shell,
     "run": _run,
     "zoo": _zoo,
+    "mutate": _mutate,
     "replay": _replay,
     "minimize": _minimize,
     "bench": _bench,
