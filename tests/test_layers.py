@@ -30,6 +30,7 @@ RANKS: dict[str, int] = {
     "harness.replay": 6,
     "harness.run": 7,
     "harness.bugzoo": 8,
+    "harness.mutate": 8,
     "harness.cli": 9,
 }
 

@@ -1,0 +1,11 @@
+"""Mutation testing of the contracts: mutants from Vyper's AST, each fuzzed in isolation.
+
+:mod:`~harness.mutate.operators` makes the mutants (``rpfuzz mutate``'s list of
+single-site edits of ``contracts/*.vy``, found on Vyper's AST).
+
+May import: :mod:`harness.run` and everything below it, and itself.
+"""
+
+from harness.mutate.operators import OPERATORS, Mutant, generate, mutants_of, sample
+
+__all__ = ["OPERATORS", "Mutant", "generate", "mutants_of", "sample"]

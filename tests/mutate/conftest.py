@@ -1,0 +1,1 @@
+"""The mutant generator (``harness.mutate.operators``): operators, generate, sample."""
