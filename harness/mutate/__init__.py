@@ -1,7 +1,9 @@
 """Mutation testing of the contracts: mutants from Vyper's AST, each fuzzed in isolation.
 
 :mod:`~harness.mutate.operators` makes the mutants (``rpfuzz mutate``'s list of
-single-site edits of ``contracts/*.vy``, found on Vyper's AST).
+single-site edits of ``contracts/*.vy``, found on Vyper's AST);
+:mod:`~harness.mutate.runner` fuzzes the original once, then each mutant in a
+fresh process, and scores the harness by the share it kills.
 
 May import: :mod:`harness.run` and everything below it, and itself.
 """

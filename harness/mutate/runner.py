@@ -152,7 +152,10 @@ def select(
     equivalents: dict[str, str],
 ) -> tuple[list[Mutant], int, int]:
     """The mutants to fuzz, the pool size, and how many were left out as equivalent."""
-    pool = generate(contracts_dir, only=only)
+    try:
+        pool = generate(contracts_dir, only=only)
+    except ValueError as exc:
+        raise ConfigError(f"--only {only}: {exc}; name a .vy file of that directory") from exc
     chosen = pool if n is None else sample(pool, n, seed)
     kept = [m for m in chosen if m.id not in equivalents]
     return kept, len(pool), len(chosen) - len(kept)
@@ -165,18 +168,31 @@ def _deployables(contracts_dir: Path) -> list[str]:
     return sorted(names)
 
 
+def _imports(source: str, module: str) -> bool:
+    return any(
+        line.strip() in (f"import {module}", f"from . import {module}")
+        or line.strip().startswith(f"import {module} ")
+        for line in source.splitlines()
+    )
+
+
 def affected(contracts_dir: Path, file: str) -> list[str]:
-    """The deployable contracts a change to ``file`` recompiles: itself, or its importers."""
+    """The deployable contracts a change to ``file`` recompiles: itself, or its importers.
+
+    A module imported by a module reaches the deployables through it.
+    """
     deployables = _deployables(contracts_dir)
     if file in deployables:
         return [file]
-    module = Path(file).stem
-    return [
-        name
-        for name in deployables
-        if f"import {module}\n" in (contracts_dir / name).read_text()
-        or f"import {module} " in (contracts_dir / name).read_text()
-    ]
+    sources = {p.name: p.read_text() for p in sorted(contracts_dir.glob("*.vy"))}
+    changed, todo = {file}, [file]
+    while todo:
+        module = Path(todo.pop()).stem
+        for name, source in sources.items():
+            if name not in changed and _imports(source, module):
+                changed.add(name)
+                todo.append(name)
+    return [name for name in deployables if name in changed]
 
 
 def compile_error(contracts_dir: Path, file: str) -> str | None:
