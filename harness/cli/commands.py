@@ -581,6 +581,7 @@ def _mutate(args: argparse.Namespace, console: Console) -> int:
         profile=args.profile,
         equivalents=args.equivalents,
         progress=lambda outcome: console.print(escape(runner.progress_line(outcome))),
+        announce=lambda text: console.print(escape(text), soft_wrap=True),
     )
     if args.json:
         runner.write_json(result, args.json)

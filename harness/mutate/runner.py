@@ -317,8 +317,14 @@ def run_mutate(
     equivalents: str | Path | None = None,
     config: Any = None,
     progress: Callable[[MutantOutcome], None] | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> MutateResult:
-    """Fuzz the original, then every selected mutant; see the module docstring."""
+    """Fuzz the original, then every selected mutant; see the module docstring.
+
+    ``progress`` hears each mutant's outcome as it lands, ``announce`` the
+    run's plan and the original's verdict.
+    """
+    say = announce or (lambda text: None)
     source_dir = Path(contracts_dir or DEFAULT_CONTRACTS_DIR).resolve()
     backend.check_backend(backend_name)
     if workers < 1:
@@ -332,7 +338,13 @@ def run_mutate(
     )
     out = Path(out_dir).resolve()
     result = MutateResult([], seed, budget, backend_name, profile, pool, excluded)
+    say(
+        f"rpfuzz mutate: {len(mutants)} of {pool} mutants ({excluded} left out as equivalent), "
+        f"{budget:g} s each on {backend_name}, profile {profile}, seed {seed}; "
+        f"the original contracts first"
+    )
     result.original_seconds = _check_original(settings, source_dir, out)
+    say(f"  the original held for {result.original_seconds:.1f} s: scoring")
     result.outcomes = _fuzz_all(mutants, source_dir, out, settings, workers, progress)
     return result
 
