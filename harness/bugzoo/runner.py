@@ -36,6 +36,7 @@ from rich.text import Text
 
 from harness.bugzoo.catalogue import BUGS, BY_NAME
 from harness.bugzoo.patch import Bug, apply_bug, patched_sources
+from harness.chain.backend import check_backend
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.config import ConfigError
 from harness.run.campaign import CampaignJob, resolve_profile, run_workers
@@ -83,6 +84,7 @@ class ZooResult:
     shrink_seconds: float
     out_dir: str
     outcomes: list[BugOutcome]
+    backend: str = "revm"
 
     @property
     def found(self) -> list[BugOutcome]:
@@ -105,6 +107,7 @@ class ZooResult:
         median = self.median_seconds
         return {
             "profile": self.profile,
+            "backend": self.backend,
             "budget_seconds": self.budget,
             "steps_per_example": self.steps_per_example,
             "shrink_seconds": self.shrink_seconds,
@@ -158,6 +161,7 @@ def run_bug(
     seed: int | None = None,
     config: Any = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    backend_name: str = "revm",
 ) -> BugOutcome:
     """Plant ``bug`` in ``out_dir/<bug>/contracts`` and run its campaign in a spawned process."""
     outcome = BugOutcome(
@@ -188,6 +192,7 @@ def run_bug(
         contracts_dir=str(contracts),
         failures_dir=str(bug_dir),
         shrink_seconds=shrink_seconds,
+        backend=backend_name,
     )
     try:
         [summary] = run_workers([job], progress or (lambda update: None))
@@ -227,17 +232,20 @@ def run_zoo(
     profile: str = "zoo",
     console: Console | None = None,
     config: Any = None,
+    backend_name: str = "revm",
 ) -> ZooResult:
     """Run the zoo (or the bugs in ``only``); print a table; return every outcome.
 
     ``budget`` is each bug's fuzzing time (default: the profile's
     ``max_seconds``); ``seed`` replaces every bug's own seed; ``steps`` the
-    profile's steps per example. ``contracts_dir`` is the source the bugs
+    profile's steps per example; ``backend_name`` the EVM (revm by default:
+    the same draws as titanoboa, many times faster). ``contracts_dir`` is the source the bugs
     are planted in (default ``contracts/``). Raises :class:`ConfigError`
     (and :class:`~harness.bugzoo.patch.PatchError`) before running anything
     when a name, a path or an edit is wrong.
     """
     console = console or Console()
+    check_backend(backend_name)
     bugs = select_bugs(only)
     prof = resolve_profile(profile, config)
     source = Path(contracts_dir) if contracts_dir is not None else DEFAULT_CONTRACTS_DIR
@@ -257,7 +265,7 @@ def run_zoo(
 
     console.print(
         f"rpfuzz zoo: {len(bugs)} planted bug{'s' if len(bugs) != 1 else ''}, "
-        f"profile {prof.name}, {budget:g} s and {steps} steps per example each, "
+        f"profile {prof.name} on {backend_name}, {budget:g} s and {steps} steps per example each, "
         f"shrinking {shrink_seconds:g} s at most; replay files under {escape(str(out))}/",
         soft_wrap=True,
     )
@@ -287,11 +295,12 @@ def run_zoo(
                 seed=seed,
                 config=config,
                 progress=show,
+                backend_name=backend_name,
             )
             outcomes.append(outcome)
             console.print(_one_line(outcome), soft_wrap=True)
 
-    result = ZooResult(prof.name, budget, steps, shrink_seconds, str(out), outcomes)
+    result = ZooResult(prof.name, budget, steps, shrink_seconds, str(out), outcomes, backend_name)
     console.print(zoo_table(result))
     _print_summary(console, result)
     if json_path is not None:

@@ -131,8 +131,9 @@ def _add_backend(parser: argparse.ArgumentParser, many: bool = False) -> None:
         default=DEFAULT,
         metavar="NAME" + (",..." if many else ""),
         help=f"the EVM to run on: {choices} (default {DEFAULT}). revm runs the same bytecode "
-        "about twenty times faster per step; titanoboa gives Vyper source traces, coverage and "
-        "replay" + ("; several, comma-separated, are measured one after the other" if many else ""),
+        "many times faster per step (rpfuzz bench measures it); titanoboa gives Vyper "
+        "source traces, coverage and replay"
+        + ("; several, comma-separated, are measured one after the other" if many else ""),
     )
 
 
@@ -255,6 +256,13 @@ def _add_zoo(sub) -> None:
     )
     zoo.add_argument(
         "--list", action="store_true", help="list the bugs and what each imitates, run nothing"
+    )
+    zoo.add_argument(
+        "--backend",
+        default="revm",
+        choices=("revm", "boa"),
+        help="the EVM each campaign runs on: revm (default) or boa (same draws, slower, "
+        "Vyper source traces)",
     )
     _add_zoo_campaign(zoo)
 
@@ -557,6 +565,7 @@ def _zoo(args: argparse.Namespace, console: Console) -> int:
         contracts_dir=args.contracts,
         json_path=args.json,
         console=console,
+        backend_name=args.backend,
     )
     return result.exit_code
 

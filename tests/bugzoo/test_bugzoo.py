@@ -234,6 +234,7 @@ def test_zoo_only_an_unknown_bug_exits_2_naming_the_valid_ones(capsys):
         (["zoo", "--steps", "0"], "--steps"),
         (["zoo", "--shrink-seconds", "-1"], "--shrink-seconds"),
         (["zoo", "--seed", "-1"], "--seed"),
+        (["zoo", "--backend", "evm1"], "--backend"),
     ],
 )
 def test_zoo_bad_flags_exit_2_naming_the_flag(capsys, argv, flag):
@@ -321,6 +322,7 @@ def test_the_ci_subset_of_the_zoo_is_found_within_20_seconds_each(tmp_path, caps
     document = json.loads((tmp_path / "zoo.json").read_text())
     assert document["found"] == 3
     assert document["missed"] == []
+    assert document["backend"] == "revm"  # the zoo's default EVM
     printed = capsys.readouterr().out
     assert "Bug zoo" in printed
     assert "3 of 3 planted bugs found" in printed
