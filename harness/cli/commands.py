@@ -122,15 +122,19 @@ def _add_contracts(parser: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
-def _add_backend(parser: argparse.ArgumentParser, many: bool = False) -> None:
+def _add_backend(
+    parser: argparse.ArgumentParser, many: bool = False, default: str | None = None
+) -> None:
+    """``--backend``; ``default`` when the command has its own (zoo and mutate: revm)."""
     from harness.chain.backend import BACKENDS, DEFAULT
 
+    default = default or DEFAULT
     choices = ", ".join(BACKENDS)
     parser.add_argument(
         "--backend",
-        default=DEFAULT,
+        default=default,
         metavar="NAME" + (",..." if many else ""),
-        help=f"the EVM to run on: {choices} (default {DEFAULT}). revm runs the same bytecode "
+        help=f"the EVM to run on: {choices} (default {default}). revm runs the same bytecode "
         "many times faster per step (rpfuzz bench measures it); titanoboa gives Vyper "
         "source traces, coverage and replay"
         + ("; several, comma-separated, are measured one after the other" if many else ""),
@@ -257,13 +261,7 @@ def _add_zoo(sub) -> None:
     zoo.add_argument(
         "--list", action="store_true", help="list the bugs and what each imitates, run nothing"
     )
-    zoo.add_argument(
-        "--backend",
-        default="revm",
-        choices=("revm", "boa"),
-        help="the EVM each campaign runs on: revm (default) or boa (same draws, slower, "
-        "Vyper source traces)",
-    )
+    _add_backend(zoo, default="revm")
     _add_zoo_campaign(zoo)
 
 
@@ -349,9 +347,7 @@ def _add_mutate(sub) -> None:
         metavar="N",
         help="mutants fuzzed at once, each in its own process (default 1)",
     )
-    mutate.add_argument(
-        "--backend", default="revm", metavar="NAME", help="the EVM: revm (default) or boa"
-    )
+    _add_backend(mutate, default="revm")
     mutate.add_argument(
         "--profile",
         default="deep",
@@ -572,10 +568,12 @@ def _zoo(args: argparse.Namespace, console: Console) -> int:
 
 def _mutate(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz mutate``: score the harness on generated mutants, or ``--list`` them."""
+    from harness.chain.backend import check_backend
     from harness.mutate import runner
 
     if not 0.0 <= args.min_score <= 1.0:
         raise ConfigError(f"--min-score {args.min_score}: give a rate between 0 and 1")
+    check_backend(args.backend)
     if args.list:
         return _list_mutants(args, console)
     result = runner.run_mutate(

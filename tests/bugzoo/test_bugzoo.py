@@ -234,12 +234,16 @@ def test_zoo_only_an_unknown_bug_exits_2_naming_the_valid_ones(capsys):
         (["zoo", "--steps", "0"], "--steps"),
         (["zoo", "--shrink-seconds", "-1"], "--shrink-seconds"),
         (["zoo", "--seed", "-1"], "--seed"),
-        (["zoo", "--backend", "evm1"], "--backend"),
     ],
 )
 def test_zoo_bad_flags_exit_2_naming_the_flag(capsys, argv, flag):
     assert main(argv) == 2
     assert flag in capsys.readouterr().err
+
+
+def test_zoo_unknown_backend_exits_2_naming_the_choices(capsys):
+    assert main(["zoo", "--backend", "evm1", "--only", "deposit-fee-minted"]) == 2
+    assert "--backend evm1: unknown backend; choose one of" in capsys.readouterr().out
 
 
 def test_zoo_on_drifted_contracts_exits_2_before_running_anything(tmp_path, capsys):

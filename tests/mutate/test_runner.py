@@ -131,3 +131,8 @@ def test_a_dropped_access_check_is_killed(tmp_path):
     assert by_id[target.id]["status"] == "killed"
     assert by_id[target.id]["invariant"] is not None
     assert code == (0 if data["kill_rate"] == 1 else 1)
+
+
+def test_unknown_backend_is_a_usage_error_even_for_list(capsys):
+    assert main(["mutate", "--list", "--backend", "evm1"]) == 2
+    assert "--backend evm1: unknown backend; choose one of" in capsys.readouterr().out
