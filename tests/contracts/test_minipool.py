@@ -31,13 +31,6 @@ def withdrawal(np, node):
 
 
 @pytest.fixture
-def stranger():
-    address = boa.env.generate_address("stranger")
-    boa.env.set_balance(address, 100 * ETH)
-    return address
-
-
-@pytest.fixture
 def queued(np, node):
     """An 8 ETH minipool waiting in the queue (status Initialised).
 

@@ -51,13 +51,6 @@ def distributeBalance(rewardsOnly: bool):
 
 
 @pytest.fixture
-def stranger():
-    address = boa.env.generate_address("stranger")
-    boa.env.set_balance(address, 100 * ETH)
-    return address
-
-
-@pytest.fixture
 def payer():
     return boa.loads(UNLOCKED_PAYER)
 
