@@ -18,12 +18,16 @@ import collections
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
+from hypothesis import target
+from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from harness.chain.actors import REENTRANT, REFUSER
 from harness.chain.status import DISSOLVED, INITIALISED, PRELAUNCH, STAKING
 from harness.fuzz.actions import RULES
 from harness.fuzz.actions.auctions import BIDS
+from harness.fuzz.flows import Edges, observe
+from harness.fuzz.flows import before as flow_state
 from harness.fuzz.invariant_runner import check_step, start_watching
 from harness.fuzz.steps import StepContext, execute
 from harness.model import norm
@@ -74,6 +78,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
     # Filled as examples run: per-rule calls / successes / reverts, and the
     # steps of the example that ran last (the shrunk failure, after a failure).
     stats: ClassVar[collections.Counter] = collections.Counter()
+    # Per flow (harness.fuzz.flows): steps that began it, reached its end, were refused at it.
+    flow_stats: ClassVar[collections.Counter] = collections.Counter()
     last_steps: ClassVar[list[dict[str, Any]]] = []
     examples: ClassVar[int] = 0
     step_count: ClassVar[int] = 0
@@ -98,6 +104,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """The example's own records, empty; the class counts one more example."""
         self.economic_events: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
+        # How close this example came to each threshold, for hypothesis.target.
+        self.edges = Edges()
         # Whether the current rule recorded a step the invariants have not run after yet.
         self._rule_open = False
         # _minipools' answers since the last step (preconditions ask again and again).
@@ -109,7 +117,15 @@ class RocketPoolMachine(RuleBasedStateMachine):
         type(self).examples += 1
 
     def teardown(self) -> None:
-        """Undo the example: the EVM through the anchor, the world through the snapshot."""
+        """Undo the example: the EVM through the anchor, the world through the snapshot.
+
+        Before that, the example's closest approaches to the thresholds go
+        to :func:`hypothesis.target` (once per label, as it requires), when
+        Hypothesis runs the machine.
+        """
+        if currently_in_test_context() and hasattr(self, "edges"):
+            for label, score in self.edges.scores().items():
+                target(score, label=label)
         self._anchor.__exit__(None, None, None)
         self.p.restore_python_state(self._state)
 
@@ -133,6 +149,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
         type(self).step_count += 1
         stats = type(self).stats
         stats[(rule, "calls")] += 1
+        was = flow_state(rule, args, self.model, self.ctx)
         try:
             result = execute(self.ctx, rule, args)
         except Exception as exc:
@@ -143,6 +160,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
         expects = result if isinstance(result, tuple) else (result,)
         reverted = any(getattr(e, "ok", True) is False for e in expects)
         stats[(rule, "reverts" if reverted else "successes")] += 1
+        observe(type(self).flow_stats, rule, args, not reverted, self.model, self.ctx, was)
+        self.edges.after_step(self.model, self.p.now())
         return result
 
     def _failed(self, exc: BaseException) -> None:
@@ -171,6 +190,25 @@ class RocketPoolMachine(RuleBasedStateMachine):
                 continue
             out.append(index)
         return out
+
+    def _to_edge(self, data, edges: list[int], label: str = "when", unit: int = 1) -> None:
+        """Now, or wait until a unit before, at, or a unit after one of ``edges`` (times).
+
+        Edges already behind the clock are waited for only when a unit
+        after them is still ahead. ``unit`` is a second, or a block's 12 s
+        for edges counted in blocks. The waiting is an ``advance`` step.
+        """
+        when = data.draw(
+            st.sampled_from(["now", "a unit before", "at", "a unit after"]), label=label
+        )
+        ahead = [e for e in edges if e + unit > self.p.now()]
+        if when == "now" or not ahead:
+            return
+        edge = self._pick(data, sorted(set(ahead)), f"{label} edge")
+        offset = {"a unit before": -unit, "at": 0, "a unit after": unit}[when]
+        wait = edge + offset - self.p.now()
+        if wait > 0:
+            self.do("advance", seconds=wait)
 
     def _pick(self, data, options: list, label: str):
         return data.draw(st.sampled_from(options), label=label)

@@ -57,6 +57,7 @@ from rich.text import Text
 from harness.chain import backend
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.config import ConfigError, load_config
+from harness.fuzz.flows import flow_counts
 from harness.fuzz.machine import RocketPoolMachine
 from harness.replay.file import ReplayFile, contracts_sha256
 from harness.run.profiles import Profile, load_profiles
@@ -114,6 +115,9 @@ class CampaignResult:
     budget_reached: bool
     failures: list[CampaignFailure] = field(default_factory=list)
     rules: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Per multi-step flow (harness.fuzz.flows): steps that began it, reached its end, were
+    # refused at its end.
+    flows: dict[str, dict[str, int]] = field(default_factory=dict)
     # Per contract file, with --coverage (harness.run.vycoverage.FileCoverage).
     coverage: list[Any] | None = None
     # When the first failing example ended: fuzzing seconds, and steps and
@@ -162,6 +166,7 @@ class CampaignResult:
                 for f in self.failures
             ],
             "rules": self.rules,
+            "flows": self.flows,
             "coverage": None if self.coverage is None else coverage_json(self.coverage),
         }
 
@@ -352,6 +357,7 @@ def _reset_and_deploy(job: CampaignJob, machine_cls: type[RocketPoolMachine]) ->
     machine_cls.config = job.config
     machine_cls.contracts_dir = job.contracts_dir
     machine_cls.stats = collections.Counter()
+    machine_cls.flow_stats = collections.Counter()
     machine_cls.examples = 0
     machine_cls.step_count = 0
     deploy_started = time.perf_counter()
@@ -486,6 +492,7 @@ class _WorkerRun:
             "first_failure_examples": first[2],
             "failures": [asdict(f) for f in failures],
             "rules": _rules(self.machine_cls.stats),
+            "flows": flow_counts(self.machine_cls.flow_stats),
             "all_steps": self.all_steps,
         }
 
@@ -605,11 +612,34 @@ def rules_table(rules: dict[str, dict[str, int]]) -> Table:
     return table
 
 
+def flows_table(flows: dict[str, dict[str, int]]) -> Table:
+    """Per multi-step flow: how often it began, reached its end, and was refused at its end.
+
+    A flow that never reached its end is shown in red: the campaign said
+    nothing about the second half of that process.
+    """
+    table = Table(title="Flows", title_justify="left")
+    table.add_column("flow")
+    table.add_column("started", justify="right")
+    table.add_column("ended", justify="right")
+    table.add_column("refused at the end", justify="right")
+    for name, row in flows.items():
+        ended = str(row["ended"]) if row["ended"] else "[red]0[/]"
+        table.add_row(name, str(row["started"]), ended, str(row["refused"]))
+    return table
+
+
 def _combine(summaries: list[dict]) -> dict[str, Any]:
     rules: dict[str, dict[str, int]] = {}
     for summary in summaries:
         for rule, row in summary["rules"].items():
             into = rules.setdefault(rule, {"calls": 0, "successes": 0, "reverts": 0})
+            for key, value in row.items():
+                into[key] += value
+    flows = flow_counts(collections.Counter())
+    for summary in summaries:
+        for name, row in summary.get("flows", {}).items():
+            into = flows.setdefault(name, dict.fromkeys(row, 0))
             for key, value in row.items():
                 into[key] += value
     failed = [s for s in summaries if s.get("first_failure_seconds") is not None]
@@ -624,6 +654,7 @@ def _combine(summaries: list[dict]) -> dict[str, Any]:
         "budget_reached": any(s["budget_reached"] for s in summaries),
         "failures": [CampaignFailure(**f) for s in summaries for f in s["failures"]],
         "rules": rules,
+        "flows": flows,
     }
 
 
@@ -805,6 +836,8 @@ def run_workers(jobs: list[CampaignJob], progress: Callable[[dict[str, Any]], No
 
 def _print_result(console: Console, result: CampaignResult, budget: float) -> None:
     console.print(rules_table(result.rules))
+    if result.flows:
+        console.print(flows_table(result.flows))
     if result.budget_reached:
         stop = f"stopped at the {budget:g} s budget"
     elif result.failures:

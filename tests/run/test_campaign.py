@@ -18,6 +18,7 @@ import pytest
 
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.cli.commands import main
+from harness.fuzz.flows import FLOW_NAMES
 from harness.fuzz.machine import RocketPoolMachine
 from harness.fuzz.steps import StepContext, execute
 from harness.replay.file import ReplayFile, ReplayFileError, contracts_sha256
@@ -164,8 +165,12 @@ def test_a_tiny_campaign_passes_and_writes_the_rule_table(tmp_path, monkeypatch,
     assert report["rules"]["deposit"]["calls"] >= 1
     for row in report["rules"].values():
         assert row["calls"] == row["successes"] + row["reverts"]
+    # Every flow has a row, moved or not; the opening scene stakes RPL in every example.
+    assert list(report["flows"]) == list(FLOW_NAMES)
+    assert report["flows"]["RPL withdrawal"]["started"] >= report["examples"]
     printed = capsys.readouterr().out
     assert "Rule metrics" in printed
+    assert "Flows" in printed
     assert "every invariant held" in printed
 
 

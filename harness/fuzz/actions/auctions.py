@@ -15,7 +15,7 @@ from harness.model import norm
 from harness.units import DAY, ETH, HOUR
 
 # Bids, in wei: first (the draw Hypothesis favours) more than any lot costs, which must be capped.
-BIDS = [20 * ETH, 2 * ETH, ETH // 2, 0]
+BIDS = [20 * ETH, 2 * ETH, ETH // 2, 0, 1]
 
 declare(
     Action(
@@ -96,6 +96,11 @@ def auction(self, data) -> None:
         lot, kind = lots, "bid"
     else:
         lot = data.draw(st.sampled_from(range(lots - 1, -1, -1)), label="lot")
+    if kind in ("claim", "recover"):
+        # Around the lot's last block: claims and recoveries open once it has ended.
+        end = self.model.lots[lot].end_block
+        blocks = end - self.p.chain.block_number
+        self._to_edge(data, [self.p.now() + 12 * blocks], unit=12)
     if kind == "bid":
         amount = data.draw(st.sampled_from(BIDS), label="amount")
         self.do("place_bid", lot=lot, who=who, amount=amount)

@@ -276,16 +276,33 @@ def assign_deposits(self, data) -> None:
 @precondition(lambda self: self._minipools(PRELAUNCH))
 @rule(data=st.data())
 def stake(self, data) -> None:
-    """The owner stakes a prelaunch minipool (too early is refused)."""
-    self.do("stake", minipool=self._pick(data, self._minipools(PRELAUNCH), "minipool"))
+    """The owner stakes a prelaunch minipool (too early is refused).
+
+    Now, or a second before, at, or a second after the end of its scrub
+    period (staking is allowed only once the period has passed: the
+    second after it).
+    """
+    index = self._pick(data, self._minipools(PRELAUNCH), "minipool")
+    mp = self.model.minipools[norm(self.ctx.minipools[index])]
+    self._to_edge(data, [mp.status_time + self.model.settings["minipool.scrub.period"]])
+    self.do("stake", minipool=index)
 
 
 @machine_rule
 @precondition(lambda self: self._minipools(PRELAUNCH))
 @rule(data=st.data())
 def vote_scrub(self, data) -> None:
-    """An oDAO member votes to scrub a prelaunch minipool."""
+    """An oDAO member votes to scrub a prelaunch minipool, or every member does, in turn.
+
+    One vote at a time seldom reaches the quorum before the minipool
+    stakes, so one draw in three carries the scrub to its end: every
+    member votes (the one past the quorum is refused: it is dissolved).
+    """
     index = self._pick(data, self._minipools(PRELAUNCH), "minipool")
+    if data.draw(st.sampled_from([False, False, True]), label="every member"):
+        for member in [n for n in self.ctx.actors if n.startswith("odao_member")]:
+            self.do("vote_scrub", member=member, minipool=index)
+        return
     self.do("vote_scrub", member=self._actor(data, "odao_member", label="member"), minipool=index)
 
 
@@ -325,6 +342,13 @@ def distribute(self, data) -> None:
     index = self._pick(data, self._minipools(STAKING, DISSOLVED), "minipool")
     who = data.draw(st.sampled_from(["owner", "owner", "stranger", "depositor_1"]), label="who")
     rewards_only = data.draw(st.booleans(), label="rewards_only")
+    mp = self.model.minipools[norm(self.ctx.minipools[index])]
+    if who != "owner" and mp.user_distribute_time and not mp.user_distributed:
+        # Around the opening or the closing of the users' distribution window.
+        s = self.model.settings
+        start = mp.user_distribute_time + s["minipool.user.distribute.window.start"]
+        end = start + s["minipool.user.distribute.window.length"]
+        self._to_edge(data, [start, end])
     self.do("distribute", who=who, minipool=index, rewards_only=rewards_only)
 
 
@@ -360,6 +384,13 @@ def bond_reduction(self, data) -> None:
     if kind == "begin":
         self.do("begin_reduce_bond", minipool=index)
     elif kind == "reduce":
+        # Around the window's opening or closing, when a reduction was begun.
+        mp = self.model.minipools[norm(self.ctx.minipools[index])]
+        if mp.reduce_time:
+            s = self.model.settings
+            start = mp.reduce_time + s["minipool.bond.reduction.window.start"]
+            end = start + s["minipool.bond.reduction.window.length"]
+            self._to_edge(data, [start, end])
         self.do("reduce_bond", minipool=index)
     else:
         member = self._actor(data, "odao_member", label="member")

@@ -82,7 +82,13 @@ def stake_rpl(self, data) -> None:
 def withdraw_rpl(self, data) -> None:
     """A node tries to withdraw RPL (only above its maximum, after the cooldown)."""
     amount = data.draw(st.sampled_from([ETH, 500 * ETH, 5_000 * ETH]), label="amount")
-    self.do("withdraw_rpl", node=self._actor(data, "node_operator", label="node"), amount=amount)
+    node = self._actor(data, "node_operator", label="node")
+    state = self.model.nodes.get(norm(self.ctx.who(node)))
+    if state is not None and state.rpl_staked_time:
+        # Around the end of the cooldown since the node last staked.
+        cooldown = self.model.settings["node.rpl.withdrawal.cooldown"]
+        self._to_edge(data, [state.rpl_staked_time + cooldown])
+    self.do("withdraw_rpl", node=node, amount=amount)
 
 
 @machine_rule
