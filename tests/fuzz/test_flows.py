@@ -152,3 +152,28 @@ def test_a_scrub_ends_once_the_quorum_dissolves_the_minipool(machine):
     assert len(members) == 3
     assert flows["scrub"] == {"started": 2, "ended": 1, "refused": 1}
     assert flows["dissolve and close"] == {"started": 1, "ended": 1, "refused": 0}
+
+
+def test_a_reduction_to_a_bond_not_lower_or_not_a_bond_is_refused(machine):
+    m = machine
+    index = _staked_16(m)
+    assert m.do("begin_reduce_bond", minipool=index, bond=16).reason == (
+        "bond reducer: bond must be lower than the current bond"
+    )
+    assert m.do("begin_reduce_bond", minipool=index, bond=4).reason == (
+        "bond reducer: invalid bond amount"
+    )
+    assert m.do("begin_reduce_bond", minipool=index).ok  # 8 ETH by default, as replays recorded
+
+
+def test_with_every_member_removed_no_report_executes(machine):
+    m = machine
+    members = [n for n in m.ctx.actors if n.startswith("odao_member")]
+    m.do("vote_report", member=members[0], which="balances")
+    for member in members:
+        m.do("remove_member", member=member)
+    refused = m.do("execute_update", who="stranger", which="balances", pending=True)
+    assert refused.reason == "network balances: consensus has not been reached"
+    for member in members:
+        assert m.do("add_member", member=member).ok
+    assert len(m.model.members) == len(members)

@@ -178,14 +178,16 @@ declare(
 # --------------------------------------------------------------------------- bond reduction
 declare(
     Action(
-        # The owner announces a 16 -> 8 ETH reduction.
+        # The owner announces a reduction to ``bond`` ETH (16 -> 8 is the one allowed).
         "begin_reduce_bond",
-        step=lambda ctx, minipool: ctx.cp.begin_reduce_bond(
-            ctx.minipool(minipool), _owner(ctx, minipool)
+        step=lambda ctx, minipool, bond=8: ctx.cp.begin_reduce_bond(
+            ctx.minipool(minipool), _owner(ctx, minipool), bond * ETH
         ),
-        expect=lambda m, cp, minipool, node: m.begin_reduce_bond(minipool, node, cp.now()),
-        call=lambda p, minipool, node: p.bond_reducer.beginReduceBondAmount(
-            minipool.address, 8 * ETH, sender=node
+        expect=lambda m, cp, minipool, node, new_bond=8 * ETH: m.begin_reduce_bond(
+            minipool, node, cp.now(), new_bond
+        ),
+        call=lambda p, minipool, node, new_bond=8 * ETH: p.bond_reducer.beginReduceBondAmount(
+            minipool.address, new_bond, sender=node
         ),
     )
 )
@@ -378,11 +380,19 @@ def settle(self, data) -> None:
 @precondition(lambda self: self._minipools(STAKING, bond=16 * ETH))
 @rule(data=st.data())
 def bond_reduction(self, data) -> None:
-    """A 16 ETH minipool's owner begins or completes a reduction; the oDAO may cancel."""
+    """A 16 ETH minipool's owner begins or completes a reduction; the oDAO may cancel.
+
+    One begin in five asks for a bond that is not lower (16 ETH, or 8 ETH
+    on a minipool already reduced) or not a bond at all (4 ETH): refused.
+    """
     index = self._pick(data, self._minipools(STAKING, bond=16 * ETH), "minipool")
     kind = data.draw(st.sampled_from(["begin", "reduce", "cancel"]), label="kind")
     if kind == "begin":
-        self.do("begin_reduce_bond", minipool=index)
+        bond = data.draw(st.sampled_from([8, 8, 8, 8, 16, 4]), label="bond")
+        reduced = self._minipools(STAKING, bond=8 * ETH)
+        if bond == 16 and reduced and data.draw(st.booleans(), label="already reduced"):
+            index, bond = self._pick(data, reduced, "reduced minipool"), 8
+        self.do("begin_reduce_bond", minipool=index, bond=bond)
     elif kind == "reduce":
         # Around the window's opening or closing, when a reduction was begun.
         mp = self.model.minipools[norm(self.ctx.minipools[index])]

@@ -16,7 +16,7 @@ from hypothesis.stateful import precondition, rule
 from harness.chain.backend import Reverted
 from harness.chain.reverts import revert_reason
 from harness.fuzz.actions.base import Action, declare, machine_rule
-from harness.model import Expect
+from harness.model import Expect, norm
 from harness.units import ETH
 from invariants import InvariantViolation
 
@@ -326,3 +326,28 @@ def odao_churn(self, data) -> None:
         self.do("add_member", member=member)
         if data.draw(st.booleans(), label="votes again"):
             self.do("vote_report", member=member, which="balances")
+
+
+@machine_rule
+@precondition(lambda self: self.model.members)
+@rule(data=st.data())
+def odao_emptied(self, data) -> None:
+    """The guardian removes every member after one voted: with none left, nothing may execute.
+
+    A member votes a report no one else confirms; the guardian removes
+    every member; a stranger tries to execute the pending report (with no
+    members there is no consensus, whatever the threshold); the guardian
+    admits them all again, as new memberships.
+    """
+    members = [
+        n
+        for n in self.ctx.actors
+        if n.startswith("odao_member") and norm(self.ctx.who(n)) in self.model.members
+    ]
+    which = data.draw(st.sampled_from(["balances", "prices"]), label="which")
+    self.do("vote_report", member=members[0], which=which)
+    for member in members:
+        self.do("remove_member", member=member)
+    self.do("execute_update", who="stranger", which=which, pending=True)
+    for member in members:
+        self.do("add_member", member=member)
