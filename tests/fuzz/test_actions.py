@@ -61,7 +61,7 @@ def _recorded_rules(fn) -> set[str]:
 def test_the_machine_has_every_declared_rule_and_the_composite_ones():
     rules = _machine_rules()
     assert set(rules) == set(RULES) | COMPOSITE
-    assert len(RULES) == 31
+    assert len(RULES) == 32
     for name, fn in RULES.items():
         assert getattr(RocketPoolMachine, name) is fn
 

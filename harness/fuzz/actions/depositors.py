@@ -91,7 +91,8 @@ def burn(self, data) -> None:
     holders = {n: _reth_of(self, n) for n in self.ctx.actors if n.startswith("depositor")}
     able = [n for n, held in holders.items() if held >= past]
     if able and data.draw(st.booleans(), label="at the edge"):
-        _burn(self, self._pick(data, able, "who"), past)
+        self.edges.before_burn(self.model, self.model.eth_value(past))
+        self.do("burn", who=self._pick(data, able, "who"), amount=past)
         return
     who = self._actor(data, "depositor", label="who")
     balance = holders[who]
@@ -99,13 +100,9 @@ def burn(self, data) -> None:
     if past <= balance:
         amounts.append(past)
     amount = data.draw(st.sampled_from(amounts), label="amount")
-    _burn(self, who, amount)
-
-
-def _burn(machine: Any, who: str, amount: int) -> None:
-    """Burn, noting first how close its ETH value comes to the collateral (for ``target``)."""
-    machine.edges.before_burn(machine.model, machine.model.eth_value(amount))
-    machine.do("burn", who=who, amount=amount)
+    # How close the burn's ETH value comes to the collateral, for hypothesis.target.
+    self.edges.before_burn(self.model, self.model.eth_value(amount))
+    self.do("burn", who=who, amount=amount)
 
 
 @machine_rule
