@@ -437,6 +437,12 @@ def _unauthorised(cp: Any, entry: str, sender: str, target: Any = None) -> Expec
     accepts (a withdrawal address that is the caller, say).
     """
     wrong = UNAUTHORISED[entry]
+    chain = cp.p.chain
+    if not getattr(chain, "senders_may_have_code", True) and chain.get_code(sender):
+        raise ValueError(
+            f"{entry} by {sender}: this EVM sends no transaction from an address with code "
+            "(EIP-3607 on revm); replay this step on titanoboa (--backend boa)"
+        )
     expect = wrong.predict(cp, sender, target) if cp.check else Expect(False, None, {})
     try:
         wrong.call(cp.p, sender, target)
@@ -517,6 +523,8 @@ def unauthorised(self, data) -> None:
         args["node"] = owner
     index = args.get("minipool")
     kinds = [k for k in wrong.callers if _callers_of(self, k, owner, index)]
+    if not getattr(self.p.chain, "senders_may_have_code", True):
+        kinds = [k for k in kinds if k not in (MINIPOOL, REFUSER, REENTRANT)]
     kind = data.draw(st.sampled_from(kinds), label="kind")
     args["caller"] = self._pick(data, _callers_of(self, kind, owner, index), "caller")
     self.do("unauthorised", **args)
