@@ -355,3 +355,41 @@ def test_a_vault_that_takes_any_caller_for_a_network_contract_is_caught(tmp_path
     with pytest.raises(InvariantViolation, match="reverted with 'vault: insufficient") as info:
         execute(ctx, "unauthorised", {"entry": "vault.withdrawEther", "caller": "reentrant"})
     assert info.value.name == "access-control"
+
+
+def test_a_node_manager_that_forgets_the_timezone_and_the_pending_address_is_caught(
+    tmp_path: Path,
+):
+    """Two survivors of mutation testing: setTimezoneLocation and a pending withdrawal
+    address that are never stored. The timezone view and the confirm step now see them."""
+    bug = Bug(
+        "node-manager-forgets",
+        "setTimezoneLocation and setWithdrawalAddress(confirm=False) store nothing",
+        "mutation survivors: a store statement deleted",
+        (
+            Edit(
+                "RocketNodeManager.vy",
+                "    self._timezone[msg.sender] = timezoneLocation\n"
+                "    log NodeTimezoneLocationSet",
+                "    log NodeTimezoneLocationSet",
+            ),
+            Edit(
+                "RocketNodeManager.vy",
+                "self._pending_withdrawal_address[node_address] = newWithdrawalAddress",
+                "pass",
+            ),
+        ),
+    )
+    contracts = apply_bug(bug, DEFAULT_CONTRACTS_DIR, tmp_path / "contracts")
+    mutant = deploy_protocol(contracts_dir=contracts)
+    ctx = StepContext.create(mutant, check=True)
+    execute(ctx, "register_node", {"node": "node_operator_0"})
+    execute(ctx, "set_timezone", {"node": "node_operator_0", "timezone": "Asia/Tokyo"})
+    view = {"view": "node_manager.getNodeTimezoneLocation", "node": "node_operator_0"}
+    with pytest.raises(InvariantViolation, match="getNodeTimezoneLocation"):
+        execute(ctx, "read_view", view)
+    step = {"node": "node_operator_0", "to": "depositor_1", "confirm": False}
+    execute(ctx, "set_withdrawal_address", step)
+    with pytest.raises(InvariantViolation, match="pending withdrawal address") as info:
+        execute(ctx, "confirm_withdrawal_address", {"node": "node_operator_0", "by": "depositor_1"})
+    assert info.value.name == "outcome"
