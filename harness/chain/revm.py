@@ -175,6 +175,11 @@ class RevmChain:
     way titanoboa does (a block every 12 seconds).
     """
 
+    # revm refuses a transaction from an address that holds code (EIP-3607), and
+    # pyrevm cannot turn that off: no contract (a minipool, a contract actor) can be
+    # a transaction's sender here, as on titanoboa it can.
+    senders_may_have_code = False
+
     def __init__(self, timestamp: int | None = None, block_number: int = FIRST_BLOCK) -> None:
         self.evm = pyrevm.EVM()
         self.block_number = block_number

@@ -371,7 +371,10 @@ VIEWS: dict[str, View] = {
         lambda r: list(r.model.nodes)[r.index(len(r.model.nodes))] if r.model.nodes else None,
     ),
     "node_manager.getNodeTimezoneLocation": View(
-        ("node",), lambda r: r.p.node_manager.getNodeTimezoneLocation(r.node)
+        ("node",),
+        lambda r: r.p.node_manager.getNodeTimezoneLocation(r.node),
+        # Set at registration, changed by setTimezoneLocation; "" for an unregistered address.
+        lambda r: "" if r.node_state is None else r.node_state.timezone,
     ),
     "node_manager.getNodeRegistrationTime": View(
         ("node",),

@@ -203,6 +203,8 @@ class Model(
         self.beacon_deposits = 0
         # RPL
         self.rpl_balances: dict[str, int] = {}
+        # ERC-20 allowances of rETH and RPL: (token, owner, spender) -> amount.
+        self.allowances: dict[tuple[str, str, str], int] = {}
         self.total_rpl_stake = 0
         self.rpl_price = INITIAL_RPL_PRICE
         self.prices_block = 0

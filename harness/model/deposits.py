@@ -157,6 +157,46 @@ class DepositsMixin:
         return {"amount": amount}
 
     @_action
+    def approve_token(self, token: str, owner: str, spender: str, amount: int) -> dict[str, int]:
+        """``owner`` lets ``spender`` move ``amount`` of its ``token`` ("reth" or "rpl").
+
+        snekmate's ERC-20: the allowance is set, not added to; only the zero
+        spender is refused.
+        """
+        owner, spender = norm(owner), norm(spender)
+        _require(spender != ZERO_ADDRESS, "erc20: approve to the zero address")
+        self.allowances[(token, owner, spender)] = amount
+        return {}
+
+    @_action
+    def transfer_from_token(
+        self, token: str, spender: str, owner: str, to: str, amount: int
+    ) -> dict[str, int]:
+        """``spender`` moves ``amount`` of ``owner``'s ``token`` to ``to`` within its allowance.
+
+        The allowance is spent first (an unlimited one, 2**256 - 1, is not),
+        then the balance checked: snekmate's order and reasons.
+        """
+        spender, owner, to = norm(spender), norm(owner), norm(to)
+        key = (token, owner, spender)
+        allowed = self.allowances.get(key, 0)
+        if allowed < 2**256 - 1:
+            _require(allowed >= amount, "erc20: insufficient allowance")
+        values = self._token_transfer(token, owner, to, amount)
+        if allowed < 2**256 - 1:
+            self.allowances[key] = allowed - amount
+        return values
+
+    def _token_transfer(self, token: str, sender: str, to: str, amount: int) -> dict[str, int]:
+        """Move ``amount`` of ``token`` between holders (the checks of snekmate's ``_transfer``)."""
+        balances = self.reth_balances if token == "reth" else self.rpl_balances
+        _require(to != ZERO_ADDRESS, "erc20: transfer to the zero address")
+        _require(balances.get(sender, 0) >= amount, "erc20: transfer amount exceeds balance")
+        balances[sender] = balances.get(sender, 0) - amount
+        balances[to] = balances.get(to, 0) + amount
+        return {"amount": amount}
+
+    @_action
     def deposit_excess_collateral(self, now: int | None = None) -> dict[str, int]:
         """Anyone sends rETH's ETH above the collateral target back to the pool."""
         self._tick(now)

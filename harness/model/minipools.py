@@ -88,6 +88,14 @@ class MinipoolsMixin:
         _require(self._assign(0), "deposit pool: deposit assignments are disabled")
         return self._done(assigned=self._moved.get("assigned", 0))
 
+    @_action
+    def maybe_assign_deposits(self, now: int | None = None) -> dict[str, int]:
+        """Anyone assigns as :meth:`assign_deposits` does; disabled, nothing happens, no revert."""
+        self._tick(now)
+        self._begin()
+        self._assign(0)
+        return self._done(assigned=self._moved.get("assigned", 0))
+
     # ---------------------------------------------------------------- creation
     def network_node_fee(self) -> int:
         """The fee a new minipool gets: the target fee clamped to [minimum, maximum]."""

@@ -2,7 +2,8 @@
 
 Rules modelled (``RocketNodeManager``, ``RocketNodeStaking``):
 
-- A node registers once, while registration is enabled, with a timezone.
+- A node registers once, while registration is enabled, with a timezone,
+  which it may change later (at least four characters each time).
   Its withdrawal address (where its ETH and RPL go; itself until set) is set
   by the node or the current withdrawal address, at once or pending until
   the new address confirms.
@@ -78,7 +79,16 @@ class NodesMixin:
         _require(self._s("node.registration.enabled"), "node manager: registration is disabled")
         _require(node not in self.nodes, "node manager: node already registered")
         _require(len(timezone) >= MIN_TIMEZONE, "node manager: invalid timezone location")
-        self.nodes[node] = NodeState(node, self.now)
+        self.nodes[node] = NodeState(node, self.now, timezone=timezone)
+        return {}
+
+    @_action
+    def set_timezone_location(self, node: str, timezone: str) -> dict[str, int]:
+        """A registered ``node`` changes its timezone location (a real one: 4+ characters)."""
+        node = norm(node)
+        _require(node in self.nodes, "node manager: node not registered")
+        _require(len(timezone) >= MIN_TIMEZONE, "node manager: invalid timezone location")
+        self.nodes[node].timezone = timezone
         return {}
 
     @_action
@@ -123,6 +133,11 @@ class NodesMixin:
         to = norm(to)
         self.rpl_balances[to] = self.rpl_balances.get(to, 0) + amount
         return Expect(True, None, {"rpl": amount})
+
+    @_action
+    def transfer_rpl(self, sender: str, to: str, amount: int) -> dict[str, int]:
+        """``sender`` transfers ``amount`` RPL to ``to`` (plain ERC-20, snekmate's reasons)."""
+        return self._token_transfer("rpl", norm(sender), norm(to), amount)
 
     @_action
     def stake_rpl(self, node: str, amount: int, now: int | None = None) -> dict[str, int]:

@@ -91,6 +91,7 @@ class NodeState:
 
     address: str
     registered_time: int
+    timezone: str = ""
     withdrawal_address: str | None = None
     pending_withdrawal_address: str | None = None
     rpl_stake: int = 0

@@ -88,6 +88,13 @@ ARG_KINDS: dict[str, ArgKind] = {
         lambda v: v is None or isinstance(v, str), "an actor's role name, or null (the node)"
     ),
     "node": _ACTOR,
+    "spender": _ACTOR,
+    "holder": _ACTOR,
+    "caller": ArgKind(
+        lambda v: isinstance(v, str), 'an actor\'s role name or a minipool, e.g. "minipool_0"'
+    ),
+    "timezone": ArgKind(lambda v: isinstance(v, str), 'a timezone location, e.g. "Europe/Lisbon"'),
+    "confirm": _BOOL,
     "member": _ACTOR,
     "amount": _WEI,
     "inflate": _WEI,

@@ -61,7 +61,7 @@ def _recorded_rules(fn) -> set[str]:
 def test_the_machine_has_every_declared_rule_and_the_composite_ones():
     rules = _machine_rules()
     assert set(rules) == set(RULES) | COMPOSITE
-    assert len(RULES) == 32
+    assert len(RULES) == 37
     for name, fn in RULES.items():
         assert getattr(RocketPoolMachine, name) is fn
 
@@ -82,9 +82,10 @@ def test_every_step_a_rule_records_is_a_declared_action():
 
 
 def test_the_vocabulary_is_the_registry():
-    assert len(ACTIONS) == 41
+    assert len(ACTIONS) == 50
     assert ACTIONS["deposit"].wei == ("amount",)
-    assert [p.name for p in ACTIONS["set_withdrawal_address"].parameters] == ["node", "to", "by"]
+    parameters = [p.name for p in ACTIONS["set_withdrawal_address"].parameters]
+    assert parameters == ["node", "to", "by", "confirm"]
     assert [p.name for p in ACTIONS["execute_update"].parameters] == ["who", "which", "pending"]
     # Steps only: the facade has no call for them.
     steps_only = {name for name, action in ACTIONS.items() if not action.checked}

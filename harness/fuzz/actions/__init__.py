@@ -12,7 +12,13 @@ and the Hypothesis rules that draw them:
 - :mod:`.oracle`: report, report_dishonest, report_price, vote_report,
   execute_update, add_member, remove_member;
 - :mod:`.auctions`: create_lot, place_bid, claim_bid, recover_unclaimed_rpl;
-- :mod:`.governance`: set_setting, unauthorised;
+- :mod:`.depositors` also: approve_reth, transfer_from_reth, deposit_excess_collateral;
+- :mod:`.nodes` also: set_timezone, confirm_withdrawal_address, transfer_rpl,
+  approve_rpl, transfer_from_rpl;
+- :mod:`.governance`: set_setting;
+- :mod:`.access`: unauthorised (every entry point's wrong callers), with the
+  checked-in lists of entry points reached only through other contracts
+  (:data:`REACHED`) and open to anyone (:data:`OPEN`);
 - :mod:`.clock`: advance;
 - :mod:`.read`: read_view.
 
@@ -23,6 +29,7 @@ is adding a declaration, and its rule, to one of these modules.
 """
 
 from harness.fuzz.actions import (  # noqa: F401 - imported to declare their actions
+    access,
     auctions,
     beacon,
     clock,
@@ -33,7 +40,16 @@ from harness.fuzz.actions import (  # noqa: F401 - imported to declare their act
     oracle,
     read,
 )
+from harness.fuzz.actions.access import OPEN, REACHED, UNAUTHORISED
 from harness.fuzz.actions.base import ACTIONS, RULES, Action, declare, machine_rule
-from harness.fuzz.actions.governance import UNAUTHORISED
 
-__all__ = ["ACTIONS", "RULES", "UNAUTHORISED", "Action", "declare", "machine_rule"]
+__all__ = [
+    "ACTIONS",
+    "OPEN",
+    "REACHED",
+    "RULES",
+    "UNAUTHORISED",
+    "Action",
+    "declare",
+    "machine_rule",
+]

@@ -24,6 +24,7 @@ declare(
         step=lambda ctx, who: ctx.cp.create_lot(ctx.who(who)),
         expect=lambda m, cp, caller: m.create_lot(cp.block()),
         call=lambda p, caller: p.auction_manager.createLot(sender=caller),
+        entries=("auction_manager.createLot",),
     )
 )
 declare(
@@ -36,6 +37,7 @@ declare(
         call=lambda p, lot, bidder, amount: p.auction_manager.placeBid(
             lot, value=amount, sender=bidder
         ),
+        entries=("auction_manager.placeBid",),
     )
 )
 declare(
@@ -44,6 +46,7 @@ declare(
         step=lambda ctx, lot, who: ctx.cp.claim_bid(lot, ctx.who(who)),
         expect=lambda m, cp, lot, bidder: m.claim_bid(lot, bidder, cp.block()),
         call=lambda p, lot, bidder: p.auction_manager.claimBid(lot, sender=bidder),
+        entries=("auction_manager.claimBid",),
     )
 )
 declare(
@@ -52,6 +55,7 @@ declare(
         step=lambda ctx, lot, who: ctx.cp.recover_unclaimed_rpl(lot, ctx.who(who)),
         expect=lambda m, cp, lot, caller: m.recover_unclaimed_rpl(lot, cp.block()),
         call=lambda p, lot, caller: p.auction_manager.recoverUnclaimedRPL(lot, sender=caller),
+        entries=("auction_manager.recoverUnclaimedRPL",),
     )
 )
 

@@ -16,7 +16,13 @@ user action:
 - ``values(result)``: the values of a successful call to compare with the
   prediction's;
 - or, for flows that need more than one call, ``flow(cp, ...)``: the whole
-  checked flow, written in the action's own module.
+  checked flow, written in the action's own module;
+- ``entries``: the contract entry points (``"node_manager.registerNode"``) the
+  action calls itself, as their legitimate caller. Entry points that only
+  other contracts call are reached through these actions' flows and listed,
+  with the actions that reach them, in :data:`harness.fuzz.actions.access.REACHED`;
+  ``tests/fuzz/test_entry_points.py`` checks both against the ABIs, and that
+  each declared entry is really called.
 
 How the machine draws an action (its rule, with its Hypothesis strategies and
 precondition) sits next to the declaration: :func:`machine_rule` registers the
@@ -50,6 +56,8 @@ class Action:
     flow: Callable[..., Any] | None = None
     # Facade arguments given as wei or ETH (``to_wei``): ``cp.deposit(a, "10")`` is 10 ETH.
     wei: tuple[str, ...] = ()
+    # Contract entry points ("contract.function") the action calls as their legitimate caller.
+    entries: tuple[str, ...] = ()
     _signature: inspect.Signature | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:

@@ -1,4 +1,5 @@
-"""Depositors' actions: deposit ETH for rETH, burn rETH for ETH, transfer rETH.
+"""Depositors' actions: deposit ETH for rETH, burn rETH for ETH, move rETH (transfer,
+approve, transferFrom), send rETH's excess collateral back to the pool.
 
 Each declaration holds the step (role names resolved to addresses), the
 model's prediction, the facade call and the values checked; the machine
@@ -25,6 +26,7 @@ declare(
         call=lambda p, depositor, amount: p.deposit(depositor, amount),
         values=lambda minted: {"minted": minted},
         wei=("amount",),
+        entries=("deposit_pool.deposit",),
     )
 )
 declare(
@@ -35,6 +37,7 @@ declare(
         call=lambda p, holder, reth_amount: p.burn(holder, reth_amount),
         values=lambda paid: {"eth": paid},
         wei=("reth_amount",),
+        entries=("reth.burn",),
     )
 )
 declare(
@@ -43,6 +46,47 @@ declare(
         step=lambda ctx, who, to, amount: ctx.cp.transfer_reth(ctx.who(who), ctx.who(to), amount),
         expect=lambda m, cp, sender, to, amount: m.transfer_reth(sender, to, amount),
         call=lambda p, sender, to, amount: p.reth.transfer(to, amount, sender=sender),
+        entries=("reth.transfer",),
+    )
+)
+declare(
+    Action(
+        # The holder ``who`` lets ``spender`` move ``amount`` of its rETH (replacing any allowance).
+        "approve_reth",
+        step=lambda ctx, who, spender, amount: ctx.cp.approve_reth(
+            ctx.who(who), ctx.who(spender), amount
+        ),
+        expect=lambda m, cp, owner, spender, amount: m.approve_token(
+            "reth", owner, spender, amount
+        ),
+        call=lambda p, owner, spender, amount: p.reth.approve(spender, amount, sender=owner),
+        entries=("reth.approve",),
+    )
+)
+declare(
+    Action(
+        # ``who`` moves ``holder``'s rETH to ``to``, within the allowance ``holder`` gave it.
+        "transfer_from_reth",
+        step=lambda ctx, who, holder, to, amount: ctx.cp.transfer_from_reth(
+            ctx.who(who), ctx.who(holder), ctx.who(to), amount
+        ),
+        expect=lambda m, cp, spender, owner, to, amount: m.transfer_from_token(
+            "reth", spender, owner, to, amount
+        ),
+        call=lambda p, spender, owner, to, amount: p.reth.transferFrom(
+            owner, to, amount, sender=spender
+        ),
+        entries=("reth.transferFrom",),
+    )
+)
+declare(
+    Action(
+        # Anyone: rETH keeps ETH up to the collateral target and sends the rest to the pool.
+        "deposit_excess_collateral",
+        step=lambda ctx, who: ctx.cp.deposit_excess_collateral(ctx.who(who)),
+        expect=lambda m, cp, caller: m.deposit_excess_collateral(now=cp.now()),
+        call=lambda p, caller: p.reth.depositExcessCollateral(sender=caller),
+        entries=("reth.depositExcessCollateral",),
     )
 )
 
@@ -115,6 +159,43 @@ def transfer_reth(self, data) -> None:
     balance = _reth_of(self, who)
     amount = data.draw(st.sampled_from([balance // 3, balance // 3, balance + 1]), label="amount")
     self.do("transfer_reth", who=who, to=to, amount=amount)
+
+
+@machine_rule
+@precondition(lambda self: self.model.reth_supply > 0)
+@rule(data=st.data())
+def reth_allowance(self, data) -> None:
+    """A holder approves another actor, which then moves some of the holder's rETH.
+
+    The spender takes part of the allowance, all of it, or one wei more
+    (refused); now and then it spends with no new approval, against
+    whatever allowance is left (often none). Approvals are of part of the
+    balance, all of it, or the unlimited 2**256 - 1, which spending leaves
+    as it is.
+    """
+    holder = self._actor(data, "depositor", label="holder")
+    spender = self._actor(data, "depositor", "node_operator", "stranger", label="spender")
+    balance = _reth_of(self, holder)
+    if data.draw(st.sampled_from([True, True, True, False]), label="approve"):
+        allowance = data.draw(
+            st.sampled_from([balance // 2, balance, 2**256 - 1, 0]), label="allowance"
+        )
+        self.do("approve_reth", who=holder, spender=spender, amount=allowance)
+    key = ("reth", norm(self.ctx.who(holder)), norm(self.ctx.who(spender)))
+    left = self.model.allowances.get(key, 0)
+    amount = data.draw(
+        st.sampled_from([min(left, balance) // 2, min(left, balance), left + 1]), label="amount"
+    )
+    to = self._actor(data, "depositor", "node_operator", "stranger", label="to")
+    self.do("transfer_from_reth", who=spender, holder=holder, to=to, amount=min(amount, 2**256 - 1))
+
+
+@machine_rule
+@rule(data=st.data())
+def deposit_excess_collateral(self, data) -> None:
+    """Anyone sends rETH's ETH above the collateral target to the deposit pool."""
+    who = self._actor(data, "stranger", "depositor", label="who")
+    self.do("deposit_excess_collateral", who=who)
 
 
 def _reth_of(machine: Any, name: str) -> int:

@@ -1,9 +1,8 @@
-"""Governance and access: the guardian changes settings; a stranger tries privileged entries.
+"""Governance: the guardian changes settings.
 
 :data:`SETTINGS` and :data:`GUARD_RAILS` are the values the machine's
-``set_setting`` rule draws; :data:`UNAUTHORISED` the privileged entry
-points the ``unauthorised`` step calls as a stranger, with the reason each
-must give.
+``set_setting`` rule draws. Wrong callers of every entry point, the
+guardian's included, are :mod:`harness.fuzz.actions.access`.
 """
 
 from __future__ import annotations
@@ -14,13 +13,8 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
-from harness.chain.backend import Reverted
-from harness.chain.protocol import Protocol
-from harness.chain.reverts import revert_reason
 from harness.fuzz.actions.base import Action, declare, machine_rule
-from harness.model import Expect
 from harness.units import DAY, ETH, HOUR
-from invariants import InvariantViolation
 
 # Settings the governance rule changes: in-bounds values, then one out of bounds.
 SETTINGS: dict[str, list[int | bool]] = {
@@ -110,81 +104,6 @@ GUARD_RAILS: dict[str, Callable[[dict[str, Any]], list[int | bool]]] = {
     ],
 }
 
-# Privileged entry points a stranger tries, with the reason each must give.
-UNAUTHORISED: dict[str, tuple[str, Callable[[Protocol, str], Any]]] = {
-    "reth.mint": (
-        "reth: caller is not the deposit pool",
-        lambda p, s: p.reth.mint(ETH, s, sender=s),
-    ),
-    "reth.depositExcess": (
-        "reth: caller is not the deposit pool",
-        lambda p, s: p.reth.depositExcess(value=1, sender=s),
-    ),
-    "deposit_pool.nodeDeposit": (
-        "deposit pool: caller is not node deposit",
-        lambda p, s: p.deposit_pool.nodeDeposit(ETH, value=0, sender=s),
-    ),
-    "deposit_pool.withdrawExcessBalance": (
-        "deposit pool: caller is not rETH",
-        lambda p, s: p.deposit_pool.withdrawExcessBalance(1, sender=s),
-    ),
-    "deposit_pool.recycleDissolvedDeposit": (
-        "deposit pool: caller is not a registered minipool",
-        lambda p, s: p.deposit_pool.recycleDissolvedDeposit(value=1, sender=s),
-    ),
-    "vault.withdrawEther": (
-        "vault: caller is not a network contract",
-        lambda p, s: p.vault.withdrawEther(1, sender=s),
-    ),
-    "settings.setSettingUint": (
-        "settings: caller is not the guardian",
-        lambda p, s: p.settings.setSettingUint("deposit.fee", 0, sender=s),
-    ),
-    "odao.addMember": (
-        "odao: caller is not the guardian",
-        lambda p, s: p.odao.addMember(s, sender=s),
-    ),
-    "network_balances.submitBalances": (
-        "network balances: caller is not an oDAO member",
-        lambda p, s: p.network_balances.submitBalances(0, 0, 0, 0, 0, sender=s),
-    ),
-    "node_staking.slashRPL": (
-        "node staking: caller is not a registered minipool",
-        lambda p, s: p.node_staking.slashRPL(s, ETH, sender=s),
-    ),
-    "node_deposit.increaseDepositCreditBalance": (
-        "node deposit: caller is not the bond reducer",
-        lambda p, s: p.node_deposit.increaseDepositCreditBalance(s, ETH, sender=s),
-    ),
-    "minipool_queue.dequeueMinipools": (
-        "minipool queue: caller is not the deposit pool",
-        lambda p, s: p.minipool_queue.dequeueMinipools(1, sender=s),
-    ),
-}
-
-
-def _unauthorised(cp: Any, entry: str, stranger: str) -> Expect:
-    """``stranger`` calls ``entry``: the refusal the table names is the expected outcome."""
-    reason, call = UNAUTHORISED[entry]
-    try:
-        call(cp.p, stranger)
-    except Reverted as exc:
-        actual = revert_reason(exc)
-        if cp.check and actual != reason:
-            raise InvariantViolation(
-                "access-control",
-                f"{entry} by a stranger reverted with {actual!r}, expected {reason!r}",
-                {"entry": entry, "expected": reason, "actual": actual},
-            ) from exc
-        return Expect(False, actual, {})
-    if cp.check:
-        raise InvariantViolation(
-            "access-control",
-            f"{entry} succeeded for a stranger: a privileged entry point is open",
-            {"entry": entry, "expected": reason, "actual": "success"},
-        )
-    return Expect(True, None, {})
-
 
 def _setting_call(p: Any, path: str, value: int | bool) -> Any:
     settings = p.settings
@@ -200,13 +119,8 @@ declare(
         step=lambda ctx, path, value: ctx.cp.set_setting(path, value),
         expect=lambda m, cp, path, value: m.set_setting(path, value),
         call=_setting_call,
-    )
-)
-declare(
-    Action(
-        "unauthorised",
-        step=lambda ctx, entry: ctx.cp.unauthorised(entry, ctx.who("stranger")),
-        flow=_unauthorised,
+        # One or the other, by the setting's type.
+        entries=("settings.setSettingUint", "settings.setSettingBool"),
     )
 )
 
@@ -228,10 +142,3 @@ def set_setting(self, data) -> None:
         path = self._pick(data, sorted(GUARD_RAILS), "path")
         value = max(self._pick(data, GUARD_RAILS[path](self.model.settings), "value"), 0)
     self.do("set_setting", path=path, value=value)
-
-
-@machine_rule
-@rule(entry=st.sampled_from(sorted(UNAUTHORISED)))
-def unauthorised(self, entry: str) -> None:
-    """A stranger calls a privileged entry point: it must be refused."""
-    self.do("unauthorised", entry=entry)

@@ -65,13 +65,31 @@ def _create_minipool_step(ctx: Any, node: str, bond: int, credit: bool, value: i
     return expect
 
 
-declare(Action("create_minipool", step=_create_minipool_step, flow=_create_minipool))
+declare(
+    Action(
+        "create_minipool",
+        step=_create_minipool_step,
+        flow=_create_minipool,
+        entries=("node_deposit.deposit", "node_deposit.depositWithCredit"),
+    )
+)
 declare(
     Action(
         "assign_deposits",
         step=lambda ctx, who: ctx.cp.assign_deposits(ctx.who(who)),
         expect=lambda m, cp, caller: m.assign_deposits(now=cp.now()),
         call=lambda p, caller: p.deposit_pool.assignDeposits(sender=caller),
+        entries=("deposit_pool.assignDeposits",),
+    )
+)
+declare(
+    Action(
+        # As assign_deposits, but while assignment is disabled it does nothing instead of reverting.
+        "maybe_assign_deposits",
+        step=lambda ctx, who: ctx.cp.maybe_assign_deposits(ctx.who(who)),
+        expect=lambda m, cp, caller: m.maybe_assign_deposits(now=cp.now()),
+        call=lambda p, caller: p.deposit_pool.maybeAssignDeposits(sender=caller),
+        entries=("deposit_pool.maybeAssignDeposits",),
     )
 )
 
@@ -85,6 +103,7 @@ declare(
             minipool, cp.now(), caller=minipool.getNodeAddress()
         ),
         call=lambda p, minipool: p.stake(minipool),
+        entries=("minipool.stake",),
     )
 )
 declare(
@@ -95,6 +114,7 @@ declare(
         ),
         expect=lambda m, cp, member, minipool: m.vote_scrub(member, minipool, cp.now()),
         call=lambda p, member, minipool: minipool.voteScrub(sender=member),
+        entries=("minipool.voteScrub",),
     )
 )
 declare(
@@ -104,6 +124,7 @@ declare(
         step=lambda ctx, who, minipool: ctx.cp.dissolve(ctx.minipool(minipool), ctx.who(who)),
         expect=lambda m, cp, minipool, caller: m.dissolve(minipool, cp.now()),
         call=_by("dissolve"),
+        entries=("minipool.dissolve",),
     )
 )
 declare(
@@ -112,6 +133,7 @@ declare(
         step=lambda ctx, minipool: ctx.cp.close(ctx.minipool(minipool), _owner(ctx, minipool)),
         expect=lambda m, cp, minipool, caller: m.close(minipool, caller),
         call=_by("close"),
+        entries=("minipool.close",),
     )
 )
 
@@ -137,6 +159,7 @@ declare(
             minipool, by=caller, rewards_only=rewards_only
         ),
         values=_splits,
+        entries=("minipool.distributeBalance",),
     )
 )
 declare(
@@ -147,6 +170,7 @@ declare(
         ),
         expect=lambda m, cp, minipool, caller: m.begin_user_distribute(minipool, caller, cp.now()),
         call=_by("beginUserDistribute"),
+        entries=("minipool.beginUserDistribute",),
     )
 )
 declare(
@@ -155,6 +179,7 @@ declare(
         step=lambda ctx, minipool: ctx.cp.refund(ctx.minipool(minipool), _owner(ctx, minipool)),
         expect=lambda m, cp, minipool, caller: m.refund(minipool, caller, now=cp.now()),
         call=_by("refund"),
+        entries=("minipool.refund",),
     )
 )
 declare(
@@ -163,6 +188,7 @@ declare(
         step=lambda ctx, minipool: ctx.cp.finalise(ctx.minipool(minipool), _owner(ctx, minipool)),
         expect=lambda m, cp, minipool, caller: m.finalise(minipool, caller, now=cp.now()),
         call=_by("finalise"),
+        entries=("minipool.finalise",),
     )
 )
 declare(
@@ -172,6 +198,7 @@ declare(
         step=lambda ctx, who, minipool: ctx.cp.slash(ctx.minipool(minipool), ctx.who(who)),
         expect=lambda m, cp, minipool, caller: m.slash_minipool(minipool),
         call=_by("slash"),
+        entries=("minipool.slash",),
     )
 )
 
@@ -189,6 +216,7 @@ declare(
         call=lambda p, minipool, node, new_bond=8 * ETH: p.bond_reducer.beginReduceBondAmount(
             minipool.address, new_bond, sender=node
         ),
+        entries=("bond_reducer.beginReduceBondAmount",),
     )
 )
 declare(
@@ -203,6 +231,7 @@ declare(
         call=lambda p, member, minipool: p.bond_reducer.voteCancelReduction(
             minipool.address, sender=member
         ),
+        entries=("bond_reducer.voteCancelReduction",),
     )
 )
 declare(
@@ -215,6 +244,7 @@ declare(
         call=lambda p, minipool, node: p.bond_reducer.reduceBondAmount(
             minipool.address, sender=node
         ),
+        entries=("bond_reducer.reduceBondAmount",),
     )
 )
 
@@ -270,8 +300,12 @@ def create_minipool_with_credit(self, data) -> None:
 @machine_rule
 @rule(data=st.data())
 def assign_deposits(self, data) -> None:
-    """Anyone asks the pool to assign ETH to the queue."""
-    self.do("assign_deposits", who=self._actor(data, "stranger", "depositor", label="who"))
+    """Anyone asks the pool to assign ETH to the queue (or to, only if it may: ``maybe``)."""
+    who = self._actor(data, "stranger", "depositor", label="who")
+    if data.draw(st.booleans(), label="maybe"):
+        self.do("maybe_assign_deposits", who=who)
+    else:
+        self.do("assign_deposits", who=who)
 
 
 @machine_rule

@@ -1,4 +1,5 @@
-"""Node operators' actions: register, stake and withdraw RPL, set a withdrawal address.
+"""Node operators' actions: register, set a timezone, stake and withdraw RPL, move RPL
+(transfer, approve, transferFrom), set a withdrawal address and confirm a pending one.
 
 Each declaration holds the step (role names resolved to addresses), the
 model's prediction and the facade call; the machine rules below draw them.
@@ -20,6 +21,7 @@ declare(
         step=lambda ctx, node: ctx.cp.register_node(ctx.who(node)),
         expect=lambda m, cp, node: m.register_node(node, now=cp.now()),
         call=lambda p, node: p.register_node(node),
+        entries=("node_manager.registerNode",),
     )
 )
 declare(
@@ -33,6 +35,7 @@ declare(
         expect=lambda m, cp, node, amount: m.stake_rpl(node, amount, now=cp.now()),
         call=lambda p, node, amount: p.stake_rpl(node, amount),
         wei=("amount",),
+        entries=("rpl.approve", "node_staking.stakeRPL"),
     )
 )
 declare(
@@ -42,23 +45,85 @@ declare(
         expect=lambda m, cp, node, amount: m.withdraw_rpl(node, amount, now=cp.now()),
         call=lambda p, node, amount: p.withdraw_rpl(node, amount),
         wei=("amount",),
+        entries=("node_staking.withdrawRPL",),
     )
 )
 declare(
     Action(
-        # ``by`` (default: the node itself) sets a new address, confirmed at once.
+        # ``by`` (default: the node itself) sets a new address, at once or, without
+        # ``confirm``, pending until that address confirms it.
         "set_withdrawal_address",
-        step=lambda ctx, node, to, by=None: ctx.cp.set_withdrawal_address(
-            ctx.who(node), ctx.who(by or node), ctx.who(to)
+        step=lambda ctx, node, to, by=None, confirm=True: ctx.cp.set_withdrawal_address(
+            ctx.who(node), ctx.who(by or node), ctx.who(to), confirm
         ),
-        expect=lambda m, cp, node, caller, new_address: m.set_withdrawal_address(
-            node, caller, new_address, True
+        expect=lambda m, cp, node, caller, new_address, confirm=True: m.set_withdrawal_address(
+            node, caller, new_address, confirm
         ),
-        call=lambda p, node, caller, new_address: p.node_manager.setWithdrawalAddress(
-            node, new_address, True, sender=caller
+        call=lambda p, node, caller, new_address, confirm=True: p.node_manager.setWithdrawalAddress(
+            node, new_address, confirm, sender=caller
         ),
+        entries=("node_manager.setWithdrawalAddress",),
     )
 )
+declare(
+    Action(
+        # ``by`` confirms itself as ``node``'s withdrawal address: only the pending one may.
+        "confirm_withdrawal_address",
+        step=lambda ctx, node, by: ctx.cp.confirm_withdrawal_address(ctx.who(node), ctx.who(by)),
+        expect=lambda m, cp, node, caller: m.confirm_withdrawal_address(node, caller),
+        call=lambda p, node, caller: p.node_manager.confirmWithdrawalAddress(node, sender=caller),
+        entries=("node_manager.confirmWithdrawalAddress",),
+    )
+)
+declare(
+    Action(
+        "set_timezone",
+        step=lambda ctx, node, timezone: ctx.cp.set_timezone(ctx.who(node), timezone),
+        expect=lambda m, cp, node, timezone: m.set_timezone_location(node, timezone),
+        call=lambda p, node, timezone: p.node_manager.setTimezoneLocation(timezone, sender=node),
+        entries=("node_manager.setTimezoneLocation",),
+    )
+)
+declare(
+    Action(
+        "transfer_rpl",
+        step=lambda ctx, who, to, amount: ctx.cp.transfer_rpl(ctx.who(who), ctx.who(to), amount),
+        expect=lambda m, cp, sender, to, amount: m.transfer_rpl(sender, to, amount),
+        call=lambda p, sender, to, amount: p.rpl.transfer(to, amount, sender=sender),
+        entries=("rpl.transfer",),
+    )
+)
+declare(
+    Action(
+        # The holder ``who`` lets ``spender`` move ``amount`` of its RPL (replacing any allowance).
+        "approve_rpl",
+        step=lambda ctx, who, spender, amount: ctx.cp.approve_rpl(
+            ctx.who(who), ctx.who(spender), amount
+        ),
+        expect=lambda m, cp, owner, spender, amount: m.approve_token("rpl", owner, spender, amount),
+        call=lambda p, owner, spender, amount: p.rpl.approve(spender, amount, sender=owner),
+        entries=("rpl.approve",),
+    )
+)
+declare(
+    Action(
+        # ``who`` moves ``holder``'s RPL to ``to``, within the allowance ``holder`` gave it.
+        "transfer_from_rpl",
+        step=lambda ctx, who, holder, to, amount: ctx.cp.transfer_from_rpl(
+            ctx.who(who), ctx.who(holder), ctx.who(to), amount
+        ),
+        expect=lambda m, cp, spender, owner, to, amount: m.transfer_from_token(
+            "rpl", spender, owner, to, amount
+        ),
+        call=lambda p, spender, owner, to, amount: p.rpl.transferFrom(
+            owner, to, amount, sender=spender
+        ),
+        entries=("rpl.transferFrom",),
+    )
+)
+
+# Timezones a node sets: real ones, and one a character short of the minimum (refused).
+TIMEZONES = ["Europe/Lisbon", "Asia/Tokyo", "Etc/GMT+12", "UTC"]
 
 
 # --------------------------------------------------------------------------- machine rules
@@ -123,3 +188,62 @@ def set_withdrawal_address(self, data) -> None:
         self.do("set_withdrawal_address", node=node, to="stranger", by="stranger")
         return
     self.do("set_withdrawal_address", node=node, to=to)
+
+
+@machine_rule
+@rule(data=st.data())
+def set_timezone(self, data) -> None:
+    """A node (or a stranger, which must register first) moves its timezone location."""
+    node = self._actor(data, "node_operator", "stranger", label="node")
+    self.do("set_timezone", node=node, timezone=self._pick(data, TIMEZONES, "timezone"))
+
+
+@machine_rule
+@rule(data=st.data())
+def change_withdrawal_address(self, data) -> None:
+    """The two-step change: a node names a pending address, which then confirms itself.
+
+    Or the wrong address confirms (refused, the pending one stays), or
+    the pending one confirms twice (the second refused: nothing is
+    pending any more), or a stranger names itself (refused).
+    """
+    node = self._actor(data, "node_operator", label="node")
+    to = self._actor(data, "depositor", "node_operator", label="to")
+    kind = data.draw(
+        st.sampled_from(["confirm", "wrong address", "twice", "stranger"]), label="kind"
+    )
+    if kind == "stranger":
+        self.do("set_withdrawal_address", node=node, to="stranger", by="stranger", confirm=False)
+        return
+    self.do("set_withdrawal_address", node=node, to=to, confirm=False)
+    if kind == "wrong address":
+        self.do("confirm_withdrawal_address", node=node, by="stranger")
+        # The pointed-at address can still confirm, so a node is not left pointing nowhere.
+    self.do("confirm_withdrawal_address", node=node, by=to)
+    if kind == "twice":
+        self.do("confirm_withdrawal_address", node=node, by=to)
+
+
+@machine_rule
+@rule(data=st.data())
+def move_rpl(self, data) -> None:
+    """A node or depositor moves RPL: a transfer, or an approval and a transferFrom.
+
+    Amounts are part of the holder's balance, all of it or one wei more;
+    the spender takes part of its allowance, all of it or one wei more.
+    """
+    holder = self._actor(data, "node_operator", "depositor", label="holder")
+    to = self._actor(data, "node_operator", "depositor", "stranger", label="to")
+    balance = self.model.rpl_balances.get(norm(self.ctx.who(holder)), 0)
+    if data.draw(st.booleans(), label="transfer"):
+        amount = data.draw(st.sampled_from([balance // 2, balance, balance + 1]), label="amount")
+        self.do("transfer_rpl", who=holder, to=to, amount=amount)
+        return
+    spender = self._actor(data, "depositor", "node_operator", "stranger", label="spender")
+    allowance = data.draw(st.sampled_from([balance // 2, balance, 2**256 - 1]), label="allowance")
+    self.do("approve_rpl", who=holder, spender=spender, amount=allowance)
+    amount = data.draw(
+        st.sampled_from([min(allowance, balance) // 2, min(allowance, balance), balance + 1]),
+        label="amount",
+    )
+    self.do("transfer_from_rpl", who=spender, holder=holder, to=to, amount=amount)

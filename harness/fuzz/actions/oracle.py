@@ -191,22 +191,37 @@ def _execute_update(cp: Any, caller: str, which: str, pending: bool = False) -> 
     return cp.run(f"execute_update_{which}", expect, lambda: contract_call(*args, sender=caller))[0]
 
 
-declare(Action("report", step=lambda ctx: ctx.cp.report(), flow=_report))
+declare(
+    Action(
+        "report",
+        step=lambda ctx: ctx.cp.report(),
+        flow=_report,
+        entries=("network_balances.submitBalances",),
+    )
+)
 declare(
     Action(
         "report_dishonest",
         step=lambda ctx, member, inflate: ctx.cp.report_dishonest(ctx.who(member), inflate),
         flow=_report_dishonest,
+        entries=("network_balances.submitBalances",),
     )
 )
 declare(
-    Action("report_price", step=lambda ctx, price: ctx.cp.report_price(price), flow=_report_price)
+    Action(
+        "report_price",
+        step=lambda ctx, price: ctx.cp.report_price(price),
+        flow=_report_price,
+        entries=("network_prices.submitPrices",),
+    )
 )
 declare(
     Action(
         "vote_report",
         step=lambda ctx, member, which: ctx.cp.vote_report(ctx.who(member), which),
         flow=_vote_report,
+        # One or the other, by ``which``.
+        entries=("network_balances.submitBalances", "network_prices.submitPrices"),
     )
 )
 declare(
@@ -216,6 +231,8 @@ declare(
             ctx.who(who), which, pending
         ),
         flow=_execute_update,
+        # One or the other, by ``which``.
+        entries=("network_balances.executeUpdateBalances", "network_prices.executeUpdatePrices"),
     )
 )
 declare(
@@ -224,6 +241,7 @@ declare(
         step=lambda ctx, member: ctx.cp.add_member(ctx.who(member)),
         expect=lambda m, cp, member: m.add_member(member, now=cp.now()),
         call=lambda p, member: p.odao.addMember(member, sender=p.guardian),
+        entries=("odao.addMember",),
     )
 )
 declare(
@@ -232,6 +250,7 @@ declare(
         step=lambda ctx, member: ctx.cp.remove_member(ctx.who(member)),
         expect=lambda m, cp, member: m.remove_member(member, now=cp.now()),
         call=lambda p, member: p.odao.removeMember(member, sender=p.guardian),
+        entries=("odao.removeMember",),
     )
 )
 
