@@ -176,6 +176,24 @@ FLOWS: tuple[Flow, ...] = (
         "a node stakes RPL, then withdraws it after the cooldown",
     ),
     Flow(
+        "withdrawal address",
+        (Stage("set_withdrawal_address", args=lambda a: a.get("confirm", True) is False),),
+        (Stage("confirm_withdrawal_address"),),
+        "a node proposes a withdrawal address, which confirms itself",
+    ),
+    Flow(
+        "rETH allowance",
+        (Stage("approve_reth"),),
+        (Stage("transfer_from_reth"),),
+        "a holder approves a spender, which moves the holder's rETH",
+    ),
+    Flow(
+        "RPL allowance",
+        (Stage("approve_rpl"),),
+        (Stage("transfer_from_rpl"),),
+        "a holder approves a spender, which moves the holder's RPL",
+    ),
+    Flow(
         "oDAO membership",
         (Stage("add_member"),),
         (Stage("remove_member"),),
