@@ -300,7 +300,7 @@ def _where(failure: dict[str, Any]) -> str:
     """Where an unexpected revert happened: the world's setup, or which step."""
     if failure["step"] is None or failure["step"] < 0:
         return "setup (before the first step)"
-    return f"step {failure['step']} (outside the checked call)"
+    return f"step {failure['step']} (outside the checked calls)"
 
 
 def _score(outcome: MutantOutcome, summary: dict[str, Any]) -> None:

@@ -30,7 +30,10 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import multiprocessing
+import os
 import queue as queue_module
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -266,13 +269,15 @@ def _lane_main(prepare: Callable, arg: Any, run: Callable, conn: Any) -> None:
         if message is None:
             return
         job, timeout = message
-        conn.send(_forked_run(fork, run, state, job, timeout))
+        conn.send(_forked_run(fork, run, state, job, timeout, conn))
 
 
-def _forked_run(fork: Any, run: Callable, state: Any, job: Any, timeout: float) -> tuple[str, Any]:
+def _forked_run(
+    fork: Any, run: Callable, state: Any, job: Any, timeout: float, conn: Any
+) -> tuple[str, Any]:
     """One job in a fork of this process: its answer, or why there is none."""
     reader, writer = fork.Pipe(duplex=False)
-    child = fork.Process(target=_fork_main, args=(run, state, job, writer), daemon=True)
+    child = fork.Process(target=_fork_main, args=(run, state, job, writer, conn), daemon=True)
     child.start()
     writer.close()
     try:
@@ -290,8 +295,15 @@ def _forked_run(fork: Any, run: Callable, state: Any, job: Any, timeout: float) 
         child.join(timeout=5)
 
 
-def _fork_main(run: Callable, state: Any, job: Any, writer: Any) -> None:
-    """The forked job: ``run(state, job)``, its result or error written back."""
+def _fork_main(run: Callable, state: Any, job: Any, writer: Any, lane_conn: Any) -> None:
+    """The forked job: ``run(state, job)``, its result or error written back.
+
+    The fork lets go of the lane's line to the parent (so the parent sees a
+    dead lane at once) and does not outlive the lane.
+    """
+    lane_conn.close()
+    lane = os.getppid()
+    threading.Thread(target=_exit_with, args=(lane,), daemon=True).start()
     try:
         answer: tuple[str, Any] = ("done", run(state, job))
     except BaseException as exc:  # noqa: BLE001 - the lane must hear about it
@@ -300,3 +312,10 @@ def _fork_main(run: Callable, state: Any, job: Any, writer: Any) -> None:
         answer = ("error", f"{type(exc).__name__}: {exc}{where}")
     writer.send(answer)
     writer.close()
+
+
+def _exit_with(lane: int) -> None:
+    """End this process once ``lane``, its parent, is gone (the orphan is adopted)."""
+    while os.getppid() == lane:
+        time.sleep(1.0)
+    os._exit(1)
