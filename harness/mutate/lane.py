@@ -26,10 +26,13 @@ original and the mutants run the same campaign.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from hypothesis.internal.entropy import deterministic_PRNG
 
 from harness.chain import backend, revm
 from harness.chain.actors import SOURCES as ACTOR_SOURCES
@@ -91,6 +94,14 @@ def prepare(setup: LaneSetup) -> LaneState:
     # per-process cache, which every fork inherits.
     for source in ACTOR_SOURCES.values():
         revm.compiled(source)
+    # Hypothesis makes its own PRNG on a process's first example and checks it
+    # with a full garbage collection: seconds, over the compilers' syntax trees.
+    # Made here once; it is reseeded from the example's seed every time.
+    with deterministic_PRNG():
+        pass
+    # What is loaded now lives as long as the lane: out of the collector's
+    # sight, a fork's collections neither walk it nor copy its pages.
+    gc.freeze()
     return LaneState(root, deployers, time.perf_counter() - started)
 
 
