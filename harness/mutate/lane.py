@@ -151,7 +151,7 @@ def run_mutant(state: LaneState, task: MutantJob) -> dict[str, Any]:
                 chain.load(contracts / name)
             except Exception as exc:  # the Vyper compiler's errors share no base we can name
                 out["kind"] = STILLBORN
-                out["message"] = f"{name}: {type(exc).__name__}: {_first_line(exc)}"
+                out["message"] = f"{name}: {type(exc).__name__}: {first_line(exc)}"
                 out["compile_seconds"] = time.perf_counter() - started
                 return out
         out["compile_seconds"] = time.perf_counter() - started
@@ -161,11 +161,11 @@ def run_mutant(state: LaneState, task: MutantJob) -> dict[str, Any]:
             shared_protocol(job.config, job.contracts_dir)
         except backend.Reverted as exc:
             out["kind"] = DEPLOY_FAILED
-            out["message"] = f"deploy reverted: {type(exc).__name__}: {_first_line(exc)}"
+            out["message"] = f"deploy reverted: {type(exc).__name__}: {first_line(exc)}"
             return out
         except ConfigError as exc:  # a [settings] value the mutant's settings contract refuses
             out["kind"] = DEPLOY_FAILED
-            out["message"] = f"deploy: {_first_line(exc)}"
+            out["message"] = f"deploy: {first_line(exc)}"
             return out
         out["deploy_seconds"] = time.perf_counter() - deploy_started
     summary = run_worker(job)
@@ -175,6 +175,10 @@ def run_mutant(state: LaneState, task: MutantJob) -> dict[str, Any]:
     return out
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def first_line(exc: BaseException) -> str:
+    """The exception's first line that says something (Vyper heads several errors with a
+    line that does not)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].startswith("Compilation failed with the following errors"):
+        lines = lines[1:]
+    return lines[0] if lines else type(exc).__name__

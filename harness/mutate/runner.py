@@ -55,6 +55,7 @@ from harness.mutate.lane import (
     DEPLOY_FAILED,
     LaneSetup,
     MutantJob,
+    first_line,
     prepare,
     run_mutant,
 )
@@ -244,7 +245,7 @@ def compile_error(contracts_dir: Path, file: str) -> str | None:
             with _COMPILE_LOCK:
                 backend.active_chain().load(contracts_dir / name)
         except Exception as exc:  # the Vyper compiler's errors share no base we can name
-            return f"{name}: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+            return f"{name}: {type(exc).__name__}: {first_line(exc)}"
     return None
 
 

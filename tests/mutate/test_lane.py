@@ -92,3 +92,17 @@ def test_the_loader_reuses_unchanged_contracts_and_compiles_changed_ones(tmp_pat
         (work / "C.vy").resolve(),
         (tmp_path / "mocks" / "A.vy").resolve(),
     ]
+
+
+def test_a_compiler_message_is_told_by_its_first_line_that_says_something():
+    several = Exception(
+        "Compilation failed with the following errors:\n\nStructureException: used "
+        "@reentrant decorator, but `#pragma nonreentrancy` is not set\n\n  contract ..."
+    )
+    assert mutate_lane.first_line(several) == (
+        "StructureException: used @reentrant decorator, but `#pragma nonreentrancy` is not set"
+    )
+    assert mutate_lane.first_line(ValueError("slice out of bounds\n  at 171")) == (
+        "slice out of bounds"
+    )
+    assert mutate_lane.first_line(KeyError()) == "KeyError"
