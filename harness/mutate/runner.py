@@ -602,6 +602,8 @@ def progress_line(outcome: MutantOutcome) -> str:
     how = f" by {outcome.invariant} after {outcome.seconds:.1f} s" if outcome.seconds else ""
     if outcome.status in (STILLBORN, CRASHED) or (outcome.status == KILLED and not how):
         how = f": {outcome.message}"
+    elif outcome.invariant in _REVERTS:  # where it reverted
+        how += f" in {outcome.message}"
     if outcome.overhead_seconds is not None:
         how += f" ({outcome.overhead_seconds:.1f} s to the first example)"
     return f"  {outcome.status} {outcome.id}{how}"

@@ -252,3 +252,17 @@ def test_a_mutant_whose_deployment_reverts_is_killed_at_deploy(tmp_path, monkeyp
     assert (tmp_path / "work-0" / "contracts" / "RocketStorage.vy").read_text() == (
         CONTRACTS / "RocketStorage.vy"
     ).read_text()
+
+
+def test_a_progress_line_says_how_and_where():
+    killed = _outcome(runner.KILLED, 15)
+    runner._score(killed, _summary(_failure("RevmReverted", 15, True, "getExcessBalance")))
+    killed.overhead_seconds = 2.25
+    assert runner.progress_line(killed) == (
+        "  killed X.vy:15:op:0 by RevmReverted after 1.5 s in step 15 (outside the checked "
+        "calls): reverted: getExcessBalance (2.2 s to the first example)"
+    )
+    stillborn = _outcome(runner.STILLBORN, 3)
+    stillborn.message = "X.vy: StructureException: no"
+    line = runner.progress_line(stillborn)
+    assert line == "  stillborn X.vy:3:op:0: X.vy: StructureException: no"
