@@ -62,7 +62,7 @@ from harness.mutate.lane import (
 from harness.mutate.lane import STILLBORN as LANE_STILLBORN
 from harness.mutate.operators import Mutant, generate, sample
 from harness.run.campaign import CampaignJob, resolve_profile, run_workers
-from harness.run.workers import WarmLane
+from harness.run.workers import LaneError, WarmLane
 
 DEFAULT_OUT_DIR = Path("failures") / "mutate"
 DEFAULT_BUDGET = 60.0
@@ -395,7 +395,10 @@ class _Lane:
     def _run(self, task: MutantJob) -> tuple[str, Any]:
         # Compiling a module's importers takes seconds each: they get their own allowance.
         timeout = self.settings.budget + HANG_MARGIN + COMPILE_MARGIN * len(task.compile_first)
-        return self.warm.run(task, timeout)
+        try:
+            return self.warm.run(task, timeout)
+        except LaneError as exc:  # it could not be started (again)
+            return "died", str(exc)
 
     def original(self, source_dir: Path) -> dict[str, Any]:
         """The campaign on the unmutated contracts in ``source_dir``: its summary."""

@@ -189,6 +189,11 @@ class WarmLane:
         self._conn: Any = None
         self.starts = 0  # how many times the lane process was started
 
+    @property
+    def pid(self) -> int | None:
+        """The lane process's id, while it runs."""
+        return None if self._proc is None else self._proc.pid
+
     def __enter__(self) -> WarmLane:
         return self
 
@@ -223,6 +228,7 @@ class WarmLane:
     def run(self, job: Any, timeout: float) -> tuple[str, Any]:
         """``run(state, job)`` in a fork of the lane: ``(kind, answer)``, as the class says."""
         if self._proc is None or not self._proc.is_alive():
+            self.close()  # what is left of a lane that died between jobs
             self.start()
         self._conn.send((job, timeout))
         # The lane answers by itself when the fork hangs; a lane that does not

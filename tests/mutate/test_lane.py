@@ -66,6 +66,10 @@ def test_a_lane_that_dies_is_started_again():
         assert kind == "died" and "the warm lane died" in text
         assert lane.run(("bump", 1), 30) == ("done", 11)
         assert lane.starts == 2
+        os.kill(lane.pid, signal.SIGKILL)  # between jobs this time
+        time.sleep(0.5)
+        assert lane.run(("bump", 3), 30) == ("done", 13)
+        assert lane.starts == 3
 
 
 def test_a_lane_that_cannot_prepare_says_why():
