@@ -201,7 +201,12 @@ class WarmLane:
         self.close()
 
     def start(self) -> None:
-        """Spawn the lane and wait until it is prepared (a :class:`LaneError` if it fails)."""
+        """Spawn the lane and wait until it is prepared (a :class:`LaneError` if it fails).
+
+        A lane already running is left as it is.
+        """
+        if self._proc is not None and self._proc.is_alive():
+            return
         ctx = spawn_context()
         here, there = ctx.Pipe()
         # Not a daemon: a daemonic process may not have children, and the lane forks.
