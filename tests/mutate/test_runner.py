@@ -266,3 +266,25 @@ def test_a_progress_line_says_how_and_where():
     stillborn.message = "X.vy: StructureException: no"
     line = runner.progress_line(stillborn)
     assert line == "  stillborn X.vy:3:op:0: X.vy: StructureException: no"
+
+
+def test_a_lane_keeps_nothing_of_a_killed_mutant(tmp_path):
+    """After a mutant dies in the working copy, the same copy, restored, holds in the same lane.
+
+    The same directory is the same key for every per-process cache (the
+    shared deployment among them): had the mutant's deployment or compiled
+    code stayed behind, the restored contracts would fail as it did.
+    """
+    [mutant] = [m for m in generate(CONTRACTS, only="DepositContract.vy:171") if m.index == 3]
+    prof = runner.resolve_profile("zoo")
+    settings = runner._Settings(1, 3.0, prof.steps, prof, "revm", None, 0.0)
+    lane = runner._Lane(CONTRACTS, tmp_path / "work-0", settings, tmp_path)
+    try:
+        killed = lane.fuzz(mutant)
+        summary = lane.original(lane.workspace.contracts)
+    finally:
+        lane.close()
+    assert (killed.status, killed.invariant) == (runner.KILLED, "outcome")
+    assert summary["failures"] == []
+    assert summary["examples"] > 0 and summary["steps"] > 0
+    assert lane.warm.starts == 1
