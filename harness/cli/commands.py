@@ -307,11 +307,14 @@ def _add_mutate(sub) -> None:
             "shifts, dropped asserts and storage writes, arithmetic and boolean swaps, "
             "constants off by one, a dropped reentrancy pragma, msg.sender swapped), fuzz "
             "the original once with the same seed and budget (a failure there stops the "
-            "run: exit 2), then fuzz each mutant in a fresh process until its first failure "
-            "or the budget. A mutant that does not compile is stillborn and not scored. "
-            "Prints every survivor (file, line, the line before and after) and the kill "
-            "rate. Exit code 0: the kill rate reaches --min-score; 1: it does not; 2: usage "
-            "or configuration error."
+            "run: exit 2), then fuzz each mutant until its first failure or the budget, "
+            "in a fork of a warm worker that loaded the contracts once: only what the "
+            "mutant changed is compiled, and the deployment is fresh. A mutant that does "
+            "not compile is stillborn and not scored; one that makes the deployment or the "
+            "world's setup revert is killed. Prints every survivor (file, line, the line "
+            "before and after), the kill rate and the median overhead before a mutant's "
+            "first example. Exit code 0: the kill rate reaches --min-score; 1: it does "
+            "not; 2: usage or configuration error."
         ),
     )
     mutate.add_argument(
@@ -345,7 +348,13 @@ def _add_mutate(sub) -> None:
         type=_positive_int,
         default=1,
         metavar="N",
-        help="mutants fuzzed at once, each in its own process (default 1)",
+        help="mutants fuzzed at once, each lane a warm worker process (default 1)",
+    )
+    mutate.add_argument(
+        "--fresh",
+        action="store_true",
+        help="fuzz each mutant in a freshly spawned process instead of a warm worker "
+        "(slower: every process imports the harness and loads every contract)",
     )
     _add_backend(mutate, default="revm")
     mutate.add_argument(
@@ -587,6 +596,7 @@ def _mutate(args: argparse.Namespace, console: Console) -> int:
         backend_name=args.backend,
         profile=args.profile,
         equivalents=args.equivalents,
+        fresh=args.fresh,
         progress=lambda outcome: console.print(escape(runner.progress_line(outcome))),
         announce=lambda text: console.print(escape(text), soft_wrap=True),
     )

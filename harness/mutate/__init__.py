@@ -2,8 +2,9 @@
 
 :mod:`~harness.mutate.operators` makes the mutants (``rpfuzz mutate``'s list of
 single-site edits of ``contracts/*.vy``, found on Vyper's AST);
-:mod:`~harness.mutate.runner` fuzzes the original once, then each mutant in a
-fresh process, and scores the harness by the share it kills.
+:mod:`~harness.mutate.runner` fuzzes the original once, then each mutant, and
+scores the harness by the share it kills; :mod:`~harness.mutate.lane` is what a
+warm worker's fork does per mutant (compile what changed, deploy afresh, fuzz).
 
 May import: :mod:`harness.run` and everything below it, and itself.
 """

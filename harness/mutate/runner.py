@@ -9,22 +9,38 @@ The order of a run:
    failure there would count as a kill on every mutant, so the command
    refuses to score (:class:`OriginalFails`);
 3. each mutant, in a working copy of the contracts that only its own file
-   differs in (so titanoboa's compile cache, keyed on path and source,
-   serves every other contract): compiled first (a mutant that does not
-   compile is *stillborn* and left out of the score), then fuzzed in a fresh
-   spawned process until its first failure or the budget.
+   differs in: compiled first (a mutant that does not compile is
+   *stillborn* and left out of the score), then fuzzed until its first
+   failure or the budget.
 
-A mutant is *killed* when an invariant fails on it, *survived* when the
-budget ran out first; a harness crash (a failure that is not an invariant)
-is reported as *crashed* and, like a stillborn one, is not scored. The kill
-rate is killed / (killed + survived).
+Where they run: each ``--workers`` lane is a warm lane
+(:mod:`harness.mutate.lane`), a long-lived process that loaded the
+contracts once and runs the original and every mutant of its share in a
+fork of itself, which compiles only the files the mutant changed and
+deploys on a fresh chain; nothing of one mutant reaches the next. A fork
+that dies, or hangs past the budget and :data:`HANG_MARGIN`, is killed and
+its mutant reported *crashed*. ``fresh=True`` (``--fresh``) runs each in a
+freshly spawned process instead, as campaigns do (slower: every process
+imports and loads every contract again).
+
+A mutant is *killed* when an invariant fails on it, or when the contracts
+revert where the harness expects none: while deploying, setting up the
+world (before the first step) or outside the checked calls of a step (the
+message says where). It *survived* when the budget ran out first; a harness
+crash (any other exception) is reported as *crashed* and, like a stillborn
+one, is not scored. The kill rate is killed / (killed + survived). Each
+outcome carries its *overhead*: the seconds from its dispatch to its first
+example (compiling, deploying, and on the fresh path the process start).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import statistics
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -36,13 +52,30 @@ from rich.table import Table
 from harness.chain import backend
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR, NETWORK_CONTRACTS
 from harness.config import ConfigError
+from harness.mutate.lane import (
+    DEPLOY_FAILED,
+    LaneSetup,
+    MutantJob,
+    first_line,
+    prepare,
+    run_mutant,
+)
+from harness.mutate.lane import STILLBORN as LANE_STILLBORN
 from harness.mutate.operators import Mutant, generate, sample
 from harness.run.campaign import CampaignJob, resolve_profile, run_workers
+from harness.run.workers import LaneError, WarmLane
 
 DEFAULT_OUT_DIR = Path("failures") / "mutate"
 DEFAULT_BUDGET = 60.0
 DEFAULT_SHRINK_SECONDS = 0.0
 KILLED, SURVIVED, STILLBORN, CRASHED = "killed", "survived", "stillborn", "crashed"
+# Past its budget, the seconds a mutant's process may take (compiling the
+# mutant's importers, deploying, finishing the example under way) before it
+# counts as hung: killed, and the mutant reported crashed.
+HANG_MARGIN = 120.0
+COMPILE_MARGIN = 20.0  # and this much more for each contract it compiles
+# What a revert raises, by name (a worker's failure names its exception's type).
+_REVERTS = frozenset(kind.__name__ for kind in backend.Reverted)
 
 # Compiling goes through one titanoboa environment, which is not thread-safe.
 _COMPILE_LOCK = threading.Lock()
@@ -70,6 +103,8 @@ class MutantOutcome:
     seconds: float | None = None
     steps: int | None = None
     replay_file: str | None = None
+    # Seconds from the mutant's dispatch to its first example; None when none ran.
+    overhead_seconds: float | None = None
 
 
 @dataclass
@@ -85,6 +120,7 @@ class MutateResult:
     equivalent: int  # left out as declared equivalent
     original_seconds: float = 0.0
     parameters: dict[str, Any] = field(default_factory=dict)
+    wall_seconds: float = 0.0  # the whole run, the original and starting the lanes included
 
     def count(self, status: str) -> int:
         """How many outcomes have ``status``."""
@@ -95,6 +131,12 @@ class MutateResult:
         """Killed over scored (killed + survived); None when nothing was scored."""
         scored = self.count(KILLED) + self.count(SURVIVED)
         return None if scored == 0 else self.count(KILLED) / scored
+
+    @property
+    def median_overhead(self) -> float | None:
+        """The median of the mutants' overheads before their first example; None when none ran."""
+        seconds = [o.overhead_seconds for o in self.outcomes if o.overhead_seconds is not None]
+        return statistics.median(seconds) if seconds else None
 
     def to_json(self) -> dict[str, Any]:
         """The result as plain data (``--json``)."""
@@ -111,6 +153,8 @@ class MutateResult:
             "crashed": self.count(CRASHED),
             "kill_rate": self.kill_rate,
             "original_seconds": self.original_seconds,
+            "median_overhead_seconds": self.median_overhead,
+            "wall_seconds": self.wall_seconds,
             "mutants": [asdict(o) for o in self.outcomes],
         }
 
@@ -202,7 +246,7 @@ def compile_error(contracts_dir: Path, file: str) -> str | None:
             with _COMPILE_LOCK:
                 backend.active_chain().load(contracts_dir / name)
         except Exception as exc:  # the Vyper compiler's errors share no base we can name
-            return f"{name}: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+            return f"{name}: {type(exc).__name__}: {first_line(exc)}"
     return None
 
 
@@ -218,8 +262,9 @@ class _Settings:
     shrink_seconds: float
 
 
-def _campaign(settings: _Settings, contracts: Path, failures: Path) -> dict[str, Any]:
-    job = CampaignJob(
+def _job(settings: _Settings, contracts: Path, failures: Path) -> CampaignJob:
+    """The one campaign the original and every mutant run: only where they run differs."""
+    return CampaignJob(
         worker=0,
         seed=settings.seed,
         examples=settings.profile.examples,
@@ -233,17 +278,45 @@ def _campaign(settings: _Settings, contracts: Path, failures: Path) -> dict[str,
         shrink_seconds=settings.shrink_seconds,
         backend=settings.backend,
     )
-    [summary] = run_workers([job], lambda update: None)
+
+
+def _campaign(settings: _Settings, contracts: Path, failures: Path) -> dict[str, Any]:
+    """The campaign in a freshly spawned process (``--fresh``): its worker's summary."""
+    [summary] = run_workers([_job(settings, contracts, failures)], lambda update: None)
     return summary
 
 
 def _first_failure(summary: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
-    """The failure to report and whether it is an invariant (not a harness crash)."""
+    """The failure to report and whether it kills (an invariant, or a revert the harness
+    expects none of), rather than being a harness crash."""
     failures = summary["failures"]
     if not failures:
         return None, False
     caught = [f for f in failures if not f["crashed"]]
-    return (caught or failures)[0], bool(caught)
+    reverted = [f for f in failures if f["crashed"] and f["invariant"] in _REVERTS]
+    chosen = (caught or reverted or failures)[0]
+    return chosen, bool(caught or reverted)
+
+
+def _where(failure: dict[str, Any]) -> str:
+    """Where an unexpected revert happened: the world's setup, or which step."""
+    if failure["step"] is None or failure["step"] < 0:
+        return "setup (before the first step)"
+    return f"step {failure['step']} (outside the checked calls)"
+
+
+def _score(outcome: MutantOutcome, summary: dict[str, Any]) -> None:
+    """``outcome`` from a finished campaign's summary: killed, crashed, or left survived."""
+    failure, kills = _first_failure(summary)
+    if failure is None:
+        return
+    outcome.status = KILLED if kills else CRASHED
+    outcome.invariant, outcome.message = failure["invariant"], failure["message"]
+    if failure["crashed"] and kills:
+        outcome.message = f"{_where(failure)}: reverted: {failure['message']}"
+    outcome.replay_file = failure["replay_file"]
+    outcome.seconds = summary["first_failure_seconds"]
+    outcome.steps = summary["first_failure_steps"]
 
 
 def _outcome(mutant: Mutant, source: str) -> MutantOutcome:
@@ -276,10 +349,14 @@ class _Workspace:
 def fuzz_mutant(
     mutant: Mutant, workspace: _Workspace, settings: _Settings, out_dir: Path
 ) -> MutantOutcome:
-    """Plant ``mutant``, compile it, fuzz it; the working copy is restored after."""
+    """Plant ``mutant``, compile it, fuzz it in a fresh process; the working copy is restored.
+
+    The ``--fresh`` path; a warm lane does the same in :meth:`_Lane.fuzz`.
+    """
     original = workspace.plant(mutant)
     outcome = _outcome(mutant, original)
     try:
+        sent = time.time()
         error = compile_error(workspace.contracts, mutant.file)
         if error is not None:
             outcome.status, outcome.message = STILLBORN, error
@@ -287,19 +364,90 @@ def fuzz_mutant(
         failures = out_dir / mutant.id.replace(":", "-")
         try:
             summary = _campaign(settings, workspace.contracts, failures)
-        except (RuntimeError, ConfigError) as exc:  # a deploy that reverts on the mutant
+        except ConfigError as exc:  # a [settings] value the mutant's contract refuses
             outcome.status, outcome.message = KILLED, f"deploy: {exc}"
             return outcome
-        failure, caught = _first_failure(summary)
-        if failure is not None:
-            outcome.status = KILLED if caught else CRASHED
-            outcome.invariant, outcome.message = failure["invariant"], failure["message"]
-            outcome.replay_file = failure["replay_file"]
-            outcome.seconds = summary["first_failure_seconds"]
-            outcome.steps = summary["first_failure_steps"]
+        except RuntimeError as exc:  # the worker raised: a deploy that reverts, or a crash
+            reverted = any(f"failed: {name}: " in str(exc) for name in _REVERTS)
+            outcome.status = KILLED if reverted else CRASHED
+            outcome.message = f"deploy reverted: {exc}" if reverted else str(exc)
+            return outcome
+        outcome.overhead_seconds = summary["wall_started"] - sent
+        _score(outcome, summary)
         return outcome
     finally:
         workspace.restore(mutant, original)
+
+
+class _Lane:
+    """One ``--workers`` lane: a working copy and the warm process that fuzzes in it."""
+
+    def __init__(self, source_dir: Path, directory: Path, settings: _Settings, out: Path):
+        self.workspace = _Workspace(source_dir, directory)
+        self.settings, self.out = settings, out
+        # The lane loads from the original, never from the working copy: a lane
+        # started again mid-run would otherwise load the mutant planted there.
+        setup = LaneSetup(str(source_dir), tuple(_deployables(source_dir)), settings.backend)
+        self.warm = WarmLane(prepare, setup, run_mutant)
+
+    def close(self) -> None:
+        self.warm.close()
+
+    def start(self) -> None:
+        """Start the lane now, so its loading does not count in its first mutant's overhead.
+
+        A lane that fails to start is left to :meth:`fuzz`, whose mutant it crashes.
+        """
+        with contextlib.suppress(LaneError):
+            self.warm.start()
+
+    def _run(self, task: MutantJob) -> tuple[str, Any]:
+        # Compiling a module's importers takes seconds each: they get their own allowance.
+        timeout = self.settings.budget + HANG_MARGIN + COMPILE_MARGIN * len(task.compile_first)
+        try:
+            return self.warm.run(task, timeout)
+        except LaneError as exc:  # it could not be started (again)
+            return "died", str(exc)
+
+    def original(self, source_dir: Path) -> dict[str, Any]:
+        """The campaign on the unmutated contracts in ``source_dir``: its summary."""
+        job = _job(self.settings, source_dir, self.out / "original")
+        kind, answer = self._run(MutantJob(job, (), (), time.time()))
+        if kind != "done" or answer["kind"] != "deployed":
+            reason = answer["message"] if kind == "done" else answer
+            raise OriginalFails(
+                f"the original contracts in {source_dir} do not run the campaign ({reason}): "
+                "fix that first; no mutant was scored"
+            )
+        return answer["summary"]
+
+    def fuzz(self, mutant: Mutant) -> MutantOutcome:
+        """Plant ``mutant``, fuzz it in a fork of the lane; the working copy is restored."""
+        contracts = self.workspace.contracts
+        original = self.workspace.plant(mutant)
+        outcome = _outcome(mutant, original)
+        try:
+            importers = affected(contracts, mutant.file)
+            job = _job(self.settings, contracts, self.out / mutant.id.replace(":", "-"))
+            task = MutantJob(
+                job,
+                changed=tuple(sorted({mutant.file, *importers})),
+                compile_first=tuple(importers or [mutant.file]),
+                sent=time.time(),
+            )
+            kind, answer = self._run(task)
+        finally:
+            self.workspace.restore(mutant, original)
+        if kind != "done":  # the fork raised, died or hung
+            outcome.status, outcome.message = CRASHED, f"{kind}: {answer}"
+        elif answer["kind"] == LANE_STILLBORN:
+            outcome.status, outcome.message = STILLBORN, answer["message"]
+        elif answer["kind"] == DEPLOY_FAILED:
+            outcome.status, outcome.message = KILLED, answer["message"]
+        else:
+            outcome.overhead_seconds = answer["overhead_seconds"]
+            _score(outcome, answer["summary"])
+        return outcome
 
 
 def run_mutate(
@@ -316,14 +464,17 @@ def run_mutate(
     steps: int | None = None,
     equivalents: str | Path | None = None,
     config: Any = None,
+    fresh: bool = False,
     progress: Callable[[MutantOutcome], None] | None = None,
     announce: Callable[[str], None] | None = None,
 ) -> MutateResult:
     """Fuzz the original, then every selected mutant; see the module docstring.
 
-    ``progress`` hears each mutant's outcome as it lands, ``announce`` the
-    run's plan and the original's verdict.
+    ``fresh`` runs each campaign in a freshly spawned process instead of a
+    warm lane. ``progress`` hears each mutant's outcome as it lands,
+    ``announce`` the run's plan and the original's verdict.
     """
+    started = time.perf_counter()
     say = announce or (lambda text: None)
     source_dir = Path(contracts_dir or DEFAULT_CONTRACTS_DIR).resolve()
     backend.check_backend(backend_name)
@@ -338,19 +489,32 @@ def run_mutate(
     )
     out = Path(out_dir).resolve()
     result = MutateResult([], seed, budget, backend_name, profile, pool, excluded)
+    how = "a fresh process each" if fresh else f"{workers} warm lane{'s' * (workers > 1)}"
     say(
         f"rpfuzz mutate: {len(mutants)} of {pool} mutants ({excluded} left out as equivalent), "
-        f"{budget:g} s each on {backend_name}, profile {profile}, seed {seed}; "
+        f"{budget:g} s each on {backend_name}, profile {profile}, seed {seed}, {how}; "
         f"the original contracts first"
     )
-    result.original_seconds = _check_original(settings, source_dir, out)
-    say(f"  the original held for {result.original_seconds:.1f} s: scoring")
-    result.outcomes = _fuzz_all(mutants, source_dir, out, settings, workers, progress)
+    if fresh:
+        result.original_seconds = _check_original(settings, source_dir, out)
+        say(f"  the original held for {result.original_seconds:.1f} s: scoring")
+        result.outcomes = _fuzz_all_fresh(mutants, source_dir, out, settings, workers, progress)
+    else:
+        lanes = [_Lane(source_dir, out / f"work-{i}", settings, out) for i in range(workers)]
+        try:
+            summary = lanes[0].original(source_dir)
+            result.original_seconds = _held(summary, source_dir)
+            say(f"  the original held for {result.original_seconds:.1f} s: scoring")
+            result.outcomes = _fuzz_all(mutants, lanes, progress)
+        finally:
+            for lane in lanes:
+                lane.close()
+    result.wall_seconds = time.perf_counter() - started
     return result
 
 
-def _check_original(settings: _Settings, source_dir: Path, out: Path) -> float:
-    summary = _campaign(settings, source_dir, out / "original")
+def _held(summary: dict[str, Any], source_dir: Path) -> float:
+    """The original's fuzzing seconds; :class:`OriginalFails` when anything failed on it."""
     failure, _ = _first_failure(summary)
     if failure is not None:
         raise OriginalFails(
@@ -361,7 +525,47 @@ def _check_original(settings: _Settings, source_dir: Path, out: Path) -> float:
     return summary["seconds"]
 
 
+def _check_original(settings: _Settings, source_dir: Path, out: Path) -> float:
+    return _held(_campaign(settings, source_dir, out / "original"), source_dir)
+
+
+def _in_lanes(
+    mutants: Sequence[Mutant],
+    lanes: int,
+    fuzz: Callable[[int, Mutant], MutantOutcome],
+    progress: Callable[[MutantOutcome], None] | None,
+) -> list[MutantOutcome]:
+    """``fuzz(lane, mutant)`` for every mutant, ``lanes`` at a time: outcomes in mutant order."""
+
+    def lane(i: int) -> list[MutantOutcome]:
+        done = []
+        for mutant in mutants[i::lanes]:
+            outcome = fuzz(i, mutant)
+            if progress is not None:
+                progress(outcome)
+            done.append(outcome)
+        return done
+
+    with ThreadPoolExecutor(max_workers=lanes) as pool:
+        results = list(pool.map(lane, range(lanes)))
+    by_id = {o.id: o for chunk in results for o in chunk}
+    return [by_id[m.id] for m in mutants]
+
+
 def _fuzz_all(
+    mutants: Sequence[Mutant],
+    lanes: list[_Lane],
+    progress: Callable[[MutantOutcome], None] | None,
+) -> list[MutantOutcome]:
+    """Every mutant in the warm lanes, each lane its share in turn."""
+    # Lane 0 ran the original; the others start together (and before their
+    # first mutant's clock does).
+    with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+        list(pool.map(_Lane.start, lanes[1 : len(mutants)]))
+    return _in_lanes(mutants, len(lanes), lambda i, m: lanes[i].fuzz(m), progress)
+
+
+def _fuzz_all_fresh(
     mutants: Sequence[Mutant],
     source_dir: Path,
     out: Path,
@@ -369,22 +573,11 @@ def _fuzz_all(
     workers: int,
     progress: Callable[[MutantOutcome], None] | None,
 ) -> list[MutantOutcome]:
-    """Every mutant, ``workers`` at a time, each lane in its own working copy."""
-    lanes = [_Workspace(source_dir, out / f"work-{i}") for i in range(workers)]
-
-    def lane(i: int) -> list[MutantOutcome]:
-        done = []
-        for mutant in mutants[i::workers]:
-            outcome = fuzz_mutant(mutant, lanes[i], settings, out)
-            if progress is not None:
-                progress(outcome)
-            done.append(outcome)
-        return done
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lane, range(workers)))
-    by_id = {o.id: o for chunk in results for o in chunk}
-    return [by_id[m.id] for m in mutants]
+    """Every mutant in a fresh process of its own, ``workers`` at a time (``--fresh``)."""
+    spaces = [_Workspace(source_dir, out / f"work-{i}") for i in range(workers)]
+    return _in_lanes(
+        mutants, workers, lambda i, m: fuzz_mutant(m, spaces[i], settings, out), progress
+    )
 
 
 def write_json(result: MutateResult, path: str | Path) -> None:
@@ -405,20 +598,28 @@ def mutate_table(result: MutateResult) -> Table:
 
 
 def summary_line(result: MutateResult) -> str:
-    """One line: killed / survived / stillborn / crashed, the kill rate, the exclusions."""
+    """One line: killed / survived / stillborn / crashed, the kill rate, the exclusions,
+    the median overhead before a mutant's first example and the run's wall time."""
     rate = result.kill_rate
     score = "no mutant scored" if rate is None else f"kill rate {rate:.0%}"
+    overhead = result.median_overhead
+    timing = "" if overhead is None else f"; median overhead {overhead:.1f} s"
     return (
         f"{result.count(KILLED)} killed, {result.count(SURVIVED)} survived, "
         f"{result.count(STILLBORN)} stillborn, {result.count(CRASHED)} crashed: {score} "
         f"({len(result.outcomes)} of {result.pool} mutants fuzzed, {result.equivalent} left out "
-        f"as equivalent; seed {result.seed}, {result.budget:g} s each on {result.backend})"
+        f"as equivalent; seed {result.seed}, {result.budget:g} s each on {result.backend}"
+        f"{timing}; {result.wall_seconds:.0f} s in all)"
     )
 
 
 def progress_line(outcome: MutantOutcome) -> str:
     """One mutant's outcome, as it lands."""
     how = f" by {outcome.invariant} after {outcome.seconds:.1f} s" if outcome.seconds else ""
-    if outcome.status == STILLBORN:
+    if outcome.status in (STILLBORN, CRASHED) or (outcome.status == KILLED and not how):
         how = f": {outcome.message}"
+    elif outcome.invariant in _REVERTS:  # where it reverted
+        how += f" in {outcome.message}"
+    if outcome.overhead_seconds is not None:
+        how += f" ({outcome.overhead_seconds:.1f} s to the first example)"
     return f"  {outcome.status} {outcome.id}{how}"

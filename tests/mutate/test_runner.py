@@ -136,3 +136,155 @@ def test_a_dropped_access_check_is_killed(tmp_path):
 def test_unknown_backend_is_a_usage_error_even_for_list(capsys):
     assert main(["mutate", "--list", "--backend", "evm1"]) == 2
     assert "--backend evm1: unknown backend; choose one of" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- scoring a campaign
+def _summary(*failures: dict) -> dict:
+    return {"failures": list(failures), "first_failure_seconds": 1.5, "first_failure_steps": 7}
+
+
+def _failure(invariant: str, step: int, crashed: bool, message: str = "why") -> dict:
+    return {
+        "invariant": invariant,
+        "message": message,
+        "step": step,
+        "replay_file": None,
+        "crashed": crashed,
+    }
+
+
+def test_a_revert_in_the_world_setup_kills_and_says_where():
+    """Before the first step (the machine's start, the watcher's first reading): setup."""
+    outcome = _outcome(runner.SURVIVED)
+    runner._score(outcome, _summary(_failure("RevmReverted", -1, True, "queue: capacity")))
+    assert outcome.status == runner.KILLED
+    assert outcome.message == "setup (before the first step): reverted: queue: capacity"
+    assert outcome.invariant == "RevmReverted"
+
+
+def test_a_revert_outside_a_checked_call_kills_naming_the_step():
+    outcome = _outcome(runner.SURVIVED)
+    runner._score(outcome, _summary(_failure("BoaError", 15, True, "getExcessBalance")))
+    assert outcome.status == runner.KILLED
+    assert outcome.message == "step 15 (outside the checked calls): reverted: getExcessBalance"
+
+
+def test_an_invariant_wins_over_a_revert_and_a_harness_error_is_a_crash():
+    outcome = _outcome(runner.SURVIVED)
+    failures = (_failure("KeyError", 3, True), _failure("solvency", 4, False, "vault short"))
+    runner._score(outcome, _summary(*failures))
+    assert (outcome.status, outcome.invariant, outcome.message) == (
+        runner.KILLED,
+        "solvency",
+        "vault short",
+    )
+    crashed = _outcome(runner.SURVIVED)
+    runner._score(crashed, _summary(_failure("KeyError", 3, True, "'node_operator_9'")))
+    assert (crashed.status, crashed.message) == (runner.CRASHED, "'node_operator_9'")
+    untouched = _outcome(runner.SURVIVED)
+    runner._score(untouched, _summary())
+    assert untouched.status == runner.SURVIVED and untouched.message is None
+
+
+def test_the_median_overhead_is_over_the_mutants_that_reached_an_example():
+    outcomes = [_outcome(runner.KILLED, n) for n in range(3)] + [_outcome(runner.STILLBORN, 9)]
+    for outcome, seconds in zip(outcomes, (1.0, 4.0, 2.0), strict=False):
+        outcome.overhead_seconds = seconds
+    result = runner.MutateResult(outcomes, 1, 30, "revm", "deep", 4, 0, wall_seconds=42.0)
+    assert result.median_overhead == 2.0
+    assert result.to_json()["median_overhead_seconds"] == 2.0
+    assert runner.summary_line(result).endswith("median overhead 2.0 s; 42 s in all)")
+
+
+# --------------------------------------------------------------------------- end to end
+def test_ci_mutate_run_kills_and_tells_stillborn_mutants_apart(tmp_path):
+    """The CI run: one line's four mutants on revm, a tiny budget, in one warm lane.
+
+    ``slice(convert(reversed_, bytes32), 24, 8)`` (the deposit contract's
+    little-endian amount): reading past the 32 bytes does not compile; one
+    byte off changes every deposit's data root, so the first minipool's
+    deposit reverts where the model expects it to go through.
+    """
+    out = tmp_path / "result.json"
+    code = main(
+        ["mutate", "--only", "DepositContract.vy:171", "--budget", "4", "--profile", "zoo"]
+        + ["--out", str(tmp_path / "out"), "--json", str(out), "--min-score", "1"]
+    )
+    data = json.loads(out.read_text())
+    by_id = {m["id"]: m for m in data["mutants"]}
+    status = {ident.rsplit(":", 1)[1]: m["status"] for ident, m in by_id.items()}
+    assert status == {"0": "stillborn", "1": "killed", "2": "stillborn", "3": "killed"}
+    for index in ("0", "2"):
+        stillborn = by_id[f"DepositContract.vy:171:constant-off-by-one:{index}"]
+        assert stillborn["message"].startswith("DepositContract.vy: ")
+        assert "slice out of bounds" in stillborn["message"]
+        assert stillborn["overhead_seconds"] is None
+    for index in ("1", "3"):
+        killed = by_id[f"DepositContract.vy:171:constant-off-by-one:{index}"]
+        assert killed["invariant"] == "outcome"
+        assert 0 < killed["overhead_seconds"] < 30
+        assert Path(killed["replay_file"]).is_file()
+    assert (data["killed"], data["stillborn"], data["kill_rate"]) == (2, 2, 1.0)
+    assert data["median_overhead_seconds"] is not None
+    assert code == 0
+
+
+def test_a_mutant_whose_deployment_reverts_is_killed_at_deploy(tmp_path, monkeypatch):
+    """The directory refusing its guardian: the deploy reverts, in the lane's fork.
+
+    The lane loads nothing up front here (the fork compiles the two contracts
+    the deploy reaches before it reverts), to keep the test short.
+    """
+    monkeypatch.setattr(runner, "_deployables", lambda contracts_dir: [])
+    mutant = next(m for m in generate(CONTRACTS, only="RocketStorage.vy:51") if "flip" in m.id)
+    prof = runner.resolve_profile("zoo")
+    settings = runner._Settings(1, 4.0, prof.steps, prof, "revm", None, 0.0)
+    lane = runner._Lane(CONTRACTS, tmp_path / "work-0", settings, tmp_path)
+    try:
+        outcome = lane.fuzz(mutant)
+    finally:
+        lane.close()
+    assert outcome.status == runner.KILLED
+    assert outcome.message.startswith("deploy reverted: ")
+    assert "rocket storage: caller is not the guardian" in outcome.message
+    assert outcome.overhead_seconds is None
+    # the working copy is the original again
+    assert (tmp_path / "work-0" / "contracts" / "RocketStorage.vy").read_text() == (
+        CONTRACTS / "RocketStorage.vy"
+    ).read_text()
+
+
+def test_a_progress_line_says_how_and_where():
+    killed = _outcome(runner.KILLED, 15)
+    runner._score(killed, _summary(_failure("RevmReverted", 15, True, "getExcessBalance")))
+    killed.overhead_seconds = 2.25
+    assert runner.progress_line(killed) == (
+        "  killed X.vy:15:op:0 by RevmReverted after 1.5 s in step 15 (outside the checked "
+        "calls): reverted: getExcessBalance (2.2 s to the first example)"
+    )
+    stillborn = _outcome(runner.STILLBORN, 3)
+    stillborn.message = "X.vy: StructureException: no"
+    line = runner.progress_line(stillborn)
+    assert line == "  stillborn X.vy:3:op:0: X.vy: StructureException: no"
+
+
+def test_a_lane_keeps_nothing_of_a_killed_mutant(tmp_path):
+    """After a mutant dies in the working copy, the same copy, restored, holds in the same lane.
+
+    The same directory is the same key for every per-process cache (the
+    shared deployment among them): had the mutant's deployment or compiled
+    code stayed behind, the restored contracts would fail as it did.
+    """
+    [mutant] = [m for m in generate(CONTRACTS, only="DepositContract.vy:171") if m.index == 3]
+    prof = runner.resolve_profile("zoo")
+    settings = runner._Settings(1, 3.0, prof.steps, prof, "revm", None, 0.0)
+    lane = runner._Lane(CONTRACTS, tmp_path / "work-0", settings, tmp_path)
+    try:
+        killed = lane.fuzz(mutant)
+        summary = lane.original(lane.workspace.contracts)
+    finally:
+        lane.close()
+    assert (killed.status, killed.invariant) == (runner.KILLED, "outcome")
+    assert summary["failures"] == []
+    assert summary["examples"] > 0 and summary["steps"] > 0
+    assert lane.warm.starts == 1
