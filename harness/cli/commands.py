@@ -374,7 +374,8 @@ def _add_mutate(sub) -> None:
         "--equivalents",
         metavar="PATH",
         help="a file of mutants declared equivalent, 'ID  # why' a line; "
-        "they are left out and counted",
+        "they are left out and counted (default: harness/mutate/equivalents.txt "
+        "for the shipped contracts, none for --contracts elsewhere)",
     )
     mutate.add_argument(
         "--json", metavar="PATH", help="also write every mutant's outcome and the score as JSON"
@@ -595,7 +596,7 @@ def _mutate(args: argparse.Namespace, console: Console) -> int:
         workers=args.workers,
         backend_name=args.backend,
         profile=args.profile,
-        equivalents=args.equivalents,
+        equivalents=runner.default_equivalents(args.contracts, args.equivalents),
         fresh=args.fresh,
         progress=lambda outcome: console.print(escape(runner.progress_line(outcome))),
         announce=lambda text: console.print(escape(text), soft_wrap=True),
@@ -615,7 +616,9 @@ def _list_mutants(args: argparse.Namespace, console: Console) -> int:
     from harness.mutate import runner
 
     directory = Path(args.contracts or DEFAULT_CONTRACTS_DIR)
-    equivalents = runner.load_equivalents(args.equivalents)
+    equivalents = runner.load_equivalents(
+        runner.default_equivalents(args.contracts, args.equivalents)
+    )
     mutants, pool, excluded = runner.select(
         directory, args.only, args.sample, args.seed, equivalents
     )

@@ -160,6 +160,25 @@ class MutateResult:
 
 
 # --------------------------------------------------------------------------- equivalents
+# The checked-in declarations for the shipped contracts (see default_equivalents).
+SHIPPED_EQUIVALENTS = Path(__file__).parent / "equivalents.txt"
+
+
+def default_equivalents(
+    contracts_dir: str | Path | None, given: str | Path | None
+) -> str | Path | None:
+    """The equivalents file to use: ``given``, else the checked-in one for the shipped contracts.
+
+    A patched copy of the contracts elsewhere gets none unless the user names one:
+    the shipped file's line numbers mean nothing there.
+    """
+    if given is not None:
+        return given
+    if contracts_dir is None or Path(contracts_dir).resolve() == DEFAULT_CONTRACTS_DIR.resolve():
+        return SHIPPED_EQUIVALENTS
+    return None
+
+
 def load_equivalents(path: str | Path | None) -> dict[str, str]:
     """Mutant id -> the argument that it is equivalent, from ``path`` (none: empty).
 

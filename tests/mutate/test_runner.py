@@ -60,6 +60,23 @@ def test_equivalents_file_needs_an_argument_per_mutant(tmp_path):
         runner.load_equivalents(tmp_path / "missing.txt")
 
 
+def test_the_shipped_contracts_use_the_checked_in_equivalents(tmp_path):
+    shipped = runner.load_equivalents(runner.default_equivalents(None, None))
+    pool = generate(CONTRACTS)
+    ids = {m.id for m in pool}
+    # Every declaration names a mutant that exists, and they stay under 5% of the pool.
+    assert set(shipped) <= ids
+    assert set(shipped) == {
+        "DepositContract.vy:22:constant-off-by-one:0",
+        "DepositContract.vy:22:constant-off-by-one:1",
+    }
+    assert len(shipped) <= 0.05 * len(pool)
+    # A copy elsewhere gets none unless named; a named file always wins.
+    assert runner.default_equivalents(tmp_path, None) is None
+    named = tmp_path / "mine.txt"
+    assert runner.default_equivalents(tmp_path, named) == named
+
+
 def test_select_leaves_out_declared_equivalents_and_counts_them():
     pool = generate(CONTRACTS, only="RocketVault.vy")
     first = pool[0]
