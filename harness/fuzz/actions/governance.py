@@ -133,12 +133,19 @@ def set_setting(self, data) -> None:
 
     Two times in three one of the settings that shape most examples
     (:data:`SETTINGS`); otherwise any other at the edge of its bounds,
-    or just past it (:data:`GUARD_RAILS`).
+    or just past it (:data:`GUARD_RAILS`). Half of those first sweep
+    every value of that setting's list, in order, so each bound is tried
+    on both sides in one rule (a dropped bound shows within seconds, not
+    after thousands of draws); the drawn value is set last.
     """
     if data.draw(st.sampled_from([True, True, False]), label="shaping"):
         path = self._pick(data, sorted(SETTINGS), "path")
         value = self._pick(data, SETTINGS[path], "value")
     else:
         path = self._pick(data, sorted(GUARD_RAILS), "path")
-        value = max(self._pick(data, GUARD_RAILS[path](self.model.settings), "value"), 0)
+        rails = [max(v, 0) for v in GUARD_RAILS[path](self.model.settings)]
+        value = self._pick(data, rails, "value")
+        if data.draw(st.booleans(), label="sweep"):
+            for each in rails:
+                self.do("set_setting", path=path, value=each)
     self.do("set_setting", path=path, value=value)
