@@ -19,11 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from vyper.compiler.output import build_abi_output
+
 from harness.chain.backend import Reverted
-from harness.chain.deploy import NETWORK_CONTRACTS
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR, NETWORK_CONTRACTS
 from harness.chain.reverts import revert_reason
+from harness.chain.revm import compiled
 from harness.model import ZERO_ADDRESS, Lot, Model, mul_div, norm
 from harness.model import economics as econ
 from harness.model.limits import STAKE_VALUE, can_stake, maximum_deposit, reduction_window_open
@@ -961,6 +965,29 @@ UNMODELLED: dict[str, str] = {
 }
 
 VIEW_NAMES = tuple(sorted(VIEWS))
+
+
+def deployed_views(contracts_dir: str | Path | None = None) -> dict[str, tuple[str, ...]]:
+    """Every view and pure function of every deployable contract, from the compiled ABIs.
+
+    Keyed ``"<facade attribute>.<function>"`` as :data:`VIEWS` is (the
+    minipool blueprint's as ``minipool.``); each maps to its input types.
+    Public getters, immutables and constants are in the ABI as views, so
+    they are here too. ``contracts_dir`` is a copy of ``contracts/`` (the
+    project's own by default).
+    """
+    root = DEFAULT_CONTRACTS_DIR if contracts_dir is None else Path(contracts_dir)
+    sources = [("storage", "RocketStorage.vy")]
+    sources += [(spec.attr, spec.source) for spec in NETWORK_CONTRACTS]
+    out: dict[str, tuple[str, ...]] = {}
+    for attr, source in sources:
+        prefix = "minipool" if attr == "minipool_base" else attr
+        for entry in build_abi_output(compiled(root / source).compiler_data):
+            if entry["type"] == "function" and entry["stateMutability"] in ("view", "pure"):
+                out[f"{prefix}.{entry['name']}"] = tuple(i["type"] for i in entry["inputs"])
+    return out
+
+
 VIEW_CONTRACTS = tuple(sorted({name.split(".")[0] for name in VIEWS}))
 UINT_PATHS = tuple(sorted(p for p, g in _GETTERS.items() if not g.endswith("Enabled")))
 BOOL_PATHS = tuple(sorted(p for p, g in _GETTERS.items() if g.endswith("Enabled")))
