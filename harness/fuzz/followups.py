@@ -166,7 +166,6 @@ FOLLOW_UPS: dict[str, Callable[[Any, dict[str, Any]], Reads]] = {
         ("rpl.balanceOf", {"holder": "rocketVault"}),
     ],
     "set_withdrawal_address": _withdrawal_address,
-    "confirm_withdrawal_address": _withdrawal_address,
     # Minipools.
     "create_minipool": _created,
     "stake": _minipool_step(counts=("Staking",), status=True),
