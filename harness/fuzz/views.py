@@ -5,8 +5,14 @@ its views, so a view that reverts in a reachable state, or answers other
 than the rules say, is a bug even when no transaction goes wrong. Each
 entry of :data:`VIEWS` names a view, the arguments it takes (drawn by the
 machine: a node, an oDAO member, a minipool, a lot, an amount, a settings
-path, an index) and, where the model knows it, the value it must return.
-A view with no expected value must still answer.
+path, an index, a token holder or spender, a contract name) and the value
+it must return. A view with no expected value must still answer.
+
+Every view and getter of every deployable contract (its ABI: see
+:func:`deployed_views`) has an entry with the model's value, or a one-line
+reason in :data:`UNMODELLED`; ``tests/fuzz/test_views_complete.py`` holds
+that. Besides the ``read_view`` rule's random reads, each successful step
+is followed by reads of the views it can change (:mod:`harness.fuzz.followups`).
 
 A step is ``{"rule": "read_view", "args": {"view": "node_staking.getNodeRPLStake",
 "node": "node_operator_1"}}``. A minipool is its creation index, as in every
