@@ -101,6 +101,7 @@ def test_reth_views_follow_a_deposit_less_its_fee(ctx):
     assert read_view(ctx, "reth.allowance", spender) == 0
     assert read_view(ctx, "reth.name", {}) == "Rocket Pool ETH"
     assert read_view(ctx, "reth.symbol", {}) == "rETH"
+    assert read_view(ctx, "reth.decimals", {}) == 18
 
 
 def test_a_minipools_status_block_and_the_deposit_count(ctx, p):
