@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.chain.backend import Reverted
+from harness.chain.deploy import NETWORK_CONTRACTS
 from harness.chain.protocol import Protocol
 from harness.chain.reverts import revert_reason
 from harness.fuzz.actions import ACTIONS
@@ -51,15 +52,20 @@ class CheckedProtocol:
         self.check = check
         if not check:
             return
+        # What the deployment did: the guardian deployed (and holds the fixed RPL
+        # supply), and it registered each contract of the table under its name.
+        directory = {spec.name: getattr(p, spec.attr).address for spec in NETWORK_CONTRACTS}
         p.model = Model(
             dict(p.config.settings),
             list(p.odao_members),
             p.beacon,
             reth_address=p.reth.address,
             now=p.now(),
+            block=p.chain.block_number,
+            guardian=p.guardian,
+            storage=p.storage.address,
+            directory=directory,
         )
-        # The guardian holds the fixed RPL supply.
-        p.model.fund_rpl(p.guardian, p.rpl.balanceOf(p.guardian))
 
     @property
     def model(self) -> Model:
@@ -104,7 +110,13 @@ class CheckedProtocol:
                 )
 
     def now(self) -> int:
-        """The chain's time: what predictions are made at."""
+        """The chain's time: what predictions are made at.
+
+        The model also learns the block number then (a status change stamps
+        it): every declared action that can change a status asks for the time.
+        """
+        if self.check:
+            self.p.model.at_block(self.p.chain.block_number)
         return self.p.now()
 
     def block(self) -> int:

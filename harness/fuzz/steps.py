@@ -20,6 +20,7 @@ from harness.chain.actors import REENTRANT, REFUSER, contract_actors
 from harness.chain.protocol import Protocol
 from harness.fuzz.actions import ACTIONS
 from harness.fuzz.checked import CheckedProtocol
+from harness.fuzz.followups import follow_up
 
 __all__ = ["StepContext", "execute"]
 
@@ -78,5 +79,11 @@ class StepContext:
 
 
 def execute(ctx: StepContext, rule: str, args: dict[str, Any]) -> Any:
-    """Perform one step; raises KeyError for an unknown rule, TypeError for bad arguments."""
-    return ACTIONS[rule].step(ctx, **args)
+    """Perform one step; raises KeyError for an unknown rule, TypeError for bad arguments.
+
+    A checked step that succeeded is followed by reads of the views it can
+    change (:func:`harness.fuzz.followups.follow_up`), compared with the model.
+    """
+    result = ACTIONS[rule].step(ctx, **args)
+    follow_up(ctx, rule, args, result)
+    return result

@@ -37,6 +37,8 @@ that copies and restores it. The areas:
 - :mod:`~harness.model.ledger`: sums the invariants judge (held for users,
   the honest report, solvency, losses, earnings);
 - :mod:`~harness.model.settings`: defaults and the guardian's bounds;
+- :mod:`~harness.model.tokens`: rETH and RPL balances and allowances, the
+  tokens' metadata, and the directory of contracts (what their views answer);
 - :mod:`~harness.model.core`: the world (ETH arriving, contract payees) and
   the helpers the areas share;
 - :mod:`~harness.model.records`, :mod:`~harness.model.common`: the state's
@@ -91,6 +93,7 @@ from harness.model.nodes import NodesMixin
 from harness.model.oracle import OracleMixin
 from harness.model.records import Lot, MinipoolState, NodeState, Report, ReportMarks
 from harness.model.settings import DEFAULT_SETTINGS, SettingsMixin
+from harness.model.tokens import RPL_TOTAL_SUPPLY, TokensMixin
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -145,6 +148,7 @@ class Model(
     AuctionsMixin,
     LedgerMixin,
     SettingsMixin,
+    TokensMixin,
     CoreMixin,
 ):
     """The protocol's economics, independent of the contracts.
@@ -153,11 +157,18 @@ class Model(
     ``odao_members`` are admitted in order, as ``deploy_protocol`` does (each
     gets the next membership nonce); ``beacon`` is the simulated consensus
     layer, read for validator balances only. ``reth_address`` lets
-    :meth:`credit` recognise ETH gifted to the rETH contract.
+    :meth:`credit` recognise ETH gifted to the rETH contract. ``guardian``
+    (the deployer, who holds the whole RPL supply at the start) and
+    ``directory`` (every contract name the deployment registered, with its
+    address) are what the deployment did; without them the model keeps no
+    guardian balance and knows no contract addresses. ``storage`` is the
+    directory's own address (every network contract's ``ROCKET_STORAGE``).
 
     Actions take ``now`` (seconds) and, for auctions and reports, ``block``;
     the model remembers the latest ``now`` for actions that cascade into
-    assignment (a minipool's status time is set then).
+    assignment (a minipool's status time is set then). ``block`` is the
+    chain's block number as last told (by the checked facade, with every
+    ``now`` it asks for; see :meth:`at_block`): a status change stamps it.
     """
 
     def __init__(
@@ -168,6 +179,10 @@ class Model(
         *,
         reth_address: str | None = None,
         now: int = 0,
+        block: int = 0,
+        guardian: str | None = None,
+        storage: str | None = None,
+        directory: dict[str, str] | None = None,
     ) -> None:
         self.settings: dict[str, int | bool] = dict(DEFAULT_SETTINGS)
         for path, value in (settings or {}).items():
@@ -177,9 +192,19 @@ class Model(
         self.beacon = beacon
         self.reth_address = norm(reth_address) if reth_address is not None else None
         self.now = now
+        self.block = block
+        # The directory: name -> address, and back (see harness.model.tokens).
+        self.directory: dict[str, str] = {k: norm(v) for k, v in (directory or {}).items()}
+        self._names: dict[str, str] = {a: k for k, a in self.directory.items()}
+        self.guardian = norm(guardian) if guardian is not None else None
+        self.storage = norm(storage) if storage is not None else ZERO_ADDRESS
         # oDAO: member -> membership nonce; admission order kept for display.
         self.members: dict[str, int] = {}
         self.last_nonce = 0
+        # The members as the contract lists them (removal moves the last one
+        # into the gap), and when each current membership began.
+        self.member_list: list[str] = []
+        self.member_joined: dict[str, int] = {}
         for member in odao_members:
             self._admit(norm(member))
         # rETH
@@ -201,8 +226,14 @@ class Model(
         self.pubkeys_used: dict[bytes, str] = {}
         self.nodes: dict[str, NodeState] = {}
         self.beacon_deposits = 0
+        # Deposits made to the beacon deposit contract (each one a leaf of its tree).
+        self.beacon_deposit_count = 0
+        # Live minipools as the manager lists them (removal moves the last one into the gap).
+        self.minipool_list: list[str] = []
         # RPL
         self.rpl_balances: dict[str, int] = {}
+        if self.guardian is not None:
+            self.rpl_balances[self.guardian] = RPL_TOTAL_SUPPLY
         # ERC-20 allowances of rETH and RPL: (token, owner, spender) -> amount.
         self.allowances: dict[tuple[str, str, str], int] = {}
         self.total_rpl_stake = 0

@@ -49,6 +49,17 @@ def norm(address: Any) -> str:
     return str(getattr(address, "address", address)).lower()
 
 
+def _swap_and_pop(items: list[str], item: str) -> None:
+    """Remove ``item`` as the contracts' sets do: the last entry moves into its place.
+
+    The contracts list members and minipools in arrays where order carries
+    no meaning; their views (``getMemberAt``, ``getMinipoolAt``) show it.
+    """
+    index = items.index(item)
+    items[index] = items[-1]
+    items.pop()
+
+
 def mul_div(x: int, y: int, d: int, round_up: bool = False) -> int:
     """``x * y / d`` rounded down, or up with ``round_up``."""
     q, r = divmod(x * y, d)

@@ -9,7 +9,8 @@ call, so only the attempt counts).
 The helpers: time that only moves forward, the values an action moved, the
 ETH each address paid in and was paid, the minipool's payment to its node's
 withdrawal address, record lookups, settings, ownership (the node or its
-withdrawal address) and status changes (which stamp the status time).
+withdrawal address) and status changes (which stamp the status time and
+block).
 """
 
 from __future__ import annotations
@@ -61,6 +62,12 @@ class CoreMixin:
         return self.reentry_attempts.get(norm(address), 0), 0
 
     # ---------------------------------------------------------------- helpers
+    def at_block(self, block: int) -> None:
+        """The chain is at ``block`` (the world's clock, as ``now`` is): status changes stamp it."""
+        if block < self.block:
+            raise ValueError(f"blocks only move forward ({block} < {self.block})")
+        self.block = block
+
     def _tick(self, now: int | None) -> None:
         if now is not None:
             if now < self.now:
@@ -121,3 +128,4 @@ class CoreMixin:
     def _set_status(self, mp: MinipoolState, status: int) -> None:
         mp.status = status
         mp.status_time = self.now
+        mp.status_block = self.block

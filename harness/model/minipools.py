@@ -41,6 +41,7 @@ from harness.model.common import (
     STAKE_VALUE,
     _action,
     _require,
+    _swap_and_pop,
     norm,
 )
 from harness.model.limits import reduction_window_open
@@ -175,6 +176,7 @@ class MinipoolsMixin:
         self._set_status(mp, INITIALISED)
         self.minipools[address] = mp
         self.pubkeys_used[pubkey] = address
+        self.minipool_list.append(address)
         state.minipools.append(address)
         state.active_count += 1
         state.eth_matched += matched
@@ -191,6 +193,7 @@ class MinipoolsMixin:
             in_hand = PRELAUNCH_VALUE
         mp.beacon_deposited += PRELAUNCH_VALUE
         self.beacon_deposits += PRELAUNCH_VALUE
+        self.beacon_deposit_count += 1
         self.pool_balance += in_hand - PRELAUNCH_VALUE
         self.pool_node_balance += in_hand - PRELAUNCH_VALUE
         self.queue.append(address)
@@ -223,6 +226,7 @@ class MinipoolsMixin:
         mp.eth -= STAKE_VALUE
         mp.beacon_deposited += STAKE_VALUE
         self.beacon_deposits += STAKE_VALUE
+        self.beacon_deposit_count += 1
         mp.staking_counted = True
         self.nodes[mp.node].staking_count += 1
         return {"staked": STAKE_VALUE}
@@ -276,8 +280,10 @@ class MinipoolsMixin:
         if not mp.finalised:
             self._release(mp)
         node = self.nodes[mp.node]
+        # The manager's sets, in the manager's order (see getMinipoolAt, getNodeMinipoolAt).
+        _swap_and_pop(self.minipool_list, mp.address)
         if mp.address in node.minipools:
-            node.minipools.remove(mp.address)
+            _swap_and_pop(node.minipools, mp.address)
         paid = self._pay_owner_everything(mp)
         return {"paid": paid}
 

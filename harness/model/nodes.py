@@ -128,9 +128,11 @@ class NodesMixin:
     def fund_rpl(self, to: str, amount: int) -> Expect:
         """The guardian (holder of the fixed RPL supply) sends ``amount`` RPL to ``to``.
 
-        The model tracks RPL balances only to predict stake refusals.
+        The model tracks RPL balances to predict stake refusals and the token's views.
         """
         to = norm(to)
+        if self.guardian is not None:
+            self.rpl_balances[self.guardian] -= amount
         self.rpl_balances[to] = self.rpl_balances.get(to, 0) + amount
         return Expect(True, None, {"rpl": amount})
 
@@ -147,10 +149,13 @@ class NodesMixin:
         """
         self._tick(now)
         node = norm(node)
+        # The approval is a transaction of its own: it stands even when the stake is refused.
+        self._approve_rpl_stake(node, amount)
         _require(amount > 0, "node staking: amount must be positive")
         _require(node in self.nodes, "node staking: caller is not a registered node")
         _require(self.rpl_balances.get(node, 0) >= amount, "erc20: transfer amount exceeds balance")
         self.rpl_balances[node] -= amount
+        self._spend_rpl_allowance(node, amount)
         state = self.nodes[node]
         state.rpl_stake += amount
         state.rpl_staked_time = self.now

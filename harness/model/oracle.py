@@ -21,7 +21,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from harness.model.common import MAX_MEMBERS, MAX_VOTES, ZERO_ADDRESS, _action, _require, norm
+from harness.model.common import (
+    MAX_MEMBERS,
+    MAX_VOTES,
+    ZERO_ADDRESS,
+    _action,
+    _require,
+    _swap_and_pop,
+    norm,
+)
 from harness.model.records import Report, ReportMarks
 from harness.units import ONE
 
@@ -33,6 +41,8 @@ class OracleMixin:
     def _admit(self, member: str) -> None:
         self.last_nonce += 1
         self.members[member] = self.last_nonce
+        self.member_list.append(member)
+        self.member_joined[member] = self.now
 
     def _nonce(self, member: str) -> int:
         return self.members.get(norm(member), 0)
@@ -83,6 +93,8 @@ class OracleMixin:
         member = norm(member)
         _require(member in self.members, "odao: not a member")
         del self.members[member]
+        del self.member_joined[member]
+        _swap_and_pop(self.member_list, member)
         return {"members": len(self.members)}
 
     # ---------------------------------------------------------------- balances

@@ -37,6 +37,9 @@ _FIXED: dict[str, list[Any]] = {
     "blocks": [0, 60_000],
     "uint_path": list(UINT_PATHS[:3]),
     "bool_path": list(BOOL_PATHS[:2]),
+    "holder": ["node_operator_0", "guardian", "rocketVault"],
+    "spender": ["rocketNodeStaking"],
+    "contract": ["rocketVault", "rocketStorage"],
 }
 
 

@@ -13,7 +13,15 @@ import itertools
 import pytest
 
 from harness.fuzz.steps import StepContext, execute
-from harness.fuzz.views import AMOUNTS, BLOCK_OFFSETS, BOOL_PATHS, UINT_PATHS, VIEWS, read_view
+from harness.fuzz.views import (
+    AMOUNTS,
+    BLOCK_OFFSETS,
+    BOOL_PATHS,
+    CONTRACT_NAMES,
+    UINT_PATHS,
+    VIEWS,
+    read_view,
+)
 from harness.units import DAY, ETH
 from invariants import InvariantViolation
 
@@ -72,6 +80,9 @@ def _arguments(view: str, ctx: StepContext):
         "blocks": list(BLOCK_OFFSETS),
         "uint_path": list(UINT_PATHS),
         "bool_path": list(BOOL_PATHS),
+        "holder": ["guardian", "node_operator_0", "depositor_0", "rocketVault", "stranger"],
+        "spender": ["rocketNodeStaking", "depositor_1"],
+        "contract": list(CONTRACT_NAMES),
     }
     needs = VIEWS[view].needs
     for values in itertools.product(*(kinds[k] for k in needs)):
@@ -92,7 +103,7 @@ def test_every_view_answers_with_the_models_value(ctx):
         for args in _arguments(view, ctx):
             read_view(ctx, view, args)
             read += 1
-    assert read == 485
+    assert read == 584
 
 
 def test_a_view_that_disagrees_with_the_model_is_the_views_invariant(ctx, monkeypatch):

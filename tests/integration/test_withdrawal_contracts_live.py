@@ -106,12 +106,13 @@ def run(m: RocketPoolMachine, steps: list[dict[str, Any]]) -> list[Any]:
 
 
 def model_state(m: RocketPoolMachine) -> dict[str, Any]:
-    """Everything the model knows but the beacon chain (which it only reads) and the time.
+    """Everything the model knows but the beacon chain (which it only reads) and the clock.
 
-    The time is left out because every action moves the model's clock to
-    the chain's, refused ones included.
+    The time and block are left out because every action moves the model's
+    clock to the chain's, refused ones included.
     """
-    return copy.deepcopy({k: v for k, v in vars(m.model).items() if k not in ("beacon", "now")})
+    clock = ("beacon", "now", "block")
+    return copy.deepcopy({k: v for k, v in vars(m.model).items() if k not in clock})
 
 
 def minipool_state(m: RocketPoolMachine) -> tuple:

@@ -25,9 +25,10 @@ def read_view(self, data) -> None:
 
     Seven times in eight the contract first, then one of its views, so
     each contract is read as often. Otherwise every view of the
-    contract of a view drawn from all 160: contracts with many views
-    (the minipool's 36, the settings' 42) are swept more often, so that
-    none is left unread for long.
+    contract of a view drawn from all of them (about 200): contracts
+    with many views (the minipool's, the settings') are swept more
+    often, so that none is left unread for long. The views a step can
+    change are also read right after it (:mod:`harness.fuzz.followups`).
     """
     sweep = data.draw(st.sampled_from([False] * 7 + [True]), label="every view")
     if sweep:

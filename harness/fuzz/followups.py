@@ -1,0 +1,259 @@
+"""After a step, the views it can change, read at once against the model.
+
+Views read at random (the ``read_view`` rule) seldom land on the right view
+at the right moment: a node's minipool count that goes up where it should
+go down is wrong only until the next step hides it. So after every
+successful checked step, :func:`follow_up` reads the views that step can
+change, with the arguments the step concerns (its node, its minipool, its
+depositor, its lot), through the ``read_view`` step's own comparison
+(:func:`harness.fuzz.views.read_view`): a disagreement is the ``views``
+invariant, naming the view, its arguments, the value read and the model's.
+
+:data:`FOLLOW_UPS` maps a step's rule name to the views to read, as
+``(view, args)`` pairs in the ``read_view`` step's vocabulary (role names,
+minipool indices). A rule with no entry (time passing, the beacon chain,
+reads) is followed by nothing. It stays a handful of reads per step:
+``rpfuzz bench`` measures what they cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from harness.fuzz.views import read_view
+from harness.model import norm
+
+Reads = list[tuple[str, dict[str, Any]]]
+
+__all__ = ["FOLLOW_UPS", "follow_up", "planned_reads"]
+
+
+# --------------------------------------------------------------------------- argument helpers
+def _role(ctx: Any, address: str) -> str | None:
+    """The role name of ``address`` among the context's actors (None for none)."""
+    wanted = norm(address)
+    return next((name for name, a in ctx.actors.items() if norm(a) == wanted), None)
+
+
+def _owner_role(ctx: Any, index: int) -> str | None:
+    """The role name of minipool ``index``'s node, as the model records it."""
+    mp = ctx.cp.model.minipools.get(norm(ctx.minipools[index]))
+    return None if mp is None else _role(ctx, mp.node)
+
+
+def _status(index: int) -> Reads:
+    """A minipool's status and when it was set."""
+    return [
+        ("minipool.getStatus", {"minipool": index}),
+        ("minipool.getStatusBlock", {"minipool": index}),
+        ("minipool.getStatusTime", {"minipool": index}),
+    ]
+
+
+def _node_counts(node: str | None, *which: str) -> Reads:
+    """The node's minipool counters (``""`` is ``getNodeMinipoolCount``)."""
+    if node is None:
+        return []
+    return [(f"minipool_manager.getNode{w}MinipoolCount", {"node": node}) for w in which]
+
+
+def _minipool_step(*views: str, counts: tuple[str, ...] = (), status: bool = False):
+    """Reads after a step on ``args["minipool"]``: ``views`` of it, its status, node counts."""
+
+    def plan(ctx: Any, args: dict[str, Any]) -> Reads:
+        index = args["minipool"]
+        reads = [(view, {"minipool": index}) for view in views]
+        if status:
+            reads += _status(index)
+        return reads + _node_counts(_owner_role(ctx, index), *counts)
+
+    return plan
+
+
+def _created(ctx: Any, args: dict[str, Any]) -> Reads:
+    index = len(ctx.minipools) - 1
+    node = args["node"]
+    return [
+        *_status(index),
+        ("minipool_manager.getMinipoolCount", {}),
+        ("minipool_manager.getNodeETHMatched", {"node": node}),
+        ("minipool_queue.getLength", {}),
+        *_node_counts(node, "", "Active"),
+    ]
+
+
+def _closed(ctx: Any, args: dict[str, Any]) -> Reads:
+    index, node = args["minipool"], _owner_role(ctx, args["minipool"])
+    reads: Reads = [
+        ("minipool_manager.getMinipoolExists", {"minipool": index}),
+        ("minipool_manager.getMinipoolCount", {}),
+        ("minipool_manager.getMinipoolAt", {"index": index}),
+    ]
+    if node is not None:
+        reads.append(("minipool_manager.getNodeMinipoolAt", {"node": node, "index": 0}))
+    return reads + _node_counts(node, "", "Active")
+
+
+def _withdrawal_address(ctx: Any, args: dict[str, Any]) -> Reads:
+    node = args["node"]
+    return [
+        ("node_manager.getNodeWithdrawalAddress", {"node": node}),
+        ("node_manager.getNodePendingWithdrawalAddress", {"node": node}),
+    ]
+
+
+def _setting(ctx: Any, args: dict[str, Any]) -> Reads:
+    path = args["path"]
+    if isinstance(args["value"], bool):
+        return [("settings.getSettingBool", {"bool_path": path})]
+    return [("settings.getSettingUint", {"uint_path": path})]
+
+
+def _member(ctx: Any, args: dict[str, Any]) -> Reads:
+    member = args["member"]
+    return [
+        ("odao.getMemberCount", {}),
+        ("odao.getMemberIsValid", {"member": member}),
+        ("odao.getMemberJoinedTime", {"member": member}),
+        ("odao.getMemberAt", {"index": 0}),
+    ]
+
+
+_REPORT: Reads = [
+    ("network_balances.getBalancesBlock", {}),
+    ("network_balances.getTotalETHBalance", {}),
+    ("network_balances.getSubmissionVotes", {}),
+    ("network_prices.getRPLPrice", {}),
+    ("reth.getExchangeRate", {}),
+]
+
+
+def _pool(*extra: tuple[str, dict[str, Any]]) -> Reads:
+    return [("deposit_pool.getBalance", {}), ("minipool_queue.getLength", {}), *extra]
+
+
+# --------------------------------------------------------------------------- the table
+FOLLOW_UPS: dict[str, Callable[[Any, dict[str, Any]], Reads]] = {
+    # Depositors.
+    "deposit": lambda ctx, a: _pool(
+        ("reth.balanceOf", {"holder": a["who"]}), ("reth.totalSupply", {})
+    ),
+    "burn": lambda ctx, a: _pool(
+        ("reth.balanceOf", {"holder": a["who"]}), ("reth.totalSupply", {})
+    ),
+    "transfer_reth": lambda ctx, a: [
+        ("reth.balanceOf", {"holder": a["who"]}),
+        ("reth.balanceOf", {"holder": a["to"]}),
+    ],
+    "assign_deposits": lambda ctx, a: _pool(),
+    # Nodes.
+    "set_timezone": lambda ctx, a: [("node_manager.getNodeTimezoneLocation", {"node": a["node"]})],
+    "confirm_withdrawal_address": _withdrawal_address,
+    "register_node": lambda ctx, a: [
+        ("node_manager.getNodeTimezoneLocation", {"node": a["node"]}),
+        ("node_manager.getNodeExists", {"node": a["node"]}),
+        ("node_manager.getNodeRegistrationTime", {"node": a["node"]}),
+        ("node_manager.getNodeCount", {}),
+    ],
+    "stake_rpl": lambda ctx, a: [
+        ("node_staking.getNodeRPLStake", {"node": a["node"]}),
+        ("node_staking.getNodeRPLStakedTime", {"node": a["node"]}),
+        ("rpl.balanceOf", {"holder": a["node"]}),
+        ("rpl.allowance", {"holder": a["node"], "spender": "rocketNodeStaking"}),
+        ("rpl.balanceOf", {"holder": "rocketVault"}),
+    ],
+    "withdraw_rpl": lambda ctx, a: [
+        ("node_staking.getNodeRPLStake", {"node": a["node"]}),
+        ("node_staking.getTotalRPLStake", {}),
+        ("rpl.balanceOf", {"holder": "rocketVault"}),
+    ],
+    "set_withdrawal_address": _withdrawal_address,
+    # Minipools.
+    "create_minipool": _created,
+    "stake": _minipool_step(counts=("Staking",), status=True),
+    "vote_scrub": lambda ctx, a: [
+        ("minipool.getTotalScrubVotes", {"minipool": a["minipool"]}),
+        ("minipool.getScrubVoted", {"minipool": a["minipool"], "member": a["member"]}),
+        *_status(a["minipool"]),
+    ],
+    "dissolve": _minipool_step(counts=("",), status=True),
+    "close": _closed,
+    "distribute": _minipool_step(
+        "minipool.getFinalised",
+        "minipool.getUserDistributed",
+        "minipool.getNodeRefundBalance",
+        counts=("Active", "Finalised", "Staking"),
+    ),
+    "finalise": _minipool_step("minipool.getFinalised", counts=("Active", "Finalised", "Staking")),
+    "refund": _minipool_step("minipool.getNodeRefundBalance"),
+    "slash": _minipool_step("minipool.getNodeSlashBalance"),
+    "begin_user_distribute": _minipool_step(
+        "minipool.getUserDistributeTime", "minipool.userDistributeAllowed"
+    ),
+    "begin_reduce_bond": _minipool_step(
+        "bond_reducer.getReduceBondTime", "bond_reducer.getReduceBondValue"
+    ),
+    "vote_cancel_reduction": _minipool_step(
+        "bond_reducer.getReduceBondCancelled", "bond_reducer.getCancelReductionVotes"
+    ),
+    "reduce_bond": _minipool_step(
+        "minipool.getNodeDepositBalance",
+        "minipool.getUserDepositBalance",
+        "bond_reducer.getLastBondReductionTime",
+    ),
+    # Auctions.
+    "create_lot": lambda ctx, a: [
+        ("auction_manager.getLotCount", {}),
+        ("auction_manager.getAllottedRPLBalance", {}),
+    ],
+    "place_bid": lambda ctx, a: [
+        ("auction_manager.getLotTotalBidAmount", {"lot": a["lot"]}),
+        ("auction_manager.getLotAddressBidAmount", {"lot": a["lot"], "bidder": a["who"]}),
+        ("deposit_pool.getBalance", {}),
+    ],
+    "claim_bid": lambda ctx, a: [
+        ("auction_manager.getLotAddressBidAmount", {"lot": a["lot"], "bidder": a["who"]}),
+        ("rpl.balanceOf", {"holder": a["who"]}),
+        ("auction_manager.getTotalRPLBalance", {}),
+    ],
+    "recover_unclaimed_rpl": lambda ctx, a: [
+        ("auction_manager.getLotRPLRecovered", {"lot": a["lot"]}),
+        ("auction_manager.getAllottedRPLBalance", {}),
+    ],
+    # The oDAO and the guardian.
+    "report": lambda ctx, a: list(_REPORT),
+    "report_price": lambda ctx, a: [("network_prices.getRPLPrice", {})],
+    "vote_report": lambda ctx, a: list(_REPORT),
+    "execute_update": lambda ctx, a: list(_REPORT),
+    "add_member": _member,
+    "remove_member": _member,
+    "set_setting": _setting,
+}
+
+
+def _succeeded(result: Any) -> bool:
+    """Whether no call of the step was refused (a step returns an Expect, several, or none)."""
+    if isinstance(result, tuple | list):
+        return all(_succeeded(r) for r in result)
+    return getattr(result, "ok", True) is not False
+
+
+def planned_reads(ctx: Any, rule: str, args: dict[str, Any]) -> Reads:
+    """The ``(view, args)`` reads :func:`follow_up` makes after step ``rule`` with ``args``."""
+    plan = FOLLOW_UPS.get(rule)
+    return [] if plan is None else plan(ctx, args)
+
+
+def follow_up(ctx: Any, rule: str, args: dict[str, Any], result: Any) -> int:
+    """After a successful checked step, read the views it can change; returns how many.
+
+    Bare steps (no model) and refused ones read nothing. A view that
+    disagrees raises the ``views`` invariant (see :func:`read_view`).
+    """
+    if not ctx.cp.check or not _succeeded(result):
+        return 0
+    reads = planned_reads(ctx, rule, args)
+    for view, view_args in reads:
+        read_view(ctx, view, view_args)
+    return len(reads)
