@@ -196,14 +196,32 @@ def _add_run(sub) -> None:
     run.add_argument(
         "--workers",
         type=_positive_int,
-        default=1,
         metavar="N",
         help="processes to fuzz in (spawned), with seeds SEED, SEED+1, ..., sharing the "
-        "example database (default 1)",
+        "example database (default 1; with --cluster, one per worker thread of the cluster)",
     )
     _add_contracts(run, "fuzz")
     _add_backend(run)
     _add_run_outputs(run)
+    _add_run_scale(run)
+
+
+def _add_run_scale(parser: argparse.ArgumentParser) -> None:
+    """``rpfuzz run``'s ``--cluster`` and ``--database``: beyond one machine."""
+    parser.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run the workers as tasks of a Dask cluster: tcp://HOST:8786 (a running "
+        "`dask scheduler` with `dask worker`s on any hosts) or local:N (N processes here); "
+        "the contracts are shipped by content, failures written here under failures/",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="DIR|redis://HOST:PORT/N",
+        help="the example database failing examples are saved to and tried first from: a "
+        "directory (default .hypothesis/examples) or a Redis shared by every host, with a "
+        "local copy in .hypothesis/examples that carries on if the Redis goes away",
+    )
 
 
 def _add_run_outputs(parser: argparse.ArgumentParser) -> None:
@@ -542,13 +560,16 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         examples=args.examples,
         steps=args.steps,
         max_seconds=args.max_seconds,
-        workers=args.workers,
+        # Without --cluster, one worker unless told; with it, the cluster's size.
+        workers=args.workers if args.workers or args.cluster else 1,
         contracts_dir=args.contracts,
         json_path=args.json,
         console=console,
         failures_dir=args.failures_dir,
         coverage=args.coverage,
         backend_name=args.backend,
+        database=args.database,
+        cluster=args.cluster,
     )
     return result.exit_code
 

@@ -46,7 +46,6 @@ from typing import Any
 import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity
 from hypothesis.control import current_build_context
-from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.stateful import run_state_machine_as_test
 from rich.console import Console, Group
 from rich.live import Live
@@ -60,6 +59,8 @@ from harness.config import ConfigError, load_config
 from harness.fuzz.flows import flow_counts
 from harness.fuzz.machine import RocketPoolMachine
 from harness.replay.file import ReplayFile, contracts_sha256
+from harness.run import database as example_db
+from harness.run.database import example_database
 from harness.run.profiles import Profile, load_profiles
 from harness.run.profiles import hypothesis_settings as profile_settings
 from harness.run.workers import per_worker, run_spawned
@@ -125,6 +126,11 @@ class CampaignResult:
     first_failure_seconds: float | None = None
     first_failure_steps: int | None = None
     first_failure_examples: int | None = None
+    # With --cluster (harness.run.cluster.ClusterReport.to_json): where it ran,
+    # workers lost and what became of their seeds, an interrupt, Redis outages.
+    cluster: dict[str, Any] | None = None
+    # Redis addresses that stopped answering mid-run (the local copy carried on).
+    database_outages: list[str] = field(default_factory=list)
 
     @property
     def steps_per_second(self) -> float:
@@ -168,6 +174,9 @@ class CampaignResult:
             "rules": self.rules,
             "flows": self.flows,
             "coverage": None if self.coverage is None else coverage_json(self.coverage),
+            # Only when used, so the default document stays as it was.
+            **({"cluster": self.cluster} if self.cluster is not None else {}),
+            **({"database_outages": self.database_outages} if self.database_outages else {}),
         }
 
 
@@ -202,6 +211,9 @@ class CampaignJob:
     # there, deployed and warmed up, so their timed runs start together (a
     # revm run lasts about as long as the spread of their start-ups).
     start_together: Any = None
+    # Asked between examples (a cluster's stop event, set on Ctrl-C): True ends
+    # the run there, as the budget does.
+    should_stop: Any = None
 
 
 def campaign_settings(
@@ -224,7 +236,7 @@ def campaign_settings(
         profile,
         max_examples=examples,
         stateful_step_count=steps,
-        database=DirectoryBasedExampleDatabase(str(database)) if database else None,
+        database=example_database(str(database)) if database else None,
         suppress_health_check=SLOW_EVM_HEALTH_CHECKS,
         phases=[p for p in Phase if p is not Phase.explain],
         verbosity=Verbosity.normal,
@@ -346,10 +358,15 @@ def _run_worker(
 ) -> dict[str, Any]:
     """The job's examples on a fresh count, the deploy untimed; failures written: the summary."""
     deploy_seconds = _reset_and_deploy(job, machine_cls)
+    if example_db.is_redis(job.database):
+        example_db.reset_outages()
     run = _WorkerRun(job, machine_cls, progress)
     run.run()
     failures = _write_failures(job, run.raised, list(run.failing), run.shortest, run.budget_reached)
-    return run.summary(deploy_seconds, failures)
+    summary = run.summary(deploy_seconds, failures)
+    if example_db.is_redis(job.database):
+        summary["database_outages"] = example_db.outages()
+    return summary
 
 
 def _reset_and_deploy(job: CampaignJob, machine_cls: type[RocketPoolMachine]) -> float:
@@ -434,8 +451,8 @@ class _WorkerRun:
         # short there, the failure would look flaky instead of being reported.
         if (
             time.perf_counter() - self.started >= self.deadline
-            and not current_build_context().is_final
-        ):
+            or (self.job.should_stop is not None and self.job.should_stop())
+        ) and not current_build_context().is_final:
             raise _BudgetReached
         machine = self.machine_cls()
         self.current = machine
@@ -673,6 +690,8 @@ def run_campaign(
     failures_dir: str | Path | None = None,
     coverage: bool = False,
     backend_name: str = backend.DEFAULT,
+    database: str | Path | None = None,
+    cluster: str | None = None,
 ) -> CampaignResult:
     """Run a campaign; flags given here override the profile's values.
 
@@ -685,12 +704,18 @@ def run_campaign(
     ``backend_name`` is the EVM (see :mod:`harness.chain.backend`): ``"boa"``
     (titanoboa, the default) or ``"revm"`` (the fast lane; its failures are
     written as the same replay files, which ``rpfuzz replay`` runs on
-    titanoboa). Raises :class:`ConfigError` for a bad profile, contracts
-    directory, JSON path or backend.
+    titanoboa). ``database`` is the example database: a directory (default
+    ``.hypothesis/examples``) or ``redis://HOST:PORT/N`` (see
+    :mod:`harness.run.database`). ``cluster`` runs the workers on a Dask
+    cluster (``tcp://HOST:PORT`` or ``local:N``; see :mod:`harness.run.cluster`),
+    ``workers`` None then meaning one per worker thread of the cluster.
+    Raises :class:`ConfigError` for a bad profile, contracts directory, JSON
+    path, backend, database or cluster.
     """
     console = console or Console()
     prof = resolve_profile(profile, config)
-    _check_campaign(contracts_dir, json_path, workers, backend_name, coverage, failures_dir)
+    _check_campaign(contracts_dir, json_path, workers or 1, backend_name, coverage, failures_dir)
+    _check_database_and_cluster(prof, database, cluster, coverage)
     seed = random.SystemRandom().randrange(2**32) if seed is None else seed
     job = _first_job(
         prof,
@@ -701,17 +726,94 @@ def run_campaign(
         failures_dir=str(failures_dir) if failures_dir is not None else None,
         backend=backend_name,
     )
+    if database is not None:
+        job.database = str(database)
+    if cluster is not None:
+        return _run_on_cluster(console, job, workers, cluster, contracts_dir, json_path)
+    workers = workers or 1
     _announce(console, job, workers, contracts_dir)
     jobs = per_worker(job, workers)
     coverage_dir = _coverage_files(jobs) if coverage else None
     summaries = _run_with_progress(console, jobs)
     result = CampaignResult(profile=prof.name, seed=seed, workers=workers, **_combine(summaries))
+    result.database_outages = _outages(summaries)
     if coverage_dir is not None:
         result.coverage = _contract_coverage(coverage_dir, jobs, contracts_dir)
     if json_path is not None:
         Path(json_path).write_text(json.dumps(result.to_json(), indent=2) + "\n")
     _print_result(console, result, job.max_seconds)
     return result
+
+
+def _run_on_cluster(
+    console: Console,
+    job: CampaignJob,
+    workers: int | None,
+    address: str,
+    contracts_dir: str | Path | None,
+    json_path: str | Path | None,
+) -> CampaignResult:
+    """:func:`run_campaign` with its workers as tasks of a Dask cluster (:mod:`.cluster`)."""
+    from harness.run.cluster import run_on_cluster
+
+    summaries, report, failures = run_on_cluster(
+        console,
+        lambda n: per_worker(job, n),
+        workers,
+        address,
+        contracts_dir,
+        lambda n: _announce(console, job, n, contracts_dir),
+    )
+    combined = _combine(summaries)
+    combined["failures"] = [CampaignFailure(**f) for f in failures]
+    result = CampaignResult(
+        profile=job.profile.name, seed=job.seed, workers=report.workers, **combined
+    )
+    result.cluster = report.to_json()
+    result.database_outages = report.database_outages
+    if json_path is not None:
+        Path(json_path).write_text(json.dumps(result.to_json(), indent=2) + "\n")
+    _print_cluster_report(console, report)
+    _print_result(console, result, job.max_seconds)
+    return result
+
+
+def _print_cluster_report(console: Console, report: Any) -> None:
+    """Lost workers and what became of their seeds, and an interrupt, before the result."""
+    for lost in report.lost:
+        console.print(
+            f"[yellow]worker {lost['worker']} (seed {lost['seed']}) lost on "
+            f"{escape(str(lost['address']))} after {lost['examples']} examples: "
+            f"{escape(lost['outcome'])}[/]",
+            soft_wrap=True,
+        )
+    if report.interrupted:
+        console.print("[yellow]interrupted: the figures below are what the workers sent[/]")
+
+
+def _outages(summaries: list[dict]) -> list[str]:
+    """Each Redis that stopped answering in some worker, with the first error."""
+    return sorted(
+        {f"{url}: {why}" for s in summaries for url, why in s.get("database_outages", {}).items()}
+    )
+
+
+def _check_database_and_cluster(
+    prof: Profile, database: str | Path | None, cluster: str | None, coverage: bool
+) -> None:
+    """A :class:`ConfigError` for a ``--database`` or ``--cluster`` that cannot be used here."""
+    if database is not None and prof.derandomize:
+        raise ConfigError(
+            f"--database with --profile {prof.name}: that profile is derandomised and keeps "
+            "no example database; pick another profile (quick, deep) or drop --database"
+        )
+    if database is not None:
+        example_db.check_database(str(database))
+    if cluster is not None and coverage:
+        raise ConfigError(
+            "--coverage with --cluster: coverage is measured into this host's files; "
+            "drop one of them"
+        )
 
 
 def _first_job(
@@ -852,6 +954,12 @@ def _print_result(console: Console, result: CampaignResult, budget: float) -> No
         console.print(
             f"First failure after {result.first_failure_seconds:.1f} s, "
             f"{result.first_failure_steps} steps, {result.first_failure_examples} examples."
+        )
+    for outage in result.database_outages:
+        console.print(
+            f"[yellow]database {escape(outage)}: it stopped answering mid-run; the campaign "
+            f"went on with the local copy {example_db.LOCAL_COPY_DIR}[/]",
+            soft_wrap=True,
         )
     for failure in result.failures:
         where = f" at step {failure.step} of {failure.steps}" if failure.steps else ""

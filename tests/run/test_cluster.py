@@ -1,0 +1,347 @@
+"""Campaigns on a Dask cluster and a shared Redis example database (``harness.run.cluster``).
+
+Real parts: one ``LocalCluster`` of two worker processes for the module
+(started in a temporary working directory, where the workers keep the local
+copy of a Redis database), planted bugs of the zoo in copies of the
+contracts, and a real ``redis-server``: the one ``.ci/run`` starts and
+names in ``RPFUZZ_TEST_REDIS``, and for the outage test one of our own.
+Without a Redis the tests that need one are skipped, saying so; under
+``CI=true`` they fail instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import harness.run.cluster as cluster_module
+from harness.bugzoo import BY_NAME, apply_bug
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+from harness.cli.commands import main
+from harness.config import ConfigError
+from harness.replay.file import ReplayFile, contracts_sha256
+from harness.run.campaign import run_campaign
+from harness.run.cluster import ContractsBundle, ContractsMismatch, bundle_contracts, materialize
+from harness.run.database import check_database, example_database, outages, reset_outages
+
+distributed = pytest.importorskip("distributed")
+redis = pytest.importorskip("redis")
+
+# The campaigns isolate their examples themselves (see test_campaign.py).
+campaign_test = pytest.mark.ignore_isolation
+# Small campaigns on revm; the planted bugs die in their first examples.
+SMALL = ["--profile", "quick", "--steps", "20", "--backend", "revm"]
+
+
+def _no_redis(why: str) -> None:
+    """Skip outside CI, saying why; fail under CI, where .ci/run must have started one."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{why}; under CI .ci/run starts redis-server and exports RPFUZZ_TEST_REDIS")
+    pytest.skip(f"{why}: install redis-server and set RPFUZZ_TEST_REDIS=redis://127.0.0.1:PORT/0")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis, emptied: its database 0 holds only what this test saves."""
+    url = os.environ.get("RPFUZZ_TEST_REDIS")
+    if not url:
+        _no_redis("no Redis for the tests (RPFUZZ_TEST_REDIS is not set)")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.flushdb()
+    except redis.exceptions.RedisError as exc:
+        _no_redis(f"RPFUZZ_TEST_REDIS={url} does not answer ({exc})")
+    finally:
+        client.close()
+    return url
+
+
+@pytest.fixture(scope="module")
+def bugs(tmp_path_factory) -> dict[str, Path]:
+    """Copies of the contracts with a planted bug each, by bug name."""
+    root = tmp_path_factory.mktemp("bugs")
+    return {
+        name: apply_bug(BY_NAME[name], DEFAULT_CONTRACTS_DIR, root / name / "contracts")
+        for name in ("deposit-fee-minted", "user-capital-misses-predeposit")
+    }
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    """A LocalCluster of two worker processes, addressed as any remote one: (address, cwd)."""
+    cwd = tmp_path_factory.mktemp("cluster-cwd")
+    here = os.getcwd()
+    os.chdir(cwd)  # the workers inherit it: their local database copies go there
+    try:
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, memory_limit=0, dashboard_address=None
+        )
+    finally:
+        os.chdir(here)
+    with cluster:
+        yield cluster.scheduler_address, cwd
+
+
+def _run(argv: list[str], capsys) -> tuple[int, str]:
+    code = main(argv)
+    return code, " ".join(capsys.readouterr().out.split())
+
+
+# --------------------------------------------------------------------------- without a cluster
+def test_a_bundle_is_the_sources_by_content_and_materializes_to_the_same_hash(tmp_path):
+    bundle = bundle_contracts(DEFAULT_CONTRACTS_DIR)
+    assert bundle.sha256 == contracts_sha256(DEFAULT_CONTRACTS_DIR)
+    assert "RocketDepositPool.vy" in bundle.files
+    assert all(name.endswith((".vy", ".vyi")) for name in bundle.files)
+    directory = materialize(bundle)
+    assert directory.name == bundle.sha256
+    assert contracts_sha256(directory) == bundle.sha256
+
+
+def test_a_worker_refuses_other_sources_another_vyper_or_another_harness(tmp_path):
+    bundle = bundle_contracts(DEFAULT_CONTRACTS_DIR)
+    directory = materialize(bundle)
+    # Someone edited the worker's copy: what it would compile is not what was sent.
+    tampered = ContractsBundle("00" * 32, bundle.files, bundle.vyper, bundle.harness_sha256)
+    shutil.copytree(directory, directory.parent / tampered.sha256, dirs_exist_ok=True)
+    with pytest.raises(ContractsMismatch, match="the client sent 000000000000; delete"):
+        materialize(tampered, where="tcp://10.0.0.7:40000")
+    old = ContractsBundle(bundle.sha256, bundle.files, "0.3.10", bundle.harness_sha256)
+    with pytest.raises(ContractsMismatch, match=r"w:1: Vyper 0\.4\.3, the client .* 0\.3\.10"):
+        materialize(old, where="tcp://w:1")
+    other = ContractsBundle(bundle.sha256, bundle.files, bundle.vyper, "ab" * 32)
+    with pytest.raises(ContractsMismatch, match="run the same rpfuzz checkout on every host"):
+        materialize(other, where="tcp://w:1")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_is_exit_2_naming_the_address_and_the_fix(capsys, monkeypatch):
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT", 2.0)
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    started = time.monotonic()
+    code, out = _run(["run", "--cluster", address, *SMALL], capsys)
+    assert code == 2
+    assert time.monotonic() - started < 15  # bounded, never a hang
+    assert f"--cluster {address}: no Dask scheduler answered within 2 s" in out
+    assert f"dask worker {address}" in out and "--cluster local:N" in out
+
+
+@pytest.mark.parametrize("address", ["local:0", "local:two", "10.0.0.7:8786"])
+def test_a_malformed_cluster_address_is_exit_2(capsys, address):
+    code, out = _run(["run", "--cluster", address, *SMALL], capsys)
+    assert code == 2
+    assert f"--cluster {address}" in out and "write" in out
+
+
+def test_a_refusing_redis_is_exit_2_naming_the_address_and_the_fix(capsys):
+    url = f"redis://127.0.0.1:{_free_port()}/0"
+    code, out = _run(["run", "--database", url, *SMALL], capsys)
+    assert code == 2
+    assert f"--database {url}: the Redis refused" in out
+    assert "start redis-server there" in out
+
+
+def test_database_with_a_derandomised_profile_is_refused(capsys, tmp_path):
+    code, out = _run(["run", "--profile", "ci", "--database", str(tmp_path)], capsys)
+    assert code == 2
+    assert "--database with --profile ci: that profile is derandomised" in out
+
+
+def test_a_directory_database_is_the_same_as_before(tmp_path):
+    db = example_database(str(tmp_path / "db"))
+    assert type(db).__name__ == "DirectoryBasedExampleDatabase"
+    check_database(str(tmp_path / "db"))  # a directory that does not exist yet is fine
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ConfigError, match="exists and is not a directory"):
+        check_database(str(tmp_path / "file"))
+
+
+def test_a_redis_database_keeps_a_local_copy_and_survives_the_redis(
+    redis_url, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    example_database(redis_url).save(b"key", b"failure")
+    assert [p.parent.parent.name for p in (tmp_path / ".hypothesis").rglob("*") if p.is_file()]
+    # Another host (an empty local copy) finds it through the Redis.
+    (tmp_path / "other-host").mkdir()
+    monkeypatch.chdir(tmp_path / "other-host")
+    assert list(example_database(redis_url).fetch(b"key")) == [b"failure"]
+    # A Redis that is gone: noted once, then nothing is asked of it; the copy answers.
+    gone = f"redis://127.0.0.1:{_free_port()}/0"
+    reset_outages()
+    db = example_database(gone)
+    db.save(b"key", b"local")
+    assert list(db.fetch(b"key")) == [b"local"]
+    assert list(outages()) == [gone]
+    assert outages()[gone].startswith("ConnectionError")
+
+
+# --------------------------------------------------------------------------- on the cluster
+@campaign_test
+def test_a_two_worker_cluster_finds_a_planted_bug_and_writes_its_replay_file_once(
+    dask_cluster, bugs, tmp_path, capsys
+):
+    address, _ = dask_cluster
+    contracts = bugs["deposit-fee-minted"]
+    failures, report = tmp_path / "failures", tmp_path / "run.json"
+    argv = ["run", "--cluster", address, *SMALL, "--seed", "1", "--examples", "30"]
+    argv += ["--max-seconds", "15", "--contracts", str(contracts)]
+    argv += ["--database", str(tmp_path / "db")]
+    code, out = _run([*argv, "--failures-dir", str(failures), "--json", str(report)], capsys)
+    assert code == 1, out
+    document = json.loads(report.read_text())
+    assert document["workers"] == 2
+    assert document["cluster"]["workers"] == 2 and document["cluster"]["lost"] == []
+    # Both workers fuzzed (each has its seed) and both found the bug: one file.
+    assert document["examples"] >= 2
+    [failure] = document["failures"]
+    assert failure["invariant"] == "call-values"
+    [written] = sorted(failures.iterdir())
+    assert failure["replay_file"] == str(written)
+    replay = ReplayFile.load(written)
+    assert replay.failure["invariant"] == "call-values"
+    assert replay.contracts_sha256 == contracts_sha256(contracts)
+    # The client's path, not the worker's temporary copy: rpfuzz replay finds it here.
+    assert replay.contracts_dir == str(contracts.resolve())
+    assert "workers 2/2 running" in out or "[quick on cluster]" in out
+    assert "FAILED call-values" in out
+    # Run again: the same failure, from the database, points at the same file.
+    code, out = _run([*argv, "--failures-dir", str(failures)], capsys)
+    assert code == 1
+    assert sorted(failures.iterdir()) == [written]
+
+
+@campaign_test
+def test_a_second_run_on_the_same_redis_fails_on_its_first_example(
+    dask_cluster, bugs, redis_url, tmp_path
+):
+    address, cwd = dask_cluster
+    contracts = bugs["user-capital-misses-predeposit"]
+    options = dict(
+        profile="quick",
+        seed=1,
+        examples=40,
+        steps=50,
+        max_seconds=20,
+        contracts_dir=contracts,
+        backend_name="revm",
+        database=redis_url,
+        cluster=address,
+    )
+    first = run_campaign(failures_dir=tmp_path / "first", **options)
+    assert [f.invariant for f in first.failures] == ["minipool-accounting"]
+    assert first.first_failure_examples > 1  # found by generating, a few examples in
+    # The workers' local copies are gone: only the Redis remembers.
+    shutil.rmtree(cwd / ".hypothesis", ignore_errors=True)
+    second = run_campaign(failures_dir=tmp_path / "second", **options)
+    assert [f.invariant for f in second.failures] == ["minipool-accounting"]
+    assert second.first_failure_examples == 1
+    assert second.database_outages == []
+
+
+@campaign_test
+def test_a_worker_killed_after_finding_a_failure_still_has_it_reported(
+    dask_cluster, bugs, tmp_path, monkeypatch, capsys
+):
+    address, _ = dask_cluster
+    pids: dict[int, int] = {}
+    killed: list[int] = []
+    original = cluster_module._Tracker.on_event
+
+    def kill_worker_0_at_its_first_failure(self, event):
+        original(self, event)
+        msg = event[1]
+        if msg["kind"] == "start":
+            pids[msg["worker"]] = msg["pid"]
+        elif msg["kind"] == "progress" and msg["worker"] == 0 and msg["failures"] and not killed:
+            killed.append(pids[0])
+            os.kill(pids[0], signal.SIGKILL)
+
+    monkeypatch.setattr(cluster_module._Tracker, "on_event", kill_worker_0_at_its_first_failure)
+    result = run_campaign(
+        profile="quick",
+        seed=1,
+        examples=30,
+        steps=20,
+        max_seconds=10,
+        contracts_dir=bugs["deposit-fee-minted"],
+        backend_name="revm",
+        database=tmp_path / "db",
+        cluster=address,
+        failures_dir=tmp_path / "failures",
+        workers=2,
+    )
+    assert killed
+    [lost] = result.cluster["lost"]
+    assert lost["worker"] == 0 and lost["seed"] == 1
+    assert lost["outcome"].startswith("rerun on tcp://")
+    assert [f.invariant for f in result.failures] == ["call-values"]
+    assert len(list((tmp_path / "failures").iterdir())) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "worker 0 (seed 1) lost on" in out
+
+
+@campaign_test
+def test_a_redis_stopped_mid_run_leaves_the_campaign_on_its_local_copy(
+    dask_cluster, bugs, tmp_path, monkeypatch
+):
+    binary = shutil.which("redis-server")
+    if binary is None:
+        _no_redis("no redis-server binary")
+    port = _free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(50):
+            try:
+                check_database(url)
+                break
+            except ConfigError:
+                time.sleep(0.1)
+        address, cwd = dask_cluster
+        original = cluster_module._Tracker.on_event
+
+        def stop_redis_at_the_first_progress(self, event):
+            original(self, event)
+            if event[1]["kind"] == "progress" and server.poll() is None:
+                server.terminate()
+                server.wait(timeout=10)
+
+        monkeypatch.setattr(cluster_module._Tracker, "on_event", stop_redis_at_the_first_progress)
+        result = run_campaign(
+            profile="quick",
+            seed=3,
+            examples=30,
+            steps=20,
+            max_seconds=10,
+            contracts_dir=bugs["deposit-fee-minted"],
+            backend_name="revm",
+            database=url,
+            cluster=address,
+            failures_dir=tmp_path / "failures",
+        )
+    finally:
+        server.kill()
+        server.wait()
+    assert [f.invariant for f in result.failures] == ["call-values"]
+    assert len(list((tmp_path / "failures").iterdir())) == 1
+    [outage] = result.database_outages
+    assert outage.startswith(f"{url}: ConnectionError")
+    # The failure is in the workers' local copy, for the next run on this host.
+    assert any((cwd / ".hypothesis" / "examples").rglob("*"))
