@@ -214,15 +214,16 @@ def cluster_task(job: Any, bundle: ContractsBundle, run_id: str) -> dict[str, An
 
     worker = get_worker()
     topic = _topic(run_id)
-    base = {"worker": job.worker, "seed": job.seed, "address": worker.address}
+    # "job", not "worker": Dask writes the worker's address into an event's "worker".
+    base = {"job": job.worker, "seed": job.seed, "address": worker.address}
 
     def publish(kind: str, **fields: Any) -> None:
-        worker.log_event(topic, {**base, **fields, "kind": kind})
+        worker.log_event(topic, {**fields, **base, "kind": kind})
 
     earlier = [
         stamp
         for stamp, msg in get_client().get_events(topic)
-        if msg.get("kind") == "start" and msg.get("worker") == job.worker
+        if msg.get("kind") == "start" and msg.get("job") == job.worker
     ]
     if earlier:
         left = job.max_seconds - (time.time() - min(earlier))
@@ -248,7 +249,12 @@ def cluster_task(job: Any, bundle: ContractsBundle, run_id: str) -> dict[str, An
             for f in summary["failures"]
             if f["replay_file"]
         }
-    summary.update(base, host=socket.gethostname(), database_outages=example_db.outages())
+    summary.update(
+        worker=job.worker,
+        address=worker.address,
+        host=socket.gethostname(),
+        database_outages=example_db.outages(),
+    )
     publish("done", examples=summary["examples"], steps=summary["steps"])
     return summary
 
@@ -347,7 +353,7 @@ class _Tracker:
         _, msg = event
         if not isinstance(msg, dict) or "kind" not in msg:
             return
-        worker = msg["worker"]
+        worker = msg["job"]
         with self.lock:
             if msg["kind"] == "start":
                 before = self.attempts.setdefault(worker, [])
@@ -395,6 +401,19 @@ class _Tracker:
         )
         line.append(f"failures {failures}", style="red" if failures else "")
         return line
+
+    def settle(self, finished: list[int], timeout: float = 2.0) -> None:
+        """Wait (briefly) for the ``done`` events of tasks whose results are already here.
+
+        Events and results reach the client by different paths; the last
+        progress of a worker may trail its result by a few milliseconds.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.done.issuperset(finished):
+                    return
+            time.sleep(0.02)
 
     def take_news(self) -> list[str]:
         with self.lock:
@@ -451,6 +470,7 @@ def run_on_cluster(
         }
         try:
             _watch(console, futures, tracker, jobs[0], stop, report)
+            tracker.settle([w for w, f in futures.items() if f.status == "finished"])
             summaries = _gather(futures, tracker, report)
         finally:
             client.cancel(list(futures.values()), force=True)
