@@ -197,7 +197,7 @@ class _StopFlag:
         if not self.stopped and now - self.checked >= STOP_POLL_INTERVAL:
             self.checked = now
             with contextlib.suppress(Exception):  # a scheduler gone: the budget still ends it
-                self.stopped = self.event.is_set(timeout=5)
+                self.stopped = self.event.is_set()
         return self.stopped
 
 
@@ -257,6 +257,11 @@ def cluster_task(job: Any, bundle: ContractsBundle, run_id: str) -> dict[str, An
     )
     publish("done", examples=summary["examples"], steps=summary["steps"])
     return summary
+
+
+def _ship(bundle: ContractsBundle) -> ContractsBundle:
+    """The bundle, as a task's result: the contracts travel once, to the tasks that need them."""
+    return bundle
 
 
 # --------------------------------------------------------------------------- the client side
@@ -461,7 +466,9 @@ def run_on_cluster(
         tracker = _Tracker(jobs)
         client.subscribe_topic(_topic(run_id), tracker.on_event)
         stop = Event(_stop_name(run_id), client=client)
-        shipped = client.scatter(bundle, broadcast=True)
+        # A task, not scattered data: if the worker holding it dies, the
+        # scheduler computes it again for the tasks that need it (a rerun).
+        shipped = client.submit(_ship, bundle, key=f"rpfuzz-{run_id}-contracts", pure=False)
         futures = {
             job.worker: client.submit(
                 cluster_task, job, shipped, run_id, key=f"rpfuzz-{run_id}-w{job.worker}", pure=False
@@ -473,7 +480,7 @@ def run_on_cluster(
             tracker.settle([w for w, f in futures.items() if f.status == "finished"])
             summaries = _gather(futures, tracker, report)
         finally:
-            client.cancel(list(futures.values()), force=True)
+            client.cancel([*futures.values(), shipped], force=True)
             with contextlib.suppress(Exception):
                 client.unsubscribe_topic(_topic(run_id))
     for line in tracker.take_news():

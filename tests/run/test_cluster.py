@@ -234,9 +234,9 @@ def test_a_second_run_on_the_same_redis_fails_on_its_first_example(
     options = dict(
         profile="quick",
         seed=1,
-        examples=40,
+        examples=12,
         steps=20,
-        max_seconds=10,
+        max_seconds=5,
         contracts_dir=contracts,
         backend_name="revm",
         database=redis_url,
@@ -336,7 +336,7 @@ def test_a_redis_stopped_mid_run_leaves_the_campaign_on_its_local_copy(
             seed=3,
             examples=30,
             steps=20,
-            max_seconds=10,
+            max_seconds=5,
             contracts_dir=planted,
             backend_name="revm",
             database=url,
@@ -353,3 +353,38 @@ def test_a_redis_stopped_mid_run_leaves_the_campaign_on_its_local_copy(
     assert outage.startswith(f"{url}: ConnectionError")
     # The failure is in the workers' local copy, for the next run on this host.
     assert any((cwd / ".hypothesis" / "examples").rglob("*"))
+
+
+@campaign_test
+def test_ctrl_c_stops_the_workers_and_still_writes_the_summary(
+    dask_cluster, planted, tmp_path, monkeypatch, capsys
+):
+    address, _ = dask_cluster
+    original = cluster_module._Tracker.on_event
+    interrupted_at: list[float] = []
+
+    def ctrl_c_at_the_first_progress(self, event):
+        original(self, event)
+        if event[1]["kind"] == "progress" and not interrupted_at:
+            interrupted_at.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGINT)  # the client's main thread gets it
+
+    monkeypatch.setattr(cluster_module._Tracker, "on_event", ctrl_c_at_the_first_progress)
+    report = tmp_path / "run.json"
+    argv = ["run", "--cluster", address, *SMALL, "--seed", "5", "--examples", "100000"]
+    argv += ["--max-seconds", "120", "--contracts", str(planted), "--json", str(report)]
+    argv += ["--workers", "2", "--database", str(tmp_path / "db")]
+    code, out = _run([*argv, "--failures-dir", str(tmp_path / "failures")], capsys)
+    assert interrupted_at
+    document = json.loads(report.read_text())
+    # Each worker stopped within a poll of the stop event (a second) and the end
+    # of an example after it fuzzed its first, not at the 120 s budget. (A
+    # worker still deploying, a fresh process, stops as soon as it is done.)
+    assert document["seconds"] < 10
+    assert code == (1 if document["failures"] else 0)
+    assert document["cluster"]["interrupted"] is True
+    assert document["cluster"]["lost"] == []
+    assert document["budget_reached"] is True  # each worker stopped as at a budget
+    assert document["examples"] >= 2 and document["rules"]["register_node"]["calls"] > 0
+    assert "interrupted: stopping the workers" in out
+    assert "Rule metrics" in out
