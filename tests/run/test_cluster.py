@@ -65,11 +65,20 @@ def redis_url() -> str:
 
 
 # The planted bug every cluster test fuzzes (one deploy per worker process for
-# them all): with 20 steps an example, seeds 1, 2 and 3 find it in their 5th,
-# 9th and 7th example, a second or so on revm; a run that fails on its first
+# them all): with 20 steps an example, seeds 1, 2 and 3 find it in their 5th
+# to 9th example, a second or so on revm; a run that fails on its first
 # example is replaying a saved one.
 BUG = "rpl-withdraw-skips-cooldown"
 INVARIANT = "outcome"
+
+
+@pytest.fixture
+def redis_server_binary() -> str:
+    """``redis-server``, to start one of our own (one the test can stop)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        _no_redis("no redis-server binary on PATH")
+    return binary
 
 
 @pytest.fixture(scope="module")
@@ -227,29 +236,32 @@ def test_a_two_worker_cluster_finds_a_planted_bug_and_writes_its_replay_file_onc
 
 @campaign_test
 def test_a_second_run_on_the_same_redis_fails_on_its_first_example(
-    dask_cluster, planted, redis_url, tmp_path
+    redis_url, dask_cluster, planted, tmp_path
 ):
     address, cwd = dask_cluster
     contracts = planted
     options = dict(
         profile="quick",
         seed=1,
-        examples=12,
+        # The size decides the draws: with 40 examples of 20 steps, seed 1
+        # finds the bug in its 5th example.
+        examples=40,
         steps=20,
-        max_seconds=5,
+        max_seconds=3,
         contracts_dir=contracts,
         backend_name="revm",
         database=redis_url,
         cluster=address,
-        workers=2,
     )
     shutil.rmtree(cwd / ".hypothesis", ignore_errors=True)  # what earlier tests saved there
-    first = run_campaign(failures_dir=tmp_path / "first", **options)
+    # One worker: with two, the second would also find the first's failure
+    # (live, through the same database) and which came first is a matter of time.
+    first = run_campaign(failures_dir=tmp_path / "first", workers=1, **options)
     assert [f.invariant for f in first.failures] == [INVARIANT]
-    assert first.first_failure_examples >= 5  # found by generating, a few examples in
+    assert first.first_failure_examples == 5  # found by generating, five examples in
     # The workers' local copies are gone: only the Redis remembers.
     shutil.rmtree(cwd / ".hypothesis", ignore_errors=True)
-    second = run_campaign(failures_dir=tmp_path / "second", **options)
+    second = run_campaign(failures_dir=tmp_path / "second", workers=2, **options)
     assert [f.invariant for f in second.failures] == [INVARIANT]
     assert second.first_failure_examples == 1
     assert second.database_outages == []
@@ -259,7 +271,10 @@ def test_a_second_run_on_the_same_redis_fails_on_its_first_example(
 def test_a_worker_killed_after_finding_a_failure_still_has_it_reported(
     dask_cluster, planted, tmp_path, monkeypatch, capsys
 ):
-    address, _ = dask_cluster
+    address, cwd = dask_cluster
+    # The nanny starts the killed worker's successor in our working directory:
+    # the cluster's, so its local database copy goes there too.
+    monkeypatch.chdir(cwd)
     pids: dict[int, int] = {}
     killed: list[int] = []
     original = cluster_module._Tracker.on_event
@@ -300,14 +315,11 @@ def test_a_worker_killed_after_finding_a_failure_still_has_it_reported(
 
 @campaign_test
 def test_a_redis_stopped_mid_run_leaves_the_campaign_on_its_local_copy(
-    dask_cluster, planted, tmp_path, monkeypatch
+    redis_server_binary, dask_cluster, planted, tmp_path, monkeypatch
 ):
-    binary = shutil.which("redis-server")
-    if binary is None:
-        _no_redis("no redis-server binary")
     port = _free_port()
     server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [redis_server_binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
         stdout=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"
@@ -363,13 +375,13 @@ def test_ctrl_c_stops_the_workers_and_still_writes_the_summary(
     original = cluster_module._Tracker.on_event
     interrupted_at: list[float] = []
 
-    def ctrl_c_at_the_first_progress(self, event):
+    def ctrl_c_after_the_first_example(self, event):
         original(self, event)
-        if event[1]["kind"] == "progress" and not interrupted_at:
+        if event[1]["kind"] == "progress" and event[1]["examples"] and not interrupted_at:
             interrupted_at.append(time.monotonic())
             os.kill(os.getpid(), signal.SIGINT)  # the client's main thread gets it
 
-    monkeypatch.setattr(cluster_module._Tracker, "on_event", ctrl_c_at_the_first_progress)
+    monkeypatch.setattr(cluster_module._Tracker, "on_event", ctrl_c_after_the_first_example)
     report = tmp_path / "run.json"
     argv = ["run", "--cluster", address, *SMALL, "--seed", "5", "--examples", "100000"]
     argv += ["--max-seconds", "120", "--contracts", str(planted), "--json", str(report)]
@@ -385,6 +397,6 @@ def test_ctrl_c_stops_the_workers_and_still_writes_the_summary(
     assert document["cluster"]["interrupted"] is True
     assert document["cluster"]["lost"] == []
     assert document["budget_reached"] is True  # each worker stopped as at a budget
-    assert document["examples"] >= 2 and document["rules"]["register_node"]["calls"] > 0
+    assert document["examples"] >= 1 and document["rules"]["register_node"]["calls"] > 0
     assert "interrupted: stopping the workers" in out
     assert "Rule metrics" in out
