@@ -153,6 +153,15 @@ def test_an_unreachable_scheduler_is_exit_2_naming_the_address_and_the_fix(capsy
     assert f"dask worker {address}" in out and "--cluster local:N" in out
 
 
+def test_local_n_starts_n_single_threaded_worker_processes_and_stops_them():
+    with cluster_module.connect("local:1") as client:
+        assert cluster_module.cluster_slots(client) == 1
+        [pid] = client.run(os.getpid).values()
+        assert pid != os.getpid()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone with the cluster
+
+
 @pytest.mark.parametrize("address", ["local:0", "local:two", "10.0.0.7:8786"])
 def test_a_malformed_cluster_address_is_exit_2(capsys, address):
     code, out = _run(["run", "--cluster", address, *SMALL], capsys)
