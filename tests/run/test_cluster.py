@@ -65,9 +65,9 @@ def redis_url() -> str:
 
 
 # The planted bug every cluster test fuzzes (one deploy per worker process for
-# them all): with 20 steps an example, seeds 1, 2 and 3 find it in their 5th
-# to 9th example, a second or so on revm; a run that fails on its first
-# example is replaying a saved one.
+# them all): with 20 steps an example, a seed finds it several examples in, a
+# second or so on revm; a run that fails on its first example is replaying a
+# saved one.
 BUG = "rpl-withdraw-skips-cooldown"
 INVARIANT = "outcome"
 
@@ -252,8 +252,8 @@ def test_a_second_run_on_the_same_redis_fails_on_its_first_example(
     options = dict(
         profile="quick",
         seed=1,
-        # The size decides the draws: with 40 examples of 20 steps, seed 1
-        # finds the bug in its 5th example.
+        # The size decides the draws: with 40 examples of 20 steps, seed 1 finds
+        # the bug several examples in (the 12th with today's machine).
         examples=40,
         steps=20,
         max_seconds=3,
@@ -267,7 +267,9 @@ def test_a_second_run_on_the_same_redis_fails_on_its_first_example(
     # (live, through the same database) and which came first is a matter of time.
     first = run_campaign(failures_dir=tmp_path / "first", workers=1, **options)
     assert [f.invariant for f in first.failures] == [INVARIANT]
-    assert first.first_failure_examples == 5  # found by generating, five examples in
+    # Found by generating, several examples in (if a change to the machine makes
+    # seed 1 find it at once, pick a seed that does not: the test needs one).
+    assert first.first_failure_examples > 1, "seed 1 finds the bug in its first example"
     # The workers' local copies are gone: only the Redis remembers.
     shutil.rmtree(cwd / ".hypothesis", ignore_errors=True)
     second = run_campaign(failures_dir=tmp_path / "second", workers=2, **options)
@@ -285,26 +287,28 @@ def test_a_worker_killed_after_finding_a_failure_still_has_it_reported(
     # the cluster's, so its local database copy goes there too.
     monkeypatch.chdir(cwd)
     pids: dict[int, int] = {}
-    killed: list[int] = []
+    killed: list[int] = []  # the job whose process was killed
     original = cluster_module._Tracker.on_event
 
-    def kill_worker_0_at_its_first_failure(self, event):
+    def kill_the_first_worker_to_find_a_failure(self, event):
         original(self, event)
         msg = event[1]
         if msg["kind"] == "start":
             pids[msg["job"]] = msg["pid"]
-        elif msg["kind"] == "progress" and msg["job"] == 0 and msg["failures"] and not killed:
-            killed.append(pids[0])
-            os.kill(pids[0], signal.SIGKILL)
+        elif msg["kind"] == "progress" and msg["failures"] and not killed:
+            killed.append(msg["job"])
+            os.kill(pids[msg["job"]], signal.SIGKILL)
 
-    monkeypatch.setattr(cluster_module._Tracker, "on_event", kill_worker_0_at_its_first_failure)
+    monkeypatch.setattr(
+        cluster_module._Tracker, "on_event", kill_the_first_worker_to_find_a_failure
+    )
     result = run_campaign(
         profile="quick",
         seed=1,
         # Examples enough to outlast the kill: the budget ends the run.
         examples=100_000,
         steps=20,
-        max_seconds=4,
+        max_seconds=6,
         contracts_dir=planted,
         backend_name="revm",
         database=tmp_path / "db",
@@ -312,14 +316,15 @@ def test_a_worker_killed_after_finding_a_failure_still_has_it_reported(
         failures_dir=tmp_path / "failures",
         workers=2,
     )
-    assert killed
+    [job] = killed
     [lost] = result.cluster["lost"]
-    assert (lost["worker"], lost["seed"], lost["failures"]) == (0, 1, 1)
+    assert (lost["worker"], lost["seed"], lost["failures"]) == (job, 1 + job, 1)
+    # Its seed ran again elsewhere, replaying the failure from the database first.
     assert lost["outcome"].startswith("rerun on tcp://")
     assert [f.invariant for f in result.failures] == [INVARIANT]
     assert len(list((tmp_path / "failures").iterdir())) == 1
     out = " ".join(capsys.readouterr().out.split())
-    assert "worker 0 (seed 1) lost on" in out
+    assert f"worker {job} (seed {1 + job}) lost on" in out
 
 
 @campaign_test
