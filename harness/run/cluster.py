@@ -288,7 +288,9 @@ def connect(address: str) -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             memory_limit=0,  # a campaign's memory is its own business, not the nanny's
-            dashboard_address=None,
+            # No fixed port (8787) to collide with another cluster on this host.
+            dashboard_address=":0",
+            worker_dashboard_address=":0",
             silence_logs=logging.CRITICAL,  # task errors are reported here, once
         )
         try:

@@ -96,7 +96,11 @@ def dask_cluster(tmp_path_factory):
     os.chdir(cwd)  # the workers inherit it: their local database copies go there
     try:
         cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, memory_limit=0, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            memory_limit=0,
+            dashboard_address=":0",
+            worker_dashboard_address=":0",
         )
     finally:
         os.chdir(here)
