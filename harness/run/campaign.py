@@ -682,7 +682,7 @@ def run_campaign(
     examples: int | None = None,
     steps: int | None = None,
     max_seconds: float | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     contracts_dir: str | Path | None = None,
     json_path: str | Path | None = None,
     console: Console | None = None,
@@ -696,7 +696,8 @@ def run_campaign(
     """Run a campaign; flags given here override the profile's values.
 
     ``seed`` defaults to a random one, printed, so every run can be repeated.
-    With ``workers`` > 1, worker ``i`` runs with ``seed + i`` in its own
+    ``workers`` defaults to 1 (with ``cluster``, one per worker thread of the
+    cluster). With ``workers`` > 1, worker ``i`` runs with ``seed + i`` in its own
     spawned process, all sharing the example database. Replay files go to
     ``failures_dir`` (created if missing; default ``failures/``). With
     ``coverage``, every worker measures Vyper line and branch coverage (see
@@ -707,8 +708,7 @@ def run_campaign(
     titanoboa). ``database`` is the example database: a directory (default
     ``.hypothesis/examples``) or ``redis://HOST:PORT/N`` (see
     :mod:`harness.run.database`). ``cluster`` runs the workers on a Dask
-    cluster (``tcp://HOST:PORT`` or ``local:N``; see :mod:`harness.run.cluster`),
-    ``workers`` None then meaning one per worker thread of the cluster.
+    cluster (``tcp://HOST:PORT`` or ``local:N``; see :mod:`harness.run.cluster`).
     Raises :class:`ConfigError` for a bad profile, contracts directory, JSON
     path, backend, database or cluster.
     """

@@ -44,6 +44,7 @@ import hashlib
 import json
 import logging
 import os
+import signal
 import socket
 import tempfile
 import threading
@@ -259,12 +260,28 @@ def cluster_task(job: Any, bundle: ContractsBundle, run_id: str) -> dict[str, An
     return summary
 
 
-def _ship(bundle: ContractsBundle) -> ContractsBundle:
-    """The bundle, as a task's result: the contracts travel once, to the tasks that need them."""
-    return bundle
-
-
 # --------------------------------------------------------------------------- the client side
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while a local cluster's worker processes start, so they keep ignoring it.
+
+    Ctrl-C in a terminal interrupts the whole process group: the workers of
+    ``local:N`` would die with it, mid-example, instead of being stopped by
+    the client between examples. (A process started with SIGINT ignored
+    keeps it ignored; Python installs its KeyboardInterrupt handler only over
+    the default one.) Off the main thread, signals cannot be changed: nothing.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextlib.contextmanager
 def connect(address: str) -> Iterator[Any]:
     """A Dask client on ``address`` (``tcp://HOST:PORT`` or ``local:N``), closed after.
@@ -283,16 +300,17 @@ def connect(address: str) -> Iterator[Any]:
                 f"--cluster {address} is not local:N; write local:N with N (1 or more) the "
                 "number of worker processes"
             )
-        cluster = LocalCluster(
-            n_workers=int(count),
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=0,  # a campaign's memory is its own business, not the nanny's
-            # No fixed port (8787) to collide with another cluster on this host.
-            dashboard_address=":0",
-            worker_dashboard_address=":0",
-            silence_logs=logging.CRITICAL,  # task errors are reported here, once
-        )
+        with _sigint_ignored():
+            cluster = LocalCluster(
+                n_workers=int(count),
+                threads_per_worker=1,
+                processes=True,
+                memory_limit=0,  # a campaign's memory is its own business, not the nanny's
+                # No fixed port (8787) to collide with another cluster on this host.
+                dashboard_address=":0",
+                worker_dashboard_address=":0",
+                silence_logs=logging.CRITICAL,  # task errors are reported here, once
+            )
         try:
             with Client(cluster, timeout=CONNECT_TIMEOUT) as client:
                 yield client
@@ -335,6 +353,8 @@ class ClusterReport:
     hosts: list[str] = field(default_factory=list)
     # One line per lost worker process (and what became of its seed).
     lost: list[dict[str, Any]] = field(default_factory=list)
+    # Where each job's summary came from: job number to worker address.
+    ran_on: dict[int, str] = field(default_factory=dict)
     interrupted: bool = False
     # Redis addresses that stopped answering mid-run, per worker.
     database_outages: list[str] = field(default_factory=list)
@@ -468,12 +488,12 @@ def run_on_cluster(
         tracker = _Tracker(jobs)
         client.subscribe_topic(_topic(run_id), tracker.on_event)
         stop = Event(_stop_name(run_id), client=client)
-        # A task, not scattered data: if the worker holding it dies, the
-        # scheduler computes it again for the tasks that need it (a rerun).
-        shipped = client.submit(_ship, bundle, key=f"rpfuzz-{run_id}-contracts", pure=False)
+        # The bundle (0.2 MB) goes in each task itself: scattered, it was lost
+        # with the worker holding it, and as the result of a task of its own
+        # it drew every task to that worker (Dask schedules near the data).
         futures = {
             job.worker: client.submit(
-                cluster_task, job, shipped, run_id, key=f"rpfuzz-{run_id}-w{job.worker}", pure=False
+                cluster_task, job, bundle, run_id, key=f"rpfuzz-{run_id}-w{job.worker}", pure=False
             )
             for job in jobs
         }
@@ -482,12 +502,13 @@ def run_on_cluster(
             tracker.settle([w for w, f in futures.items() if f.status == "finished"])
             summaries = _gather(futures, tracker, report)
         finally:
-            client.cancel([*futures.values(), shipped], force=True)
+            client.cancel(list(futures.values()), force=True)
             with contextlib.suppress(Exception):
                 client.unsubscribe_topic(_topic(run_id))
     for line in tracker.take_news():
         console.print(f"[yellow]{escape(line)}[/]", soft_wrap=True)
     report.lost = tracker.lost + report.lost
+    report.ran_on = {s["worker"]: s["address"] for s in summaries}
     report.database_outages = sorted(
         {f"{url}: {why}" for s in summaries for url, why in s.get("database_outages", {}).items()}
     )
@@ -515,7 +536,8 @@ def _watch(
                 live.update(tracker.view(profile, budget), refresh=True)
         except KeyboardInterrupt:
             report.interrupted = True
-            stop.set()
+            with _sigint_ignored():  # a second Ctrl-C must not cut the message short
+                stop.set()
             live.console.print(
                 f"[yellow]interrupted: stopping the workers (at most {STOP_TIMEOUT:g} s; "
                 "Ctrl-C again to stop waiting)[/]"

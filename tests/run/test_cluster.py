@@ -232,6 +232,8 @@ def test_a_two_worker_cluster_finds_a_planted_bug_and_writes_its_replay_file_onc
     document = json.loads(report.read_text())
     assert document["workers"] == 2
     assert document["cluster"]["workers"] == 2 and document["cluster"]["lost"] == []
+    # Each job on a worker process of its own, at once.
+    assert len(set(document["cluster"]["ran_on"].values())) == 2
     # Both workers fuzzed (each has its seed) and both found the bug: one file.
     assert document["examples"] >= 2
     [failure] = document["failures"]
