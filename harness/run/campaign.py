@@ -714,7 +714,14 @@ def run_campaign(
     """
     console = console or Console()
     prof = resolve_profile(profile, config)
-    _check_campaign(contracts_dir, json_path, workers or 1, backend_name, coverage, failures_dir)
+    _check_campaign(
+        contracts_dir,
+        json_path,
+        1 if workers is None else workers,
+        backend_name,
+        coverage,
+        failures_dir,
+    )
     _check_database_and_cluster(prof, database, cluster, coverage)
     seed = random.SystemRandom().randrange(2**32) if seed is None else seed
     job = _first_job(
@@ -730,7 +737,7 @@ def run_campaign(
         job.database = str(database)
     if cluster is not None:
         return _run_on_cluster(console, job, workers, cluster, contracts_dir, json_path)
-    workers = workers or 1
+    workers = 1 if workers is None else workers
     _announce(console, job, workers, contracts_dir)
     jobs = per_worker(job, workers)
     coverage_dir = _coverage_files(jobs) if coverage else None
