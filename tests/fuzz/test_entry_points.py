@@ -361,7 +361,8 @@ def test_a_node_manager_that_forgets_the_timezone_and_the_pending_address_is_cau
     tmp_path: Path,
 ):
     """Two survivors of mutation testing: setTimezoneLocation and a pending withdrawal
-    address that are never stored. The timezone view and the confirm step now see them."""
+    address that are never stored. The reads after each step, the timezone view and the
+    confirm step now see them."""
     bug = Bug(
         "node-manager-forgets",
         "setTimezoneLocation and setWithdrawalAddress(confirm=False) store nothing",
@@ -384,12 +385,16 @@ def test_a_node_manager_that_forgets_the_timezone_and_the_pending_address_is_cau
     mutant = deploy_protocol(contracts_dir=contracts)
     ctx = StepContext.create(mutant, check=True)
     execute(ctx, "register_node", {"node": "node_operator_0"})
-    execute(ctx, "set_timezone", {"node": "node_operator_0", "timezone": "Asia/Tokyo"})
+    # The views each step can change are read right after it (harness.fuzz.followups).
+    with pytest.raises(InvariantViolation, match="getNodeTimezoneLocation.*'Asia/Tokyo'"):
+        execute(ctx, "set_timezone", {"node": "node_operator_0", "timezone": "Asia/Tokyo"})
     view = {"view": "node_manager.getNodeTimezoneLocation", "node": "node_operator_0"}
     with pytest.raises(InvariantViolation, match="getNodeTimezoneLocation"):
         execute(ctx, "read_view", view)
     step = {"node": "node_operator_0", "to": "depositor_1", "confirm": False}
-    execute(ctx, "set_withdrawal_address", step)
+    with pytest.raises(InvariantViolation, match="getNodePendingWithdrawalAddress"):
+        execute(ctx, "set_withdrawal_address", step)
+    # And the confirmation the model allows is refused.
     with pytest.raises(InvariantViolation, match="pending withdrawal address") as info:
         execute(ctx, "confirm_withdrawal_address", {"node": "node_operator_0", "by": "depositor_1"})
     assert info.value.name == "outcome"
