@@ -131,25 +131,6 @@ def test_refuses_to_score_when_the_original_fails(tmp_path, capsys):
     assert "fail the same campaign" in out and "no mutant was scored" in out
 
 
-def test_a_dropped_access_check_is_killed(tmp_path):
-    """End to end on revm: the original is clean, the mutant dies, the JSON says so."""
-    mutants = generate(CONTRACTS, only="RocketTokenRETH.vy")
-    target = next(
-        m for m in mutants if m.operator == "assert-drop" and "deposit pool" in m.original
-    )
-    out = tmp_path / "result.json"
-    code = main(
-        ["mutate", "--only", f"RocketTokenRETH.vy:{target.line}", "--budget", "20"]
-        + ["--profile", "zoo", "--out", str(tmp_path / "out"), "--json", str(out)]
-        + ["--min-score", "1"]
-    )
-    data = json.loads(out.read_text())
-    by_id = {m["id"]: m for m in data["mutants"]}
-    assert by_id[target.id]["status"] == "killed"
-    assert by_id[target.id]["invariant"] is not None
-    assert code == (0 if data["kill_rate"] == 1 else 1)
-
-
 def test_unknown_backend_is_a_usage_error_even_for_list(capsys):
     assert main(["mutate", "--list", "--backend", "evm1"]) == 2
     assert "--backend evm1: unknown backend; choose one of" in capsys.readouterr().out

@@ -381,8 +381,10 @@ def test_a_redis_stopped_mid_run_leaves_the_campaign_on_its_local_copy(
         server.wait()
     assert [f.invariant for f in result.failures] == [INVARIANT], result
     assert len(list((tmp_path / "failures").iterdir())) == 1
-    [outage] = result.database_outages
-    assert outage.startswith(f"{url}: ConnectionError")
+    # Each of the two workers notes the outage at most once (one may finish before it).
+    outages = result.database_outages
+    assert 1 <= len(outages) <= 2, outages
+    assert all(o.startswith(f"{url}: ConnectionError") for o in outages), outages
     # The failure is in the workers' local copy, for the next run on this host.
     assert any((cwd / ".hypothesis" / "examples").rglob("*"))
 
