@@ -538,7 +538,8 @@ def _add_bench(sub) -> None:
         metavar="N",
         help="time each machine N times in its process and count the median run, and with "
         "--ceiling time the machine and the no-op machine in turns N times and count the "
-        "median share (default 1); steadier figures on a shared machine",
+        "median share, and with --cluster run N rounds in alternating order and count the "
+        "median ratios (default 1); steadier figures on a shared machine",
     )
     bench.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
 

@@ -177,7 +177,9 @@ def run_bench(
     --cluster`` takes), one worker alone, ``workers`` spawned processes and
     as many tasks on the cluster run in turn (``workers`` None: one per
     worker thread of the cluster), compared in one table
-    (:func:`_bench_cluster`); then there is no separate workers run.
+    (:func:`_bench_cluster`; with ``repeat`` > 1, that many rounds in
+    alternating order, the ratios their medians); then there is no
+    separate workers run.
     """
     console = console or Console()
     _check_bench(contracts_dir, json_path, backends, workers, repeat)
@@ -189,7 +191,7 @@ def run_bench(
         one_job = _bench_job(seed, 1_000_000, steps, config, contracts_dir, last.backend)
         if client is not None:
             document["cluster"], ratios = _bench_cluster(
-                console, one_job, client, cluster, workers, last
+                console, one_job, client, cluster, workers, last, rounds=repeat
             )
             comparisons.update(ratios)
         elif workers is not None and workers > 1:
@@ -429,9 +431,15 @@ def _together(summaries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _bench_cluster(
-    console: Console, job: _BenchJob, client: Any, address: str, n: int, last: BenchResult
+    console: Console,
+    job: _BenchJob,
+    client: Any,
+    address: str,
+    n: int,
+    last: BenchResult,
+    rounds: int = 1,
 ) -> tuple[dict[str, Any], dict[str, float]]:
-    """One worker alone, ``n`` spawned workers and ``n`` cluster tasks, in turn: figures, ratios.
+    """One worker alone, ``n`` spawned workers and ``n`` cluster tasks: figures and ratios.
 
     The three are set up alike (:func:`_together_jobs`: the same seeds,
     budget, warm-up and start line), so the cluster's figure differs from
@@ -439,6 +447,13 @@ def _bench_cluster(
     the contracts written and checked on the worker, progress events and
     the stop flag it polls. The tasks are submitted as a campaign's are
     (:func:`harness.run.cluster.submit_jobs`).
+
+    Each of ``rounds`` rounds runs one worker alone, then the spawned
+    workers and the cluster tasks, the spawned ones first in the first
+    round, the cluster first in the next, and so on: on a shared machine
+    the later of two runs a minute apart measured up to 30% faster either
+    way, so one order alone favours one side. Each ratio is the median of
+    the rounds' (with one round, that round's).
     """
     from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
     from harness.run import cluster
@@ -446,33 +461,36 @@ def _bench_cluster(
     bundle = cluster.bundle_contracts(job.contracts_dir or DEFAULT_CONTRACTS_DIR)
     load = _load()
     jobs = _together_jobs(job, n, last)
-    one = _one_alone(jobs)
-    local = _together(run_spawned(run_worker, jobs, quiet))
-    run_id = cluster.new_run_id()
-    barrier = cluster.ClusterBarrier(run_id, n)
-    tasks = [dataclasses.replace(j, start_together=barrier) for j in jobs]
-    futures = cluster.submit_jobs(client, tasks, bundle, run_id)
-    summaries = client.gather([futures[j.worker] for j in tasks])
-    remote = {**_together(summaries), "ran_on": [s["address"] for s in summaries]}
+
+    def on_cluster() -> dict[str, Any]:
+        run_id = cluster.new_run_id()
+        barrier = cluster.ClusterBarrier(run_id, n)
+        tasks = [dataclasses.replace(j, start_together=barrier) for j in jobs]
+        futures = cluster.submit_jobs(client, tasks, bundle, run_id)
+        summaries = client.gather([futures[j.worker] for j in tasks])
+        return {**_together(summaries), "ran_on": [s["address"] for s in summaries]}
+
+    def spawned() -> dict[str, Any]:
+        return _together(run_spawned(run_worker, jobs, quiet))
+
+    measured = []
+    for i in range(rounds):
+        one = _one_alone(jobs)
+        if i % 2 == 0:
+            local, remote = spawned(), on_cluster()
+        else:
+            remote, local = on_cluster(), spawned()
+        measured.append(_round(n, i, one, local, remote))
     ratios = {
-        f"cluster_{n}_over_1": _ratio(remote["steps_per_second"], one),
-        f"workers_{n}_over_1": _ratio(local["steps_per_second"], one),
-        f"cluster_over_workers_{n}": _ratio(remote["steps_per_second"], local["steps_per_second"]),
-        # Above 0: an example costs a cluster worker that much more than a spawned one.
-        "cluster_overhead_per_example": round(
-            _ratio(remote["seconds_per_example"], local["seconds_per_example"]) - 1, 4
-        )
-        if local["seconds_per_example"]
-        else 0.0,
+        key: round(statistics.median(r["ratios"][key] for r in measured), 4)
+        for key in measured[0]["ratios"]
     }
     entry = {
         "address": address,
         "workers": n,
         "slots": cluster.cluster_slots(client),
         "budget_seconds": round(jobs[0].max_seconds, 3),
-        "one_worker_steps_per_second": round(one, 2),
-        "local": local,
-        "cluster": remote,
+        "rounds": measured,
         "load_average_start": round(load, 2),
         "load_average_end": round(_load(), 2),
     }
@@ -480,44 +498,65 @@ def _bench_cluster(
     return entry, ratios
 
 
+def _round(
+    n: int, i: int, one: float, local: dict[str, Any], remote: dict[str, Any]
+) -> dict[str, Any]:
+    """One round's figures and ratios (see :func:`_bench_cluster`)."""
+    overhead = _ratio(remote["seconds_per_example"], local["seconds_per_example"]) - 1
+    return {
+        "order": "spawned first" if i % 2 == 0 else "cluster first",
+        "one_worker_steps_per_second": round(one, 2),
+        "local": local,
+        "cluster": remote,
+        "ratios": {
+            f"cluster_{n}_over_1": _ratio(remote["steps_per_second"], one),
+            f"workers_{n}_over_1": _ratio(local["steps_per_second"], one),
+            f"cluster_over_workers_{n}": _ratio(
+                remote["steps_per_second"], local["steps_per_second"]
+            ),
+            # Above 0: an example costs a cluster worker that much more than a spawned one.
+            "cluster_overhead_per_example": round(overhead, 4)
+            if local["seconds_per_example"]
+            else 0.0,
+        },
+    }
+
+
 def _print_cluster(
     console: Console, entry: dict[str, Any], ratios: dict[str, float], backend_name: str
 ) -> None:
-    """The three figures side by side, the ratios, and each against its target, as measured."""
+    """Each round's figures, the (median) ratios, and each against its target, as measured."""
     n = entry["workers"]
     table = Table(
-        title=f"One worker, {n} workers and {n} cluster tasks on {backend_name} "
-        f"({entry['budget_seconds']:g} s each)",
+        title=f"One worker, {n} spawned processes and {n} tasks on "
+        f"{escape(entry['address'])}, {backend_name}, {entry['budget_seconds']:g} s each "
+        "(steps/s)",
         title_justify="left",
     )
-    for column in ("run", "steps", "examples", "span s", "steps/s", "s / example", "x one"):
-        table.add_column(column, justify="left" if column == "run" else "right")
-    one = entry["one_worker_steps_per_second"]
-    table.add_row("one worker alone", "", "", "", f"{one:,.1f}", "", "1.00")
-    rows = (
-        (f"{n} spawned processes", entry["local"], f"workers_{n}_over_1"),
-        (f"{n} tasks on {escape(entry['address'])}", entry["cluster"], f"cluster_{n}_over_1"),
-    )
-    for label, figures, key in rows:
+    for column in ("round", "one", f"{n} spawned", f"{n} cluster", "x one", "s / example"):
+        table.add_column(column, justify="left" if column == "round" else "right")
+    for i, r in enumerate(entry["rounds"], 1):
+        local, remote = r["local"], r["cluster"]
         table.add_row(
-            label,
-            str(figures["steps_total"]),
-            str(sum(figures["examples"])),
-            f"{figures['span_seconds']:.2f}",
-            f"{figures['steps_per_second']:,.1f}",
-            f"{figures['seconds_per_example']:.4f}",
-            f"{ratios[key]:.2f}",
+            f"{i} ({r['order']})",
+            f"{r['one_worker_steps_per_second']:,.1f}",
+            f"{local['steps_per_second']:,.1f}",
+            f"{remote['steps_per_second']:,.1f}",
+            f"{r['ratios'][f'workers_{n}_over_1']:.2f} / {r['ratios'][f'cluster_{n}_over_1']:.2f}",
+            f"{local['seconds_per_example']:.4f} / {remote['seconds_per_example']:.4f}",
         )
     console.print(table)
     speedup, overhead = ratios[f"cluster_{n}_over_1"], ratios["cluster_overhead_per_example"]
     target = 0.9 * n  # the issue's 1.8x for two workers: 90% of linear
+    median = "median of the rounds: " if len(entry["rounds"]) > 1 else ""
     console.print(
-        f"cluster / one worker = {speedup:.2f}x ({'meets' if speedup >= target else 'is below'} "
-        f"the {target:.1f}x target); cluster / --workers {n} steps/s = "
-        f"{ratios[f'cluster_over_workers_{n}']:.2f}x; overhead per example of the cluster path "
-        f"{overhead:+.1%} ({'meets' if overhead < 0.05 else 'is above'} the 5% target); load "
-        f"average {entry['load_average_start']:.2f} before, {entry['load_average_end']:.2f} "
-        f"after, on {os.cpu_count()} cores",
+        f"{median}cluster / one worker = {speedup:.2f}x "
+        f"({'meets' if speedup >= target else 'is below'} the {target:.1f}x target); "
+        f"cluster / {n} spawned processes = {ratios[f'cluster_over_workers_{n}']:.2f}x in "
+        f"steps/s; overhead per example of the cluster path {overhead:+.1%} "
+        f"({'meets' if overhead < 0.05 else 'is above'} the 5% target); load average "
+        f"{entry['load_average_start']:.2f} before, {entry['load_average_end']:.2f} after, "
+        f"on {os.cpu_count()} cores",
         soft_wrap=True,
     )
 
