@@ -496,7 +496,8 @@ def _add_bench(sub) -> None:
             "ratio (how much of the raw EVM speed the harness keeps), the peak memory and the "
             "load average when it started (other processes slow it down). The one-time deploy "
             "is not timed. With --backend boa,revm both backends are measured in one run and "
-            "compared; --ceiling and --workers add the no-op machine and several processes."
+            "compared; --ceiling and --workers add the no-op machine and several processes, "
+            "--cluster the same workers as tasks of a Dask cluster."
         ),
     )
     _add_size(
@@ -519,10 +520,16 @@ def _add_bench(sub) -> None:
     bench.add_argument(
         "--workers",
         type=_positive_int,
-        default=1,
         metavar="N",
         help="also run the machine in N spawned processes at once and add up their steps/s "
-        "(default 1: not run)",
+        "(default: not run; with --cluster, one per worker thread of the cluster)",
+    )
+    bench.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="also run the machine as N tasks of a Dask cluster (tcp://HOST:8786 or local:N), "
+        "beside N spawned processes and one worker alone set up the same way: the speedup and "
+        "the cluster path's overhead per example, in one run",
     )
     bench.add_argument(
         "--repeat",
@@ -531,7 +538,8 @@ def _add_bench(sub) -> None:
         metavar="N",
         help="time each machine N times in its process and count the median run, and with "
         "--ceiling time the machine and the no-op machine in turns N times and count the "
-        "median share (default 1); steadier figures on a shared machine",
+        "median share, and with --cluster run N rounds in alternating order and count the "
+        "median ratios (default 1); steadier figures on a shared machine",
     )
     bench.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
 
@@ -692,6 +700,7 @@ def _bench(args: argparse.Namespace, console: Console) -> int:
         ceiling=args.ceiling,
         workers=args.workers,
         repeat=args.repeat,
+        cluster=args.cluster,
     )
     return 0
 

@@ -260,6 +260,57 @@ def cluster_task(job: Any, bundle: ContractsBundle, run_id: str) -> dict[str, An
     return summary
 
 
+class ClusterBarrier:
+    """A start line for ``parties`` tasks of one run, as ``CampaignJob.start_together``.
+
+    The benchmark's spawned workers wait at a multiprocessing barrier, which
+    cannot cross to a Dask worker; this one rides in the job itself. Each
+    party logs an event on a topic of the run's own (not the progress
+    topic, which the client's tracker reads), then asks the scheduler for
+    that topic's events every ``poll`` seconds until all ``parties`` are
+    there: the timed runs start within a poll (and a scheduler round trip)
+    of each other. A party that is still alone after ``timeout`` seconds
+    goes on by itself (a task queued behind a busy worker thread never
+    arrives), which the caller's span from first start to last end shows.
+    """
+
+    def __init__(self, run_id: str, parties: int, poll: float = 0.01) -> None:
+        self.run_id, self.parties, self.poll = run_id, parties, poll
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Log this party ready, then wait for the others (at most ``timeout`` seconds)."""
+        from distributed import get_client, get_worker
+
+        topic = f"{_topic(self.run_id)}-ready"
+        get_worker().log_event(topic, {"pid": os.getpid()})
+        client = get_client()
+        deadline = time.monotonic() + (timeout if timeout is not None else 600.0)
+        while time.monotonic() < deadline:
+            if len(client.get_events(topic)) >= self.parties:
+                return
+            time.sleep(self.poll)
+
+
+def submit_jobs(client: Any, jobs: list[Any], bundle: ContractsBundle, run_id: str) -> dict:
+    """Each job as a :func:`cluster_task` on ``client``'s cluster: job number to its future.
+
+    The bundle (0.2 MB) goes in each task itself: scattered, it was lost
+    with the worker holding it, and as the result of a task of its own it
+    drew every task to that worker (Dask schedules near the data).
+    """
+    return {
+        job.worker: client.submit(
+            cluster_task, job, bundle, run_id, key=f"rpfuzz-{run_id}-w{job.worker}", pure=False
+        )
+        for job in jobs
+    }
+
+
+def new_run_id() -> str:
+    """A run's name on the cluster: its event topic and its stop event derive from it."""
+    return uuid.uuid4().hex[:12]
+
+
 # --------------------------------------------------------------------------- the client side
 @contextlib.contextmanager
 def _sigint_ignored() -> Iterator[None]:
@@ -484,19 +535,11 @@ def run_on_cluster(
             soft_wrap=True,
         )
         report = ClusterReport(address=address, slots=slots, workers=len(jobs), hosts=hosts)
-        run_id = uuid.uuid4().hex[:12]
+        run_id = new_run_id()
         tracker = _Tracker(jobs)
         client.subscribe_topic(_topic(run_id), tracker.on_event)
         stop = Event(_stop_name(run_id), client=client)
-        # The bundle (0.2 MB) goes in each task itself: scattered, it was lost
-        # with the worker holding it, and as the result of a task of its own
-        # it drew every task to that worker (Dask schedules near the data).
-        futures = {
-            job.worker: client.submit(
-                cluster_task, job, bundle, run_id, key=f"rpfuzz-{run_id}-w{job.worker}", pure=False
-            )
-            for job in jobs
-        }
+        futures = submit_jobs(client, jobs, bundle, run_id)
         try:
             _watch(console, futures, tracker, jobs[0], stop, report)
             tracker.settle([w for w, f in futures.items() if f.status == "finished"])
