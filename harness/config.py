@@ -13,6 +13,11 @@ from harness.units import ETH_GWEI, UnitError, parse_setting, to_fraction, to_se
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "boa_config.toml"
 
+# The EVM backends (harness.chain.backend), named here so that the command
+# line can offer them without importing titanoboa, which takes seconds.
+BACKENDS = ("boa", "revm")
+DEFAULT_BACKEND = "boa"
+
 
 class ConfigError(ValueError):
     """A configuration problem, with the file, the field and the fix in its message."""

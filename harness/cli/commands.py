@@ -20,7 +20,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.markup import escape
 
-from harness.config import ConfigError
+from harness.config import BACKENDS, DEFAULT_BACKEND, ConfigError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -126,9 +126,7 @@ def _add_backend(
     parser: argparse.ArgumentParser, many: bool = False, default: str | None = None
 ) -> None:
     """``--backend``; ``default`` when the command has its own (zoo and mutate: revm)."""
-    from harness.chain.backend import BACKENDS, DEFAULT
-
-    default = default or DEFAULT
+    default = default or DEFAULT_BACKEND
     choices = ", ".join(BACKENDS)
     parser.add_argument(
         "--backend",
