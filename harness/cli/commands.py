@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -716,6 +717,27 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
 }
 
 
+class _LineTracker:
+    """stdout, remembering whether the last thing written ended its line.
+
+    A live progress display that cannot redraw (output to a file or a pipe)
+    leaves its last line open when an error ends it; the error then starts
+    on a line of its own.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.line_open = False
+
+    def write(self, text: str) -> int:
+        if text:
+            self.line_open = not text.endswith("\n")
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rpfuzz`` console script: parse, then hand over to the command."""
     parser = _parser()
@@ -723,7 +745,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help exits 0, a usage error 2
         return exc.code if isinstance(exc.code, int) else 2
-    console = Console()
+    stdout = _LineTracker(sys.stdout)
+    console = Console(file=stdout)
     if args.command is None:
         parser.print_help()
         return 2
@@ -734,6 +757,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args, console)
     except ConfigError as exc:
+        if stdout.line_open:
+            console.line()
         # escape: messages quote TOML tables such as [profiles.nightly]
         console.print(f"[red]rpfuzz: {escape(str(exc))}[/]", soft_wrap=True)
         return 2

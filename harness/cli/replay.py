@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.text import Text
 from vyper.exceptions import VyperException
 
+from harness.chain.deploy import CompileError
 from harness.chain.protocol import Protocol
 from harness.config import ConfigError
 from harness.replay.display import failure_view, fmt_args, print_steps, steps_table, wide_console
@@ -65,6 +66,8 @@ def _deploy(path: str, replay_file: ReplayFile, contracts_dir: Path) -> Protocol
     """The deployment the file asks for, or :class:`_Unusable` saying why there is none."""
     try:
         return protocol_for(replay_file.config, contracts_dir)
+    except CompileError as exc:  # the compiler's message names the file and line
+        raise _Unusable(str(exc)) from exc
     except ConfigError as exc:
         raise _Unusable(
             f"{path}: field 'config' cannot be deployed: {exc}; fix the file's config "
