@@ -20,8 +20,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
-from harness.config import BACKENDS, DEFAULT_BACKEND, ConfigError
+from harness.config import BACKENDS, DEFAULT_BACKEND, Config, ConfigError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,6 +55,7 @@ def _add_demo(sub) -> None:
         ),
     )
     _add_contracts(demo, "deploy")
+    _add_config(demo)
 
 
 def _add_shell(sub) -> None:
@@ -69,11 +71,7 @@ def _add_shell(sub) -> None:
         ),
     )
     _add_contracts(shell, "deploy")
-    shell.add_argument(
-        "--config",
-        metavar="FILE",
-        help="a boa_config.toml to deploy with instead of the project's own",
-    )
+    _add_config(shell)
 
 
 def _int_at_least(minimum: int):
@@ -120,6 +118,20 @@ def _add_contracts(parser: argparse.ArgumentParser, verb: str) -> None:
         "--contracts",
         metavar="DIR",
         help=f"a (patched) copy of contracts/ to {verb} instead of the project's own",
+    )
+
+
+def _add_config(parser: argparse.ArgumentParser, replay: bool = False) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the boa_config.toml to read (default: ./boa_config.toml when the current "
+        "directory has one, else the project's own); the file in use is printed at the start"
+        + (
+            "; for a replay file, the settings to deploy with instead of those it recorded"
+            if replay
+            else ""
+        ),
     )
 
 
@@ -200,6 +212,7 @@ def _add_run(sub) -> None:
         "example database (default 1; with --cluster, one per worker thread of the cluster)",
     )
     _add_contracts(run, "fuzz")
+    _add_config(run)
     _add_backend(run)
     _add_run_outputs(run)
     _add_run_scale(run)
@@ -279,6 +292,7 @@ def _add_zoo(sub) -> None:
         "--list", action="store_true", help="list the bugs and what each imitates, run nothing"
     )
     _add_backend(zoo, default="revm")
+    _add_config(zoo)
     _add_zoo_campaign(zoo)
 
 
@@ -409,6 +423,7 @@ def _add_mutate(sub) -> None:
         help="where the working copies and replay files go (default failures/mutate)",
     )
     _add_contracts(mutate, "mutate")
+    _add_config(mutate)
 
 
 def _add_replay(sub) -> None:
@@ -430,6 +445,7 @@ def _add_replay(sub) -> None:
     )
     replay.add_argument("file", metavar="FILE", help="the replay file (JSON)")
     _add_contracts(replay, "replay on")
+    _add_config(replay, replay=True)
     replay.add_argument(
         "--until",
         type=_non_negative_int,
@@ -468,6 +484,7 @@ def _add_minimize(sub) -> None:
     )
     minimize.add_argument("file", metavar="FILE", help="the replay file (JSON)")
     _add_contracts(minimize, "replay on")
+    _add_config(minimize, replay=True)
     minimize.add_argument(
         "--output",
         "-o",
@@ -509,6 +526,7 @@ def _add_bench(sub) -> None:
         defaults=(0, 10, 30),
     )
     _add_contracts(bench, "measure")
+    _add_config(bench)
     _add_backend(bench, many=True)
     bench.add_argument(
         "--ceiling",
@@ -547,14 +565,16 @@ def _demo(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz demo``: the scripted deposit / report / burn."""
     from harness.cli.demo import run_demo
 
-    return run_demo(console, contracts_dir=args.contracts)
+    return run_demo(console, contracts_dir=args.contracts, config=_config(args, console))
 
 
 def _shell(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz shell``: the REPL with the protocol deployed."""
     from harness.cli.shell import start_shell
+    from harness.config import config_path
 
-    return start_shell(contracts_dir=args.contracts, config=args.config)
+    # The shell's greeting names the file, as "settings from ...".
+    return start_shell(contracts_dir=args.contracts, config=config_path(args.config))
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
@@ -577,6 +597,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         backend_name=args.backend,
         database=args.database,
         cluster=args.cluster,
+        config=_config(args, console),
     )
     return result.exit_code
 
@@ -590,6 +611,7 @@ def _zoo(args: argparse.Namespace, console: Console) -> int:
         print_catalogue(console, only)
         return 0
     result = run_zoo(
+        config=_config(args, console),
         only=only,
         budget=args.budget,
         seed=args.seed,
@@ -615,6 +637,7 @@ def _mutate(args: argparse.Namespace, console: Console) -> int:
     if args.list:
         return _list_mutants(args, console)
     result = runner.run_mutate(
+        config=_config(args, console),
         contracts_dir=args.contracts,
         out_dir=args.out,
         budget=args.budget,
@@ -689,6 +712,7 @@ def _bench(args: argparse.Namespace, console: Console) -> int:
     from harness.run.bench import run_bench
 
     run_bench(
+        config=_config(args, console),
         seed=args.seed,
         examples=args.examples,
         steps=args.steps,
@@ -702,6 +726,18 @@ def _bench(args: argparse.Namespace, console: Console) -> int:
         cluster=args.cluster,
     )
     return 0
+
+
+def _config(args: argparse.Namespace, console: Console) -> Config | None:
+    """The configuration the command runs with (``--config``, ``./boa_config.toml``, the
+    packaged one), read and checked, its file printed; ``None`` for the packaged one, which
+    every layer reads by default."""
+    from harness.config import DEFAULT_CONFIG_PATH, config_path, load_config
+
+    path = config_path(args.config)
+    config = load_config(path)
+    console.print(Text(f"config: {path}"), soft_wrap=True)
+    return None if path.resolve() == DEFAULT_CONFIG_PATH.resolve() else config
 
 
 # Each subcommand's handler: its parsed arguments and the console in, the exit code out.
