@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -202,7 +203,9 @@ def _add_run(sub) -> None:
         "--max-seconds",
         type=_positive_seconds,
         metavar="S",
-        help="time budget, checked between examples (the one-time deploy is not counted)",
+        help="the fuzzing time budget, checked between examples; compiling and deploying "
+        "before it and shrinking a failure after it come on top, so the wall time is longer "
+        "(the summary prints both)",
     )
     run.add_argument(
         "--workers",
@@ -581,6 +584,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz run``: a campaign; 1 when an invariant failed."""
     from harness.run.campaign import run_campaign
 
+    started = time.perf_counter()
     result = run_campaign(
         profile=args.profile,
         seed=args.seed,
@@ -598,6 +602,12 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         database=args.database,
         cluster=args.cluster,
         config=_config(args, console),
+    )
+    # --max-seconds bounds the fuzzing only: say what the rest took.
+    wall = time.perf_counter() - started
+    console.print(
+        f"Wall time {wall:.1f} s, of which {result.seconds:.1f} s fuzzing (what --max-seconds "
+        "bounds); the rest compiling, deploying and shrinking."
     )
     return result.exit_code
 
@@ -683,6 +693,7 @@ def _list_mutants(args: argparse.Namespace, console: Console) -> int:
 def _replay(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz replay``: a replay file, step by step."""
     from harness.cli.replay import replay_command
+    from harness.config import config_path
 
     return replay_command(
         args.file,
@@ -691,12 +702,15 @@ def _replay(args: argparse.Namespace, console: Console) -> int:
         shell=args.shell,
         emit=args.emit_pytest,
         console=console,
+        config=config_path(args.config),
+        config_given=args.config is not None,
     )
 
 
 def _minimize(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz minimize``: a replay file, shrunk."""
     from harness.cli.replay import minimize_command
+    from harness.config import config_path
 
     return minimize_command(
         args.file,
@@ -704,6 +718,8 @@ def _minimize(args: argparse.Namespace, console: Console) -> int:
         output=args.output,
         max_seconds=args.max_seconds,
         console=console,
+        config=config_path(args.config),
+        config_given=args.config is not None,
     )
 
 
@@ -781,8 +797,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help exits 0, a usage error 2
         return exc.code if isinstance(exc.code, int) else 2
-    stdout = _LineTracker(sys.stdout)
-    console = Console(file=stdout)
+    console = Console()
+    stdout = console.file = _LineTracker(console.file)
     if args.command is None:
         parser.print_help()
         return 2

@@ -213,10 +213,12 @@ def contracts_for(replay: ReplayFile, path: str | Path, override: str | Path | N
     if replay.contracts_dir:
         chosen = Path(replay.contracts_dir)
         if not chosen.is_dir():
+            sha = replay.contracts_sha256
             raise ReplayFileError(
                 f"{path}: field 'contracts_dir' names {replay.contracts_dir}, which is not a "
                 "directory here (was the file recorded on another machine?); pass --contracts "
-                f"DIR with the sources it was recorded on (sha256 {replay.contracts_sha256[:16]}…)"
+                "DIR with the sources it was recorded on"
+                + (f" (sha256 {sha[:16]}…)" if sha else "")
             )
         return chosen.resolve()
     return DEFAULT_CONTRACTS_DIR.resolve()

@@ -80,13 +80,10 @@ def _without(key: str):
     ("edit", "field", "fix"),
     [
         (lambda d: {**d, "format": 2}, "format", "format 1 only"),
-        (_without("format"), "format", '"format": 1'),
-        (_without("seed"), "seed", "re-run the campaign"),
-        (_without("config"), "config", "re-run the campaign"),
-        (_without("contracts_sha256"), "contracts_sha256", "re-run the campaign"),
+        # Only "steps" is required (a file written by hand); a misspelt field is refused.
         (_without("steps"), "steps", "re-run the campaign"),
-        (_without("failure"), "failure", "re-run the campaign"),
-        (lambda d: {**d, "failure": {"step": 0}}, "failure.invariant", "re-run"),
+        (lambda d: {**d, "sede": 3}, "sede", "rename or remove it"),
+        (lambda d: {**d, "failure": {"step": 0}}, "failure.invariant", "remove 'failure'"),
         (lambda d: {**d, "steps": "deposit"}, "steps", "a list of steps"),
         (lambda d: {**d, "steps": [{"rule": "deposit"}]}, "steps[0]", '"args"'),
         (lambda d: {**d, "failure": {**d["failure"], "step": 9}}, "failure.step", "index"),
