@@ -17,6 +17,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -643,6 +644,10 @@ def _mutate(args: argparse.Namespace, console: Console) -> int:
 
     if not 0.0 <= args.min_score <= 1.0:
         raise ConfigError(f"--min-score {args.min_score}: give a rate between 0 and 1")
+    if args.contracts is not None and not Path(args.contracts).is_dir():
+        raise ConfigError(
+            f"--contracts {args.contracts}: not a directory; point it at a copy of contracts/"
+        )
     check_backend(args.backend)
     if args.list:
         return _list_mutants(args, console)
@@ -671,8 +676,6 @@ def _mutate(args: argparse.Namespace, console: Console) -> int:
 
 
 def _list_mutants(args: argparse.Namespace, console: Console) -> int:
-    from pathlib import Path
-
     from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
     from harness.mutate import runner
 
