@@ -69,11 +69,19 @@ def _add_shell(sub) -> None:
             "Protocol facade as `p`, the funded actors by name (depositor_0, node_operator_0, "
             "odao_member_0, guardian) and state() to print the numbers. For exploring the "
             "protocol, reproducing a bug by hand, or reading a revert's Vyper source trace. "
-            "Commands piped on stdin are run in order, so a session can be scripted."
+            "Commands piped on stdin are run in order, so a session can be scripted; "
+            "exit code 1 if one of them raised."
         ),
     )
     _add_contracts(shell, "deploy")
     _add_config(shell)
+    shell.add_argument(
+        "--script",
+        metavar="FILE",
+        help="run this Python file with the same names in scope instead of opening the REPL; "
+        "it stops at the first statement that raises (a revert shown as in the shell), "
+        "exit code 1",
+    )
 
 
 def _int_at_least(minimum: int):
@@ -578,7 +586,9 @@ def _shell(args: argparse.Namespace, console: Console) -> int:
     from harness.config import config_path
 
     # The shell's greeting names the file, as "settings from ...".
-    return start_shell(contracts_dir=args.contracts, config=config_path(args.config))
+    return start_shell(
+        contracts_dir=args.contracts, config=config_path(args.config), script=args.script
+    )
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:

@@ -103,6 +103,7 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("mutate config", ["mutate", "--config", "bad.toml"], ["bad.toml: not valid TOML"]),
     ("demo config", ["demo", "--config", "nope.toml"], ["--config nope.toml: file not found"]),
     ("shell config", ["shell", "--config", "nope.toml"], ["--config nope.toml: file not found"]),
+    ("shell script", ["shell", "--script", "nope.py"], ["--script nope.py: file not found"]),
     (
         "replay config",
         ["replay", "twosteps.json", "--config", "bad.toml"],
