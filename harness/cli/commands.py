@@ -618,7 +618,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     wall = time.perf_counter() - started
     console.print(
         f"Wall time {wall:.1f} s, of which {result.seconds:.1f} s fuzzing (what --max-seconds "
-        "bounds); the rest compiling, deploying and shrinking."
+        "bounds); the rest compiling, deploying and shrinking.",
+        soft_wrap=True,
     )
     return result.exit_code
 
