@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import vyper
 from vyper.exceptions import VyperException
 
 from harness.chain import backend
@@ -145,6 +146,17 @@ def _compile(chain: Any, contracts_dir: Path, source: str):
         return chain.load(path)
     except VyperException as exc:
         raise compile_error(exc, path) from None
+    except Exception as exc:
+        # Not the compiler's own error: titanoboa fetching another compiler for a
+        # `# pragma version` this one does not satisfy, an unreadable file, ...
+        first = next((line for line in str(exc).splitlines() if line.strip()), "")
+        raise CompileError(
+            path,
+            None,
+            f"{path}: could not be compiled ({type(exc).__name__}: {first[:200]}); check its "
+            f"`# pragma version` (rpfuzz compiles with vyper {vyper.__version__}) and its "
+            "imports, or point --contracts at sources that compile",
+        ) from exc
 
 
 def deploy_contracts(
