@@ -8,6 +8,7 @@ paths (``svg.fonttype = "path"``): the page needs no font to show it.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,8 @@ def svg(fig: Any) -> str:
         fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
     text = buf.getvalue()
+    # The RDF metadata block (creator, date) names addresses a reader might take for fetches.
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
     return text[text.index("<svg") :]
 
 
