@@ -101,3 +101,15 @@ def test_the_page_renders_in_headless_chromium_without_errors(tmp_path):
     assert colours > 50, f"the screenshot has {colours} colours: is it blank?"
     assert non_white > 0.02, f"only {non_white:.1%} of the screenshot is not white"
     assert "Rules" in shown.dom and "claim_bid" in shown.dom
+
+
+def test_the_browser_check_catches_an_error_and_a_missing_resource(tmp_path):
+    # The check above can fail: a page that throws and loads a missing image is caught.
+    page = tmp_path / "broken.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><title>x</title></head><body><p>text</p>"
+        '<img src="missing.png"><script>throw new Error("boom")</script></body></html>'
+    )
+    shown = open_in_chromium(page, tmp_path, size="400,300")
+    assert any("boom" in error for error in shown.errors), shown.errors
+    assert any("missing.png" in error for error in shown.errors), shown.errors
