@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from rich.console import Console
 
 import harness.cli.commands
 from harness.cli.commands import main
+from harness.config import PROJECT_ROOT
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "node-rewards-oracle-read.json"
 
@@ -39,3 +43,20 @@ def test_run_html_in_a_missing_directory_is_refused_before_the_campaign(monkeypa
         "another path"
     ) in out
     assert "rpfuzz run: profile" not in out
+
+
+def test_matplotlib_is_imported_only_when_a_page_is_drawn():
+    # A fresh interpreter: this one may have drawn a page already.
+    code = (
+        "import sys, harness.cli.commands, harness.cli.replay, harness.report.replay_page, "
+        "harness.report.campaign_page; print('matplotlib' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        check=False,
+    )
+    assert done.stdout.strip() == "False", done.stderr
