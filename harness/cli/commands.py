@@ -582,7 +582,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
             "exist; create it or pick another path"
         )
     # (seconds, steps) of the running totals, for the page's steps/s over time.
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, int]] = [(0.0, 0)]
     result = run_campaign(
         profile=args.profile,
         seed=args.seed,

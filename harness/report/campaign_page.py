@@ -38,7 +38,7 @@ def _summary(doc: dict[str, Any]) -> str:
         ("steps/s", doc.get("steps_per_second")),
         ("stopped at the time budget", doc.get("budget_reached")),
     ]
-    shown = [(name, value) for name, value in facts if value is not None]
+    shown = [(name, _cell(value)) for name, value in facts if value is not None]
     return verdict + table(("", ""), shown)
 
 
