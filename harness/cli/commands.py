@@ -228,6 +228,12 @@ def _add_run(sub) -> None:
     _add_backend(run)
     _add_run_outputs(run)
     _add_run_scale(run)
+    run.add_argument(
+        "--html",
+        metavar="PATH",
+        help="also write a self-contained campaign page: the rule and invariant tables, "
+        "steps/s over time, the flows, and coverage when --coverage measured it",
+    )
 
 
 def _add_run_scale(parser: argparse.ArgumentParser) -> None:
@@ -478,6 +484,13 @@ def _add_replay(sub) -> None:
         "at the failing step naming the invariant; it fails while the bug is there and "
         "passes once it is fixed (RPFUZZ_CONTRACTS=DIR points it at other sources)",
     )
+    replay.add_argument(
+        "--html",
+        metavar="PATH",
+        help="also write a self-contained report page: the step table, plots of the rETH "
+        "rate, supply, collateral, deposit pool and each minipool over the steps, the "
+        "failure with the model's values beside the chain's, and where they first diverged",
+    )
 
 
 def _add_minimize(sub) -> None:
@@ -596,6 +609,13 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     from harness.run.campaign import run_campaign
 
     started = time.perf_counter()
+    if args.html and not Path(args.html).resolve().parent.is_dir():
+        raise ConfigError(
+            f"--html {args.html}: directory {Path(args.html).resolve().parent} does not "
+            "exist; create it or pick another path"
+        )
+    # (seconds, steps) of the running totals, for the page's steps/s over time.
+    samples: list[tuple[float, int]] = [(0.0, 0)]
     result = run_campaign(
         profile=args.profile,
         seed=args.seed,
@@ -612,6 +632,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         backend_name=args.backend,
         database=args.database,
         cluster=args.cluster,
+        progress=(lambda t: samples.append((t["seconds"], t["steps"]))) if args.html else None,
         config=_config(args, console),
     )
     # --max-seconds bounds the fuzzing only: say what the rest took.
@@ -621,6 +642,14 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         "bounds); the rest compiling, deploying and shrinking.",
         soft_wrap=True,
     )
+    if args.html:
+        from harness.report.campaign_page import write_campaign_page
+
+        try:
+            written = write_campaign_page(args.html, result.to_json(), samples)
+        except OSError as exc:
+            raise ConfigError(f"--html {args.html}: cannot write it ({exc})") from exc
+        console.print(f"Wrote the campaign page to {escape(str(written))}", soft_wrap=True)
     return result.exit_code
 
 
@@ -716,6 +745,7 @@ def _replay(args: argparse.Namespace, console: Console) -> int:
         shell=args.shell,
         emit=args.emit_pytest,
         console=console,
+        html=args.html,
         config=config_path(args.config),
         config_given=args.config is not None,
     )

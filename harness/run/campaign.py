@@ -692,6 +692,7 @@ def run_campaign(
     backend_name: str = backend.DEFAULT,
     database: str | Path | None = None,
     cluster: str | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> CampaignResult:
     """Run a campaign; flags given here override the profile's values.
 
@@ -709,6 +710,9 @@ def run_campaign(
     ``.hypothesis/examples``) or ``redis://HOST:PORT/N`` (see
     :mod:`harness.run.database`). ``cluster`` runs the workers on a Dask
     cluster (``tcp://HOST:PORT`` or ``local:N``; see :mod:`harness.run.cluster`).
+    ``progress``, if given, is called with the running totals (``examples``,
+    ``steps``, ``seconds``, ``failures``) each time a worker reports (not on a
+    cluster): ``rpfuzz run --html`` samples steps/s over time with it.
     Raises :class:`ConfigError` for a bad profile, contracts directory, JSON
     path, backend, database or cluster.
     """
@@ -741,7 +745,7 @@ def run_campaign(
     _announce(console, job, workers, contracts_dir)
     jobs = per_worker(job, workers)
     coverage_dir = _coverage_files(jobs) if coverage else None
-    summaries = _run_with_progress(console, jobs)
+    summaries = _run_with_progress(console, jobs, progress)
     result = CampaignResult(profile=prof.name, seed=seed, workers=workers, **_combine(summaries))
     result.database_outages = _outages(summaries)
     if coverage_dir is not None:
@@ -907,7 +911,11 @@ def _contract_coverage(
         )
 
 
-def _run_with_progress(console: Console, jobs: list[CampaignJob]) -> list[dict]:
+def _run_with_progress(
+    console: Console,
+    jobs: list[CampaignJob],
+    listener: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict]:
     """The jobs' summaries: one job run here, several in spawned processes; live progress."""
     profile, budget = jobs[0].profile.name, jobs[0].max_seconds
     totals = {"examples": 0, "steps": 0, "seconds": 0.0, "failures": 0}
@@ -918,6 +926,8 @@ def _run_with_progress(console: Console, jobs: list[CampaignJob]) -> list[dict]:
         for key in ("examples", "steps", "failures"):
             totals[key] = sum(p[key] for p in progress.values())
         totals["seconds"] = max(p["seconds"] for p in progress.values())
+        if listener is not None:
+            listener(dict(totals))
         live.update(_progress_view(profile, totals, budget), refresh=True)
 
     with Live(

@@ -123,6 +123,12 @@ CASES: list[tuple[str, list[str], list[str]]] = [
         ["nowhere: not a directory"],
     ),
     ("json directory", ["run", "--json", "nodir/x.json"], ["nodir/x.json: directory", "create"]),
+    ("html directory", ["run", "--html", "nodir/r.html"], ["--html nodir/r.html: directory"]),
+    (
+        "replay html directory",
+        ["replay", "twosteps.json", "--html", "nodir/r.html"],
+        ["--html nodir/r.html: directory", "create it"],
+    ),
     ("failures dir a file", ["run", "--failures-dir", "afile"], ["afile: exists and is not a"]),
     # --database and --cluster
     ("database a file", ["run", "--database", "afile"], ["--database afile: exists and is not"]),
