@@ -14,6 +14,7 @@ Exit codes: 0 success, 1 a check failed, 2 a usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -813,6 +814,9 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
 }
 
 
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
 class _LineTracker:
     """stdout, remembering whether the last thing written ended its line.
 
@@ -826,8 +830,10 @@ class _LineTracker:
         self.line_open = False
 
     def write(self, text: str) -> int:
-        if text:
-            self.line_open = not text.endswith("\n")
+        # Terminal control sequences (the cursor shown again) move no text.
+        visible = _CONTROL.sub("", text)
+        if visible:
+            self.line_open = not visible.endswith("\n")
         return self._stream.write(text)
 
     def __getattr__(self, name: str) -> Any:
@@ -856,7 +862,7 @@ def main(argv: list[str] | None = None) -> int:
         if stdout.line_open:
             console.line()
         # escape: messages quote TOML tables such as [profiles.nightly]
-        console.print(f"[red]rpfuzz: {escape(str(exc))}[/]", soft_wrap=True)
+        console.print(f"[red]rpfuzz: {escape(str(exc))}[/]", soft_wrap=True, highlight=False)
         return 2
 
 

@@ -334,3 +334,18 @@ def test_help_and_argument_errors_import_no_evm(argv, tmp_path):
     assert result.returncode == (0 if "--help" in argv else 2), result.stderr
     assert "HEAVY []" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_an_error_starts_on_a_line_of_its_own():
+    """What main uses to start an error below a live line left open, and only then."""
+    import io
+
+    from harness.cli.commands import _LineTracker
+
+    tracker = _LineTracker(io.StringIO())
+    assert tracker.line_open is False
+    tracker.write("[quick] examples 0 | steps 0")
+    assert tracker.line_open is True
+    tracker.write("\r\n")
+    tracker.write("\x1b[?25h")  # the cursor shown again: no text
+    assert tracker.line_open is False
