@@ -6,7 +6,10 @@ What lives where: :func:`_parser` builds the argument parser from one
 subcommand (``_demo``, ``_run``, ``_bench``, ...) turns its parsed arguments
 into a call of the module that does the work, imported only then;
 ``_COMMANDS`` maps each subcommand to its handler, and :func:`main` parses,
-dispatches, and turns a :class:`ConfigError` into exit code 2.
+dispatches, and turns a :class:`ConfigError` into exit code 2 (a message
+naming the input and the fix, on a line of its own). ``_config`` picks the
+``boa_config.toml`` a command reads and prints it. Parsing imports nothing
+heavy (titanoboa, the compiler, Hypothesis): ``--help`` answers at once.
 
 Exit codes: 0 success, 1 a check failed, 2 a usage or configuration error.
 """

@@ -10,6 +10,7 @@ file, and ``--help`` answering without importing titanoboa.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli.commands import main
+from harness.cli.commands import _LineTracker, main
 from harness.config import PROJECT_ROOT
 
 # What the working directory of each case holds (see the `inputs` fixture).
@@ -338,10 +339,6 @@ def test_help_and_argument_errors_import_no_evm(argv, tmp_path):
 
 def test_an_error_starts_on_a_line_of_its_own():
     """What main uses to start an error below a live line left open, and only then."""
-    import io
-
-    from harness.cli.commands import _LineTracker
-
     tracker = _LineTracker(io.StringIO())
     assert tracker.line_open is False
     tracker.write("[quick] examples 0 | steps 0")
