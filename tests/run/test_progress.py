@@ -155,3 +155,57 @@ def test_a_database_that_cannot_be_counted_shows_unknown_and_is_not_asked_again(
     now[0] = 1000.0
     assert size.count() == -1
     assert len(calls) == 1
+
+
+# --------------------------------------------------------------------------- the cluster's line
+def _tracker():
+    from types import SimpleNamespace
+
+    from harness.run.cluster import _Tracker
+
+    jobs = [SimpleNamespace(worker=i, seed=7 + i, examples=20) for i in range(3)]
+    tracker = _Tracker(jobs)
+    for i in range(3):
+        tracker.on_event((0.0, {"kind": "start", "job": i, "seed": 7 + i, "address": f"w{i}"}))
+    for i, (examples, steps, seconds, failures) in enumerate(
+        [(4, 100, 10.0, 0), (6, 300, 20.0, 1)]
+    ):
+        tracker.on_event(
+            (
+                0.0,
+                {
+                    "kind": "progress", "job": i, "seed": 7 + i, "address": f"w{i}",
+                    "worker": i, "examples": examples, "steps": steps, "seconds": seconds,
+                    "failures": failures,
+                },
+            )
+        )  # fmt: skip
+    tracker.on_event((0.0, {"kind": "done", "job": 0, "seed": 7, "address": "w0"}))
+    return tracker
+
+
+def test_the_cluster_figures_add_up_the_workers_latest_reports():
+    figures = _tracker().figures("quick", 120.0, database=5)
+    assert figures == Figures(
+        "quick", examples=10, target=60, steps=400, seconds=20.0, budget=120.0, failures=1,
+        database=5, rate=25.0, workers=(2, 3, 0),
+    )  # fmt: skip
+    assert progress_line(figures, 200).plain == (
+        "[quick on cluster] 2/3 workers | 10/60 examples | failures 1 (shrinking) | "
+        "20s, ETA 1m40s (budget) | 25.0 steps/s | 400 steps | db 5"
+    )
+
+
+def test_the_cluster_counts_a_directory_database_only_where_its_workers_are():
+    from types import SimpleNamespace
+
+    from harness.run.cluster import _database_size
+
+    def size(database, address):
+        return _database_size(SimpleNamespace(database=database), address)()
+
+    assert size(None, "tcp://scheduler:8786") is None
+    # On other hosts the directory is theirs: unknown from here.
+    assert size(".hypothesis/examples", "tcp://scheduler:8786") == -1
+    # A local cluster's workers share this directory.
+    assert size("/nonexistent/examples", "local:2") == 0
