@@ -1051,8 +1051,9 @@ def _run_with_progress(console: Console, jobs: list[CampaignJob]) -> list[dict]:
     progress: dict[int, dict[str, Any]] = {}
     database = DatabaseSize(jobs[0].database)
 
-    def view() -> ProgressView:
-        return ProgressView(progress_figures(jobs, list(progress.values()), database.count()))
+    def view(finished: bool = False) -> ProgressView:
+        figures = progress_figures(jobs, list(progress.values()), database.count())
+        return ProgressView(dataclasses.replace(figures, finished=finished))
 
     def update(live: Live, item: dict[str, Any]) -> None:
         progress[item["worker"]] = item
@@ -1068,6 +1069,7 @@ def _run_with_progress(console: Console, jobs: list[CampaignJob]) -> list[dict]:
             summaries = [run_worker(jobs[0], progress=lambda item: update(live, item))]
         else:
             summaries = run_workers(jobs, lambda item: update(live, item))
+        live.update(view(finished=True), refresh=True)
     if not console.is_terminal:
         console.line()  # Live leaves its last line open when it cannot redraw
     return summaries

@@ -458,7 +458,9 @@ class _Tracker:
             elif msg["kind"] == "done":
                 self.done.add(worker)
 
-    def figures(self, profile: str, budget: float, database: int | None = None) -> Figures:
+    def figures(
+        self, profile: str, budget: float, database: int | None = None, finished: bool = False
+    ) -> Figures:
         """The live line's figures: workers running, examples of the target, steps/s, failures.
 
         ``database`` is the example database's entry count as the client
@@ -480,11 +482,14 @@ class _Tracker:
             # Every worker fuzzes at once: the cluster's rate is the sum of theirs.
             rate=sum(p["steps"] / p["seconds"] for p in latest if p["seconds"] > 0),
             workers=(running, len(self.jobs), lost),
+            finished=finished,
         )
 
-    def view(self, profile: str, budget: float, database: int | None = None) -> ProgressView:
+    def view(
+        self, profile: str, budget: float, database: int | None = None, finished: bool = False
+    ) -> ProgressView:
         """The one live line (:func:`harness.run.progress.progress_line` of :meth:`figures`)."""
-        return ProgressView(self.figures(profile, budget, database))
+        return ProgressView(self.figures(profile, budget, database, finished))
 
     def settle(self, finished: list[int], timeout: float = 2.0) -> None:
         """Wait (briefly) for the ``done`` events of tasks whose results are already here.
@@ -588,8 +593,8 @@ def _watch(
     profile, budget = job.profile.name, job.max_seconds
     database = _database_size(job, report.address)
 
-    def view() -> ProgressView:
-        return tracker.view(profile, budget, database())
+    def view(finished: bool = False) -> ProgressView:
+        return tracker.view(profile, budget, database(), finished)
 
     with Live(view(), console=console, auto_refresh=False, transient=False) as live:
         try:
@@ -611,7 +616,7 @@ def _watch(
                 while time.monotonic() < deadline and not all(f.done() for f in futures.values()):
                     time.sleep(0.25)
                     live.update(view(), refresh=True)
-        live.update(view(), refresh=True)
+        live.update(view(finished=True), refresh=True)
     if not console.is_terminal:
         console.line()
 

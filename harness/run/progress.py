@@ -56,6 +56,8 @@ class Figures:
     # The cluster's steps/s is the sum of its workers' rates, not steps over seconds.
     rate: float | None = None
     workers: tuple[int, int, int] | None = None
+    # The run is over: the line says so instead of an ETA.
+    finished: bool = False
 
     @property
     def steps_per_second(self) -> float:
@@ -101,6 +103,8 @@ def _examples(figures: Figures, short: bool) -> str:
 
 
 def _time(figures: Figures, short: bool) -> str:
+    if figures.finished:
+        return f"{duration(figures.seconds)}{' ' if short else ', '}done"
     left, until = eta(figures)
     mark = "" if until == "examples" else ("≤" if short else " (budget)")
     if short:
@@ -132,7 +136,7 @@ def _segments(figures: Figures, level: int) -> list[tuple[str, str]]:
     parts.append((_examples(figures, short), ""))
     fail = "fail" if short else "failures"
     if figures.failures:
-        shrinking = "" if short else " (shrinking)"
+        shrinking = "" if short or figures.finished else " (shrinking)"
         parts.append((f"{fail} {figures.failures}{shrinking}", "red"))
     else:
         parts.append((f"{fail} 0", ""))

@@ -209,3 +209,18 @@ def test_the_cluster_counts_a_directory_database_only_where_its_workers_are():
     assert size(".hypothesis/examples", "tcp://scheduler:8786") == -1
     # A local cluster's workers share this directory.
     assert size("/nonexistent/examples", "local:2") == 0
+
+
+def test_a_finished_run_says_done_instead_of_an_eta():
+    done = Figures("quick", 3, 3, 125, 8.6, 50.0, database=2, finished=True)
+    assert progress_line(done, 200).plain == (
+        "[quick] 3/3 examples | failures 0 | 9s, done | 14.5 steps/s | 125 steps | db 2"
+    )
+
+
+def test_a_finished_run_with_a_failure_is_no_longer_shrinking():
+    # A one-example ci run that failed: the shrinker's examples on top of the target.
+    done = Figures("ci", 12, 1, 142, 7.7, 300.0, failures=1, finished=True)
+    assert progress_line(done, 80).plain == (
+        "[ci] 12/1 examples (past target) | failures 1 | 8s, done | 18.4 steps/s | no db"
+    )
