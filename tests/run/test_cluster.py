@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -263,7 +264,10 @@ def test_a_two_worker_cluster_finds_a_planted_bug_and_writes_its_replay_file_onc
     assert replay.contracts_sha256 == contracts_sha256(contracts)
     # The client's path, not the worker's temporary copy: rpfuzz replay finds it here.
     assert replay.contracts_dir == str(contracts.resolve())
-    assert "[quick on cluster] workers " in out
+    # The live line's last state: both workers done, 30 examples each the target,
+    # the failures each worker found (the same invariant: one file).
+    line = r"\[quick(?: on |@)cluster\] 0/2 w(?:orkers)? \| [\d,]+/60 ex(?:amples)?"
+    assert re.search(line + r".*\| fail(?:ures)? [12] \| \d+s,? done \|", out), out
     assert f"FAILED {INVARIANT}" in out
 
 
