@@ -404,12 +404,18 @@ def test_bench_reports_both_rates_and_their_ratio(tmp_path, capsys):
     assert "machine / replay" in capsys.readouterr().out
 
 
-def test_workers_run_in_spawned_processes_and_add_up(tmp_path, monkeypatch):
+def test_workers_run_in_spawned_processes_and_add_up(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "campaign.json"
     argv = ["run", "--profile", "quick", "--seed", "5", "--examples", "1", "--steps", "2"]
     assert main([*argv, "--workers", "2", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
+    # The live line's last state: the two workers' examples of their two, the shared
+    # directory database counted (the quick profile keeps one).
+    printed = capsys.readouterr().out
+    [line] = [line for line in printed.splitlines() if line.startswith("[quick] ")]
+    assert line.startswith(f"[quick] {report['examples']}/2 examples")
+    assert ", done | " in line and "| db " in line and "no db" not in line
     assert report["workers"] == 2
     assert report["examples"] >= 2  # at least one from each worker
     assert sum(row["calls"] for row in report["rules"].values()) == report["steps"]
