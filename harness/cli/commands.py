@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -204,6 +205,12 @@ def _add_run(sub) -> None:
     _add_backend(run)
     _add_run_outputs(run)
     _add_run_scale(run)
+    run.add_argument(
+        "--html",
+        metavar="PATH",
+        help="also write a self-contained campaign page: the rule and invariant tables, "
+        "steps/s over time, the flows, and coverage when --coverage measured it",
+    )
 
 
 def _add_run_scale(parser: argparse.ArgumentParser) -> None:
@@ -451,6 +458,13 @@ def _add_replay(sub) -> None:
         "at the failing step naming the invariant; it fails while the bug is there and "
         "passes once it is fixed (RPFUZZ_CONTRACTS=DIR points it at other sources)",
     )
+    replay.add_argument(
+        "--html",
+        metavar="PATH",
+        help="also write a self-contained report page: the step table, plots of the rETH "
+        "rate, supply, collateral, deposit pool and each minipool over the steps, the "
+        "failure with the model's values beside the chain's, and where they first diverged",
+    )
 
 
 def _add_minimize(sub) -> None:
@@ -562,6 +576,13 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz run``: a campaign; 1 when an invariant failed."""
     from harness.run.campaign import run_campaign
 
+    if args.html and not Path(args.html).resolve().parent.is_dir():
+        raise ConfigError(
+            f"--html {args.html}: directory {Path(args.html).resolve().parent} does not "
+            "exist; create it or pick another path"
+        )
+    # (seconds, steps) of the running totals, for the page's steps/s over time.
+    samples: list[tuple[float, int]] = [(0.0, 0)]
     result = run_campaign(
         profile=args.profile,
         seed=args.seed,
@@ -578,7 +599,16 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         backend_name=args.backend,
         database=args.database,
         cluster=args.cluster,
+        progress=(lambda t: samples.append((t["seconds"], t["steps"]))) if args.html else None,
     )
+    if args.html:
+        from harness.report.campaign_page import write_campaign_page
+
+        try:
+            written = write_campaign_page(args.html, result.to_json(), samples)
+        except OSError as exc:
+            raise ConfigError(f"--html {args.html}: cannot write it ({exc})") from exc
+        console.print(f"Wrote the campaign page to {escape(str(written))}", soft_wrap=True)
     return result.exit_code
 
 
@@ -669,6 +699,7 @@ def _replay(args: argparse.Namespace, console: Console) -> int:
         shell=args.shell,
         emit=args.emit_pytest,
         console=console,
+        html=args.html,
     )
 
 

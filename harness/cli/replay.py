@@ -35,6 +35,7 @@ from harness.replay.session import (
     protocol_for,
     run_steps,
 )
+from harness.report.figures import Divergence, FigureTrace, first_divergence
 
 
 class _Unusable(Exception):
@@ -145,6 +146,49 @@ def _verdict(console: Console, replay_file: ReplayFile, result: ReplayResult) ->
     return 0
 
 
+def _print_divergence(
+    console: Console, result: ReplayResult, divergence: Divergence | None
+) -> None:
+    """Where the model's and the chain's figures first parted, when a step failed or they did."""
+    if divergence is not None:
+        earlier = result.failure is None or divergence.step.index != result.failure.index
+        console.print(
+            Text(divergence.sentence(result.failure), style="yellow" if earlier else ""),
+            soft_wrap=True,
+        )
+    elif result.failure is not None:
+        console.print(
+            Text(
+                "The model's and the chain's figures (rETH rate, supply, collateral, deposit "
+                "pool, each minipool's balance and status) agreed after every step: the model "
+                "cannot tell which earlier step made the state wrong."
+            ),
+            soft_wrap=True,
+        )
+
+
+def _write_html(
+    console: Console,
+    html: str,
+    path: str,
+    replay_file: ReplayFile,
+    result: ReplayResult,
+    trace: FigureTrace,
+    divergence: Divergence | None,
+    contracts_dir: Path,
+) -> int | None:
+    """Write the report page; an exit code when it cannot be written, else None."""
+    from harness.report.replay_page import replay_page, write_replay_page
+
+    text = replay_page(path, replay_file, result, trace, divergence, str(contracts_dir))
+    try:
+        written = write_replay_page(html, text)
+    except OSError as exc:
+        return _error(console, f"--html {html}: cannot write it ({exc}); pick another path")
+    console.print(f"Wrote the report page to {escape(str(written))}", soft_wrap=True)
+    return None
+
+
 def _shell_namespace(
     session: ReplaySession, replay_file: ReplayFile, console: Console
 ) -> dict[str, Any]:
@@ -228,8 +272,12 @@ def replay_command(
     shell: bool = False,
     emit: str | None = None,
     console: Console | None = None,
+    html: str | None = None,
 ) -> int:
-    """``rpfuzz replay``: replay, print the steps, emit a test or open a shell; an exit code."""
+    """``rpfuzz replay``: replay, print the steps, emit a test or open a shell; an exit code.
+
+    With ``html``, also write the report page there (:mod:`harness.report.replay_page`).
+    """
     console = wide_console(console)
     try:
         replay_file, contracts_dir = _prepare(path, contracts)
@@ -250,6 +298,11 @@ def replay_command(
                     f"--emit-pytest {emit}: directory {Path(emit).resolve().parent} does not "
                     "exist; create it or pick another path"
                 )
+        if html is not None and not Path(html).resolve().parent.is_dir():
+            raise _Unusable(
+                f"--html {html}: directory {Path(html).resolve().parent} does not exist; "
+                "create it or pick another path"
+            )
         _header(console, "replay", path, replay_file, contracts_dir)
         p = _deploy(path, replay_file, contracts_dir)
     except _Unusable as exc:
@@ -257,15 +310,23 @@ def replay_command(
 
     with ReplaySession(p) as session:
         try:
+            trace = FigureTrace(session)
             with console.status(f"replaying {total} steps", spinner="dots"):
-                result = run_steps(session, replay_file.steps, until=until)
+                result = run_steps(session, replay_file.steps, until=until, on_step=trace)
         except StepError as exc:
             return _error(
                 console,
                 f"{path}: field '{exc.field}' {exc.message}: fix the step or remove it",
             )
         print_steps(console, result)
+        divergence = first_divergence(trace, result.steps)
+        _print_divergence(console, result, divergence)
         code = _verdict(console, replay_file, result)
+        if html is not None:
+            args = (replay_file, result, trace, divergence, contracts_dir)
+            unwritten = _write_html(console, html, path, *args)
+            if unwritten is not None:
+                return unwritten
         if emit is not None:
             text = emit_pytest(replay_file, result, contracts_dir, path, Path(emit).name)
             try:

@@ -816,6 +816,7 @@ def run_campaign(
     backend_name: str = backend.DEFAULT,
     database: str | Path | None = None,
     cluster: str | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> CampaignResult:
     """Run a campaign; flags given here override the profile's values.
 
@@ -833,6 +834,9 @@ def run_campaign(
     ``.hypothesis/examples``) or ``redis://HOST:PORT/N`` (see
     :mod:`harness.run.database`). ``cluster`` runs the workers on a Dask
     cluster (``tcp://HOST:PORT`` or ``local:N``; see :mod:`harness.run.cluster`).
+    ``progress``, if given, is called with the running totals (``examples``,
+    ``steps``, ``seconds``, ``failures``) each time a worker reports (not on a
+    cluster): ``rpfuzz run --html`` samples steps/s over time with it.
     Raises :class:`ConfigError` for a bad profile, contracts directory, JSON
     path, backend, database or cluster.
     """
@@ -865,7 +869,7 @@ def run_campaign(
     _announce(console, job, workers, contracts_dir)
     jobs = per_worker(job, workers)
     coverage_dir = _coverage_files(jobs) if coverage else None
-    summaries = _run_with_progress(console, jobs)
+    summaries = _run_with_progress(console, jobs, progress)
     result = CampaignResult(profile=prof.name, seed=seed, workers=workers, **_combine(summaries))
     result.database_outages = _outages(summaries)
     if coverage_dir is not None:
@@ -1046,7 +1050,11 @@ def _contract_coverage(
         )
 
 
-def _run_with_progress(console: Console, jobs: list[CampaignJob]) -> list[dict]:
+def _run_with_progress(
+    console: Console,
+    jobs: list[CampaignJob],
+    listener: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict]:
     """The jobs' summaries: one job run here, several in spawned processes; live progress."""
     progress: dict[int, dict[str, Any]] = {}
     database = DatabaseSize(jobs[0].database)
@@ -1057,6 +1065,10 @@ def _run_with_progress(console: Console, jobs: list[CampaignJob]) -> list[dict]:
 
     def update(live: Live, item: dict[str, Any]) -> None:
         progress[item["worker"]] = item
+        if listener is not None:
+            latest = list(progress.values())
+            totals = {key: sum(p[key] for p in latest) for key in ("examples", "steps", "failures")}
+            listener({**totals, "seconds": max(p["seconds"] for p in latest)})
         live.update(view(), refresh=True)
 
     with Live(

@@ -50,6 +50,7 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,6 +211,7 @@ def cluster_task(job: Any, bundle: ContractsBundle, run_id: str) -> dict[str, An
     lost) gets what is left of the budget, at least :data:`RERUN_FLOOR`.
     """
     from distributed import get_client, get_worker
+    from hypothesis.errors import HypothesisDeprecationWarning
 
     from harness.run.campaign import run_worker
 
@@ -232,6 +234,13 @@ def cluster_task(job: Any, bundle: ContractsBundle, run_id: str) -> dict[str, An
     publish("start", host=socket.gethostname(), pid=os.getpid(), attempt=len(earlier) + 1)
     contracts = materialize(bundle, where=f"{worker.address} ({socket.gethostname()})")
     example_db.reset_outages()
+    # The Dask worker's own threads (heartbeats, comms) draw from the global
+    # `random` while this thread is inside a Hypothesis draw, which Hypothesis
+    # takes for a strategy using `random` and warns about, once per draw text.
+    # Nothing of ours uses it (the spawned workers never warn): silence it here.
+    warnings.filterwarnings(
+        "ignore", message="Do not use the `random` module", category=HypothesisDeprecationWarning
+    )
     last = {"at": 0.0, "failures": 0}
 
     def progress(item: dict[str, Any]) -> None:
