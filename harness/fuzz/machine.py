@@ -28,7 +28,7 @@ from harness.fuzz.actions import RULES
 from harness.fuzz.actions.auctions import BIDS
 from harness.fuzz.flows import Edges, observe
 from harness.fuzz.flows import before as flow_state
-from harness.fuzz.invariant_runner import check_step, start_watching
+from harness.fuzz.invariant_runner import check_step, count_step, start_watching
 from harness.fuzz.steps import StepContext, execute
 from harness.model import norm
 from harness.model.limits import maximum_deposit
@@ -80,6 +80,8 @@ class RocketPoolMachine(RuleBasedStateMachine):
     stats: ClassVar[collections.Counter] = collections.Counter()
     # Per flow (harness.fuzz.flows): steps that began it, reached its end, were refused at it.
     flow_stats: ClassVar[collections.Counter] = collections.Counter()
+    # Per invariant: how often it was checked (harness.fuzz.invariant_runner counts).
+    invariant_stats: ClassVar[collections.Counter] = collections.Counter()
     last_steps: ClassVar[list[dict[str, Any]]] = []
     examples: ClassVar[int] = 0
     step_count: ClassVar[int] = 0
@@ -149,6 +151,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
         type(self).step_count += 1
         stats = type(self).stats
         stats[(rule, "calls")] += 1
+        count_step(self, rule)
         was = flow_state(rule, args, self.model, self.ctx)
         try:
             result = execute(self.ctx, rule, args)
