@@ -86,30 +86,36 @@ def _rules(doc: dict[str, Any]) -> str:
 
 
 def _invariants(doc: dict[str, Any]) -> str:
-    """The document's ``invariants`` table, whatever its columns; nothing when it has none."""
+    """The document's ``invariants`` table (``rpfuzz run --json``), nothing when it has none.
+
+    Each row: when the invariant is checked, how many times, and its
+    verdict: held, never checked, or failed at step N (a check made
+    during a step has no count: it shows only when it failed).
+    """
     invariants = doc.get("invariants")
     if not invariants:
         return ""
-    if isinstance(invariants, dict):
-        records = [
-            {"invariant": name, **(value if isinstance(value, dict) else {"value": value})}
-            for name, value in invariants.items()
-        ]
-    else:
-        records = [r if isinstance(r, dict) else {"invariant": r} for r in invariants]
-    columns: list[str] = []
-    for record in records:
-        columns += [key for key in record if key not in columns]
-    rows = [[_cell(record.get(key)) for key in columns] for record in records]
-    classes = [
-        "failed"
-        if any(("fail" in key and record.get(key) not in (None, False, 0)) for key in columns)
-        or record.get("held") is False
-        else ""
-        for record in records
-    ]
-    numeric = [i for i, key in enumerate(columns) if all(_is_number(r.get(key)) for r in records)]
-    return "<h2>Invariants</h2>" + table(columns, rows, numeric=numeric, row_classes=classes)
+    rows, classes = [], []
+    for name, row in invariants.items():
+        checked, failed = row.get("checked"), row.get("failed_at_step")
+        if failed is not None:
+            verdict, css = f"failed at step {failed}", "failed"
+        elif not checked:
+            verdict, css = "never checked", "never"
+        else:
+            verdict, css = "held", ""
+        rows.append(
+            [
+                _cell(name),
+                _cell(row.get("when") or ""),
+                _cell("-" if checked is None else checked),
+                _cell(verdict),
+            ]
+        )
+        classes.append(css)
+    return "<h2>Invariants</h2>" + table(
+        ["invariant", "checked when", "times", "verdict"], rows, numeric=[2], row_classes=classes
+    )
 
 
 def _is_number(value: Any) -> bool:

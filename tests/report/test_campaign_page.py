@@ -51,19 +51,23 @@ def test_the_failure_summary_flows_and_coverage_are_shown():
 def test_the_invariant_table_is_drawn_when_the_document_has_one_and_skipped_when_not():
     assert "<h2>Invariants</h2>" not in campaign_page(DOC)
     doc = copy.deepcopy(DOC)
+    # The shape rpfuzz run --json writes (CampaignResult.invariant_rows).
     doc["invariants"] = {
-        "solvency": {"checked": 400, "failed_at": None},
-        "no-free-lunch": {"checked": 212, "failed_at": 12},
+        "solvency": {"when": "after every rule", "checked": 400, "failed_at_step": None},
+        "rate-monotonicity": {"when": "after a report", "checked": 0, "failed_at_step": None},
+        "no-free-lunch": {"when": "after every rule", "checked": 212, "failed_at_step": 12},
+        "call-values": {"when": "during a step", "checked": None, "failed_at_step": 7},
     }
     page = campaign_page(doc)
     assert "<h2>Invariants</h2>" in page
     page = page[page.index("<h2>Invariants</h2>") :]  # not the failure table's row
-    assert "<th>invariant</th><th>checked</th><th>failed_at</th>" in page
-    assert "<tr>" in _row(page, "solvency") and ">400<" in _row(page, "solvency")
-    assert 'class="failed"' in _row(page, "no-free-lunch") and ">12<" in _row(page, "no-free-lunch")
-    # A list of records is drawn the same way.
-    doc["invariants"] = [{"name": "solvency", "checked": 3, "held": True}]
-    assert "<th>name</th><th>checked</th><th>held</th>" in campaign_page(doc)
+    assert "<th>invariant</th><th>checked when</th><th>times</th><th>verdict</th>" in page
+    assert ">400<" in _row(page, "solvency") and ">held<" in _row(page, "solvency")
+    assert 'class="never"' in _row(page, "rate-monotonicity")
+    assert ">never checked<" in _row(page, "rate-monotonicity")
+    failed = _row(page, "no-free-lunch")
+    assert 'class="failed"' in failed and ">failed at step 12<" in failed
+    assert ">-<" in _row(page, "call-values") and ">failed at step 7<" in _row(page, "call-values")
 
 
 def test_steps_per_second_over_time_is_plotted_from_the_samples():
