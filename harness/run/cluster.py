@@ -382,6 +382,14 @@ def connect(address: str) -> Iterator[Any]:
             f"--cluster {address}: write tcp://HOST:PORT (a running `dask scheduler`) or "
             "local:N (N worker processes on this host)"
         )
+    from distributed.comm.registry import backends
+
+    scheme = address.split("://", 1)[0]
+    if scheme not in backends:
+        raise ConfigError(
+            f"--cluster {address}: Dask has no transport called {scheme!r} (it has "
+            f"{', '.join(sorted(backends))}); write tcp://HOST:PORT, or local:N"
+        )
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:

@@ -141,6 +141,11 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ),
     ("cluster local:0", ["run", "--cluster", "local:0"], ["--cluster local:0 is not local:N"]),
     ("cluster and coverage", ["run", "--cluster", "local:1", "--coverage"], ["drop one of"]),
+    (
+        "cluster unknown transport",
+        ["run", "--cluster", "bogus://x:1"],
+        ["Dask has no transport called 'bogus'", "write tcp://HOST:PORT"],
+    ),
     # replay files
     ("replay missing", ["replay", "nope.json"], ["nope.json: file not found"]),
     ("minimize missing", ["minimize", "nope.json"], ["nope.json: file not found"]),
