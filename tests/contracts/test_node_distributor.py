@@ -8,7 +8,6 @@ set by hand on doubles for the differential check.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import boa
@@ -23,6 +22,10 @@ from tests.contracts.conftest import MOCKS
 from tests.contracts.helpers import pass_scrub_period, prelaunch_minipool, staking_minipool
 from tests.helpers import events
 
+# A distributor's code is the EIP-1167 forwarder, not the delegate's whose ABI
+# it answers to; titanoboa says so each time it meets one.
+pytestmark = pytest.mark.filterwarnings("ignore:casted bytecode does not match")
+
 FEE = 14 * 10**16
 # Vyper's create_minimal_proxy_to init code around the 20-byte target.
 PROXY_INIT = (
@@ -34,10 +37,7 @@ PROXY_INIT = (
 def distributor_of(protocol, node: str) -> Any:
     """The handle of ``node``'s distributor (the delegate's ABI at the proxy's address)."""
     address = protocol.contracts["rocketNodeDistributorFactory"].getProxyAddress(node)
-    with warnings.catch_warnings():
-        # The proxy's code is the EIP-1167 forwarder, not the delegate's: expected.
-        warnings.filterwarnings("ignore", "casted bytecode does not match")
-        return protocol.contracts["rocketNodeDistributorDelegate"].deployer.at(address)
+    return protocol.contracts["rocketNodeDistributorDelegate"].deployer.at(address)
 
 
 def create2_address(factory: str, node: str, delegate: str) -> str:
@@ -288,4 +288,49 @@ def test_the_split_matches_the_formula(fee_protocol, fee_distributor, eight, six
     distributor.distribute(sender=node)
     assert balance(payee) - payee_before == expected
     assert balance(fee_protocol.reth) - reth_before == amount - expected
+    assert balance(distributor) == 0
+
+
+def test_figures_follow_a_bond_reduction_a_finalisation_and_a_dissolve(
+    dp, dp_node, withdrawal, stranger
+):
+    """Each change of the node's fee inputs distributes first, at the figures before it."""
+    manager, node_manager = dp.minipool_manager, dp.node_manager
+    big = staking_minipool(dp, dp_node, bond=16)  # at 14%
+    set_node_fee(dp, 10 * 10**16)
+    small = staking_minipool(dp, dp_node, bond=8)  # at 10%
+    distributor = distributor_of(dp, dp_node)
+    # The bond reduction: split at 11.6% and ratio 64 / 24 first.
+    give(distributor, ETH)
+    dp.bond_reducer.beginReduceBondAmount(big.address, 8 * ETH, sender=dp_node)
+    boa.env.time_travel(seconds=dp.settings.getBondReductionWindowStart())
+    dp.bond_reducer.reduceBondAmount(big.address, sender=dp_node)
+    (fees,) = events(dp.bond_reducer, "FeesDistributed", distributor)
+    expected = econ.distributor_node_share(ETH, 116 * 10**15, econ.collateral_ratio(40 * ETH, 2))
+    assert (fees.nodeAmount, fees.userAmount) == (expected, ETH - expected)
+    assert manager.getNodeStakingMinipoolCountBySize(dp_node, 16 * ETH) == 0
+    assert manager.getNodeStakingMinipoolCountBySize(dp_node, 8 * ETH) == 2
+    assert manager.getNodeAverageFeeNumerator(dp_node, 16 * ETH) == 0
+    assert manager.getNodeAverageFeeNumerator(dp_node, 8 * ETH) == 24 * 10**16
+    assert node_manager.getAverageNodeFee(dp_node) == 12 * 10**16
+    # The finalisation of the 10% minipool: split at 12% and ratio 4 first, i.e.
+    # 0.25 + 0.75 * 0.12 = 0.34 ETH to the node.
+    give(distributor, ETH)
+    give(small, 32 * ETH)
+    small.distributeBalance(False, sender=dp_node)
+    (fees,) = events(small, "FeesDistributed", distributor)
+    assert (fees.nodeAmount, fees.userAmount) == (34 * 10**16, 66 * 10**16)
+    assert small.getFinalised()
+    assert manager.getNodeStakingMinipoolCountBySize(dp_node, 8 * ETH) == 1
+    assert manager.getNodeAverageFeeNumerator(dp_node, 8 * ETH) == FEE
+    assert node_manager.getAverageNodeFee(dp_node) == FEE
+    assert manager.getNodeETHMatched(dp_node) == 24 * ETH
+    # A dissolved and closed minipool never staked: the fee stays, its ETH matched leaves.
+    prelaunch = prelaunch_minipool(dp, dp_node)
+    assert manager.getNodeETHMatched(dp_node) == 48 * ETH
+    boa.env.time_travel(seconds=dp.settings.getLaunchTimeout())
+    prelaunch.dissolve(sender=stranger)
+    prelaunch.close(sender=dp_node)
+    assert manager.getNodeETHMatched(dp_node) == 24 * ETH
+    assert node_manager.getAverageNodeFee(dp_node) == FEE
     assert balance(distributor) == 0
