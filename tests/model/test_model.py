@@ -21,6 +21,7 @@ from harness.model import (
     Expect,
     Model,
     ReportMarks,
+    economics,
 )
 from harness.units import DAY, ETH, ETH_GWEI, HOUR
 
@@ -1035,3 +1036,29 @@ def test_marks_carry_the_deficit_below_zero_that_a_report_cannot_pass_on():
     assert model.truthful_report()[0] == 0
     assert marks.deficit == -model.held_for_users() > 0
     assert marks.lost_until(marks) == marks.deficit
+
+
+# ---------------------------------------------------------------- the fee distributor's figures
+def test_the_average_node_fee_follows_staking_and_bond_reduction():
+    model, beacon = new_model({"deposit.fee": 0})
+    assert model.average_node_fee(NODE) == 0
+    mp_address = staked_minipool(model, beacon, bond=16 * ETH)
+    assert model.staking_by_size(NODE) == {8 * ETH: (0, 0), 16 * ETH: (1, FEE)}
+    assert model.average_node_fee(NODE) == FEE
+    ok(model.begin_reduce_bond(mp_address, NODE, 10 * DAY))
+    ok(model.reduce_bond(mp_address, NODE, 12 * DAY))
+    assert model.staking_by_size(NODE) == {8 * ETH: (1, FEE), 16 * ETH: (0, 0)}
+    assert model.average_node_fee(NODE) == FEE
+
+
+def test_the_average_node_fee_weighs_each_bond_by_its_users_eth():
+    # 16 ETH at 14% and 8 ETH at 10%: weights 16/40 and 24/40, so 11.6%.
+    assert economics.average_node_fee({16 * ETH: (1, FEE), 8 * ETH: (1, 10**17)}) == 116 * 10**15
+    # Integer rounding: three 8 ETH minipools whose fees sum to 1 wei average to 0.
+    assert economics.average_node_fee({8 * ETH: (3, 1)}) == 0
+    assert economics.average_node_fee({8 * ETH: (0, 0), 16 * ETH: (0, 0)}) == 0
+    assert economics.collateral_ratio(0, 0) == 2 * ETH
+    assert economics.collateral_ratio(24 * ETH, 1) == 4 * ETH
+    assert economics.collateral_ratio(16 * ETH, 1) == 2 * ETH
+    # 1 ETH at ratio 4 and 14%: 0.25 + 0.75 * 0.14 = 0.355 ETH.
+    assert economics.distributor_node_share(ETH, FEE, 4 * ETH) == 355 * 10**15
