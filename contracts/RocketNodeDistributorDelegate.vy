@@ -78,8 +78,11 @@ def __default__():
     """
     @notice Accepts ETH (fees and MEV paid by a transfer rather than as the
             block's fee recipient); all of it is split by `distribute`.
+    @dev Calldata is refused, so a call to a function the distributor does
+         not have fails instead of passing as a payment. A transfer with
+         only the 2,300-gas stipend cannot pay the proxy's delegatecall.
     """
-    pass
+    assert len(msg.data) == 0, "node distributor: unknown function"
 
 
 @external

@@ -12,6 +12,7 @@ from typing import Any
 
 import boa
 import pytest
+from eth.exceptions import Revert
 from eth_utils import keccak, to_checksum_address
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -114,6 +115,15 @@ def test_initialise_refusals_and_the_bare_delegate(dp, dp_node, stranger):
     for call in (delegate.distribute, delegate.getNodeShare, delegate.getUserShare):
         with boa.reverts("node distributor: not initialised"):
             call(sender=stranger)
+    # A payment is accepted; a call to a function it does not have (a minipool's
+    # distributeBalance(false)) is not.
+    boa.env.raw_call(distributor.address, sender=stranger, value=5)
+    assert balance(distributor) == 5
+    with pytest.raises(Revert) as refused:
+        boa.env.raw_call(
+            distributor.address, sender=stranger, data=bytes.fromhex("54efc6e5") + bytes(32)
+        )
+    assert b"node distributor: unknown function" in refused.value.args[0]
 
 
 # ------------------------------------------------------------ the split, to the wei
