@@ -109,12 +109,16 @@ def _action(fn: Callable[..., dict[str, int] | None]) -> Callable[..., Expect]:
         outermost = not self._acting
         if outermost:
             self._note_world()
+            self._standing = 0
         self._acting += 1
+        emitted = len(self.events)
         try:
             values = fn(self, *args, **kwargs)
         except _Revert as refusal:
             if self._checkpoint is not None:
                 self._restore(self._checkpoint)
+            # A reverted call emits nothing; a transaction of its own before it stands.
+            del self.events[max(emitted, self._standing) :]
             return Expect(False, refusal.reason, {})
         finally:
             self._acting -= 1

@@ -21,6 +21,7 @@ Rules modelled (``RocketDepositPool``, ``RocketTokenRETH``):
 from __future__ import annotations
 
 from harness.model.common import ZERO_ADDRESS, _action, _require, _Revert, norm
+from harness.model.tokens import TOKEN_CONTRACTS
 from harness.units import ONE
 
 
@@ -106,6 +107,16 @@ class DepositsMixin:
         minted = self._reth_value(amount - fee)
         _require(minted > 0, "reth: mint amount is zero")
         self._mint(depositor, minted)
+        t = self.now
+        self._emit(
+            "RocketTokenRETH",
+            "TokensMinted",
+            to=depositor,
+            amount=minted,
+            ethAmount=amount - fee,
+            time=t,
+        )
+        self._emit("RocketDepositPool", "DepositReceived", sender=depositor, amount=amount, time=t)
         self.deposit_fees += fee
         self.holders_paid_in += amount
         self._pay_in(depositor, amount)
@@ -138,6 +149,22 @@ class DepositsMixin:
         self.reth_supply -= reth_amount
         self.reth_burned += reth_amount
         from_pool = max(0, eth - self.reth_eth)
+        if from_pool:
+            self._emit(
+                "RocketDepositPool",
+                "ExcessWithdrawn",
+                to=self.reth_address,
+                amount=from_pool,
+                time=self.now,
+            )
+        self._emit(
+            "RocketTokenRETH",
+            "TokensBurned",
+            sender=holder,
+            amount=reth_amount,
+            ethAmount=eth,
+            time=self.now,
+        )
         self.pool_balance -= from_pool
         self.reth_eth += from_pool - eth
         self.holders_paid_in -= eth
@@ -166,6 +193,7 @@ class DepositsMixin:
         owner, spender = norm(owner), norm(spender)
         _require(spender != ZERO_ADDRESS, "erc20: approve to the zero address")
         self.allowances[(token, owner, spender)] = amount
+        self._emit(TOKEN_CONTRACTS[token], "Approval", owner=owner, spender=spender, value=amount)
         return {}
 
     @_action
@@ -182,6 +210,13 @@ class DepositsMixin:
         allowed = self.allowances.get(key, 0)
         if allowed < 2**256 - 1:
             _require(allowed >= amount, "erc20: insufficient allowance")
+            self._emit(
+                TOKEN_CONTRACTS[token],
+                "Approval",
+                owner=owner,
+                spender=spender,
+                value=allowed - amount,
+            )
         values = self._token_transfer(token, owner, to, amount)
         if allowed < 2**256 - 1:
             self.allowances[key] = allowed - amount

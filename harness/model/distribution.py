@@ -277,6 +277,13 @@ class DistributionMixin:
                 "minipool: user distribution already pending",
             )
         mp.user_distribute_time = self.now
+        self._emit(
+            "RocketMinipool",
+            "UserDistributeBegun",
+            at=mp.address,
+            sender=norm(caller),
+            time=self.now,
+        )
         return {"time": self.now}
 
     @_action

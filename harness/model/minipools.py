@@ -162,6 +162,13 @@ class MinipoolsMixin:
         )
         # Effects. Credit is spent first (the contract does it before creation).
         state.deposit_credit -= shortfall
+        t = self.now
+        if shortfall:
+            self._emit(
+                "RocketNodeDeposit", "DepositCreditUsed", node=node, amount=shortfall, time=t
+            )
+        self._emit("RocketNodeDeposit", "DepositReceived", sender=node, amount=value, time=t)
+        self._emit("RocketMinipoolManager", "MinipoolCreated", minipool=address, node=node, time=t)
         self._pay_in(node, value)
         mp = MinipoolState(
             address=address,
@@ -285,6 +292,13 @@ class MinipoolsMixin:
         if mp.address in node.minipools:
             _swap_and_pop(node.minipools, mp.address)
         paid = self._pay_owner_everything(mp)
+        self._emit(
+            "RocketMinipoolManager",
+            "MinipoolDestroyed",
+            minipool=mp.address,
+            node=mp.node,
+            time=self.now,
+        )
         return {"paid": paid}
 
     def _release(self, mp: MinipoolState) -> None:
@@ -325,11 +339,13 @@ class MinipoolsMixin:
         _require(mp.scrub_votes.get(member) != nonce, "minipool: member has already voted to scrub")
         _require(len(mp.scrub_votes) < MAX_VOTES, "odao votes: ballot is full")
         mp.scrub_votes[member] = nonce
+        self._emit("RocketMinipool", "ScrubVoted", at=mp.address, member=member, time=self.now)
         scrubbed = self._reached(mp.scrub_votes, self._s("minipool.scrub.quorum"))
         if scrubbed:
             self._dissolve(mp)
             if self._s("minipool.scrub.penalty.enabled"):
                 self._slash_rpl(mp.node, self._s("minipool.scrub.penalty"))
+            self._emit("RocketMinipool", "MinipoolScrubbed", at=mp.address, time=self.now)
         return self._done(votes=self._count_valid(mp.scrub_votes), scrubbed=int(scrubbed))
 
     # ---------------------------------------------------------------- bond reduction
@@ -354,6 +370,13 @@ class MinipoolsMixin:
         _require(new_bond < mp.bond, "bond reducer: bond must be lower than the current bond")
         mp.reduce_time = self.now
         mp.reduce_value = new_bond
+        self._emit(
+            "RocketMinipoolBondReducer",
+            "BeginBondReduction",
+            minipool=mp.address,
+            newBondAmount=new_bond,
+            time=self.now,
+        )
         return {"time": self.now}
 
     def _reduction_window_open(self, mp: MinipoolState) -> bool:
@@ -377,11 +400,24 @@ class MinipoolsMixin:
         )
         _require(len(mp.cancel_votes) < MAX_VOTES, "odao votes: ballot is full")
         mp.cancel_votes[member] = nonce
+        self._emit(
+            "RocketMinipoolBondReducer",
+            "CancelReductionVoted",
+            minipool=mp.address,
+            member=member,
+            time=self.now,
+        )
         cancelled = self._reached(mp.cancel_votes, self._s("minipool.scrub.quorum"))
         if cancelled:
             mp.reduction_cancelled = True
             mp.reduce_time = 0
             mp.reduce_value = 0
+            self._emit(
+                "RocketMinipoolBondReducer",
+                "ReductionCancelled",
+                minipool=mp.address,
+                time=self.now,
+            )
         return {"votes": self._count_valid(mp.cancel_votes), "cancelled": int(cancelled)}
 
     @_action
@@ -423,6 +459,32 @@ class MinipoolsMixin:
             self._distribute_rewards(mp, balance)
         total = self._total(mp)
         share_before = self._user_share(mp, total)
+        previous, t = mp.bond, self.now
+        self._emit(
+            "RocketMinipool",
+            "BondReduced",
+            at=mp.address,
+            previousBondAmount=previous,
+            newBondAmount=new_bond,
+            time=t,
+        )
+        self._emit(
+            "RocketMinipoolManager",
+            "MinipoolBondUpdated",
+            minipool=mp.address,
+            previousBondAmount=mp.eth_provided,
+            newBondAmount=new_bond,
+            time=t,
+        )
+        self._emit("RocketNodeDeposit", "DepositCreditIncreased", node=node, amount=delta, time=t)
+        self._emit(
+            "RocketMinipoolBondReducer",
+            "BondReductionCompleted",
+            minipool=mp.address,
+            previousBondAmount=previous,
+            newBondAmount=new_bond,
+            time=t,
+        )
         mp.bond = new_bond
         mp.user_capital += delta
         # The reference leaves the validator's health to the oDAO: it must

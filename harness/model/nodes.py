@@ -29,6 +29,7 @@ from harness.model.common import (
     norm,
 )
 from harness.model.records import NodeState
+from harness.model.tokens import NODE_STAKING, VAULT
 from harness.units import ONE
 
 
@@ -80,6 +81,7 @@ class NodesMixin:
         _require(node not in self.nodes, "node manager: node already registered")
         _require(len(timezone) >= MIN_TIMEZONE, "node manager: invalid timezone location")
         self.nodes[node] = NodeState(node, self.now, timezone=timezone)
+        self._emit("RocketNodeManager", "NodeRegistered", node=node, time=self.now)
         return {}
 
     @_action
@@ -89,6 +91,7 @@ class NodesMixin:
         _require(node in self.nodes, "node manager: node not registered")
         _require(len(timezone) >= MIN_TIMEZONE, "node manager: invalid timezone location")
         self.nodes[node].timezone = timezone
+        self._emit("RocketNodeManager", "NodeTimezoneLocationSet", node=node, time=self.now)
         return {}
 
     @_action
@@ -107,8 +110,22 @@ class NodesMixin:
         if confirm:
             state.withdrawal_address = new_address
             state.pending_withdrawal_address = None
+            self._emit(
+                "RocketNodeManager",
+                "NodeWithdrawalAddressSet",
+                node=node,
+                withdrawalAddress=new_address,
+                time=self.now,
+            )
         else:
             state.pending_withdrawal_address = new_address
+            self._emit(
+                "RocketNodeManager",
+                "NodePendingWithdrawalAddressSet",
+                node=node,
+                pendingAddress=new_address,
+                time=self.now,
+            )
         return {}
 
     @_action
@@ -123,6 +140,13 @@ class NodesMixin:
         )
         state.withdrawal_address = caller
         state.pending_withdrawal_address = None
+        self._emit(
+            "RocketNodeManager",
+            "NodeWithdrawalAddressSet",
+            node=node,
+            withdrawalAddress=caller,
+            time=self.now,
+        )
         return {}
 
     def fund_rpl(self, to: str, amount: int) -> Expect:
@@ -155,7 +179,12 @@ class NodesMixin:
         _require(node in self.nodes, "node staking: caller is not a registered node")
         _require(self.rpl_balances.get(node, 0) >= amount, "erc20: transfer amount exceeds balance")
         self.rpl_balances[node] -= amount
+        self._emit("RocketNodeStaking", "RPLStaked", node=node, amount=amount, time=self.now)
         self._spend_rpl_allowance(node, amount)
+        # Node staking approves the vault for the stake, which the vault's deposit spends.
+        staking, vault = self.contract_address(NODE_STAKING), self.contract_address(VAULT)
+        self._emit("RocketTokenRPL", "Approval", owner=staking, spender=vault, value=amount)
+        self._emit("RocketTokenRPL", "Approval", owner=staking, spender=vault, value=0)
         state = self.nodes[node]
         state.rpl_stake += amount
         state.rpl_staked_time = self.now
@@ -185,6 +214,14 @@ class NodesMixin:
         )
         state.rpl_stake -= amount
         self.total_rpl_stake -= amount
+        self._emit(
+            "RocketNodeStaking",
+            "RPLWithdrawn",
+            node=node,
+            to=state.payee,
+            amount=amount,
+            time=self.now,
+        )
         self.rpl_balances[state.payee] = self.rpl_balances.get(state.payee, 0) + amount
         return {"rpl": amount}
 
@@ -192,6 +229,14 @@ class NodesMixin:
         """RPL worth ``eth_amount`` at the price (rounded up), capped at the stake, to auction."""
         state = self.nodes[node]
         rpl = min(mul_div(eth_amount, ONE, self.rpl_price, True), state.rpl_stake)
+        self._emit(
+            "RocketNodeStaking",
+            "RPLSlashed",
+            node=state.address,
+            amount=rpl,
+            ethValue=eth_amount,
+            time=self.now,
+        )
         state.rpl_stake -= rpl
         state.rpl_slashed += rpl
         self.total_rpl_stake -= rpl
