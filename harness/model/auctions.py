@@ -99,6 +99,13 @@ class AuctionsMixin:
         )
         self.auction_eth_raised += bid
         self._pay_in(bidder, bid)
+        self._emit(
+            "RocketDepositPool",
+            "DepositRecycled",
+            sender=self.contract_address("rocketAuctionManager"),
+            amount=bid,
+            time=self.now,
+        )
         self._process_deposit(bid)
         return self._done(bid=bid, refund=amount - bid, assigned=self._moved.get("assigned", 0))
 

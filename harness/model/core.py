@@ -145,3 +145,6 @@ class CoreMixin:
         mp.status = status
         mp.status_time = self.now
         mp.status_block = self.block
+        self._emit(
+            "RocketMinipool", "StatusUpdated", at=mp.address, status=int(status), time=self.now
+        )

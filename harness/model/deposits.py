@@ -74,6 +74,13 @@ class DepositsMixin:
             amount = self.reth_eth - keep
             self.reth_eth = keep
             self._move("recycled", amount)
+            self._emit(
+                "RocketDepositPool",
+                "DepositRecycled",
+                sender=self.reth_address,
+                amount=amount,
+                time=self.now,
+            )
             self._process_deposit(amount)
 
     # ---------------------------------------------------------------- actions

@@ -70,6 +70,9 @@ class MinipoolsMixin:
             return True
         assigned, self.queue = self.queue[:count], self.queue[count:]
         self.pool_balance -= len(assigned) * STAKE_VALUE
+        for address in assigned:  # the queue dequeues them all first
+            self._emit("RocketMinipoolQueue", "MinipoolDequeued", minipool=address, time=self.now)
+        pool = self.contract_address("rocketDepositPool")
         for address in assigned:
             mp = self.minipools[address]
             mp.eth += STAKE_VALUE
@@ -77,6 +80,18 @@ class MinipoolsMixin:
             mp.user_capital = STAKE_VALUE + PRELAUNCH_VALUE - mp.bond
             mp.assigned_time = self.now
             self._set_status(mp, PRELAUNCH)
+            t = self.now
+            self._emit(
+                "RocketMinipool",
+                "EtherDeposited",
+                at=address,
+                sender=pool,
+                amount=STAKE_VALUE,
+                time=t,
+            )
+            self._emit(
+                "RocketDepositPool", "DepositAssigned", minipool=address, amount=STAKE_VALUE, time=t
+            )
             self.pool_node_balance -= mp.bond - PRELAUNCH_VALUE
         self._move("assigned", len(assigned))
         return True
@@ -168,7 +183,6 @@ class MinipoolsMixin:
                 "RocketNodeDeposit", "DepositCreditUsed", node=node, amount=shortfall, time=t
             )
         self._emit("RocketNodeDeposit", "DepositReceived", sender=node, amount=value, time=t)
-        self._emit("RocketMinipoolManager", "MinipoolCreated", minipool=address, node=node, time=t)
         self._pay_in(node, value)
         mp = MinipoolState(
             address=address,
@@ -180,7 +194,8 @@ class MinipoolsMixin:
             eth_matched=matched,
             eth_provided=bond_wei,
         )
-        self._set_status(mp, INITIALISED)
+        self._set_status(mp, INITIALISED)  # by the manager, before it logs the creation
+        self._emit("RocketMinipoolManager", "MinipoolCreated", minipool=address, node=node, time=t)
         self.minipools[address] = mp
         self.pubkeys_used[pubkey] = address
         self.minipool_list.append(address)
@@ -204,6 +219,7 @@ class MinipoolsMixin:
         self.pool_balance += in_hand - PRELAUNCH_VALUE
         self.pool_node_balance += in_hand - PRELAUNCH_VALUE
         self.queue.append(address)
+        self._emit("RocketMinipoolQueue", "MinipoolEnqueued", minipool=address, time=t)
         self._assign(0)
         return self._done(
             pre_deposit=PRELAUNCH_VALUE,
@@ -245,6 +261,9 @@ class MinipoolsMixin:
         mp.user_capital = 0
         mp.eth -= amount
         self._move("recycled", amount)
+        self._emit(
+            "RocketDepositPool", "DepositRecycled", sender=mp.address, amount=amount, time=self.now
+        )
         self._process_deposit(amount)
         return amount
 
