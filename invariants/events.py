@@ -44,8 +44,6 @@ EXEMPT: dict[str, str] = {
     "RocketTokenRETH.Transfer": "not predicted yet: mints, burns and transfers interleave with it",
     "RocketTokenRPL.Transfer": "not predicted yet: stakes, slashes and lots move RPL in several",
     "RocketTokenRETH.EtherDeposited": "not predicted yet: ETH reaches rETH from several payers",
-    "RocketMinipool.EtherWithdrawn": "not predicted yet: payments within a distribution",
-    "RocketMinipool.EtherWithdrawalProcessed": "not predicted yet: split events of distributions",
     "DepositContract.DepositEvent": "the simulated beacon chain reads it and checks every deposit",
 }
 

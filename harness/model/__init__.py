@@ -275,6 +275,8 @@ class Model(
         # How many of them a refusal keeps: those of a transaction of its own
         # the action made first (the node's approval before its stake).
         self._standing = 0
+        # Who called the minipool in the action being predicted (its events name it).
+        self._sender = ZERO_ADDRESS
         # The model as it was before an action whose payment may be refused.
         self._checkpoint: dict[str, Any] | None = None
 

@@ -124,6 +124,8 @@ def _action(fn: Callable[..., dict[str, int] | None]) -> Callable[..., Expect]:
             self._acting -= 1
             if outermost:
                 self._checkpoint = None
+                # What only the action's events needed: nothing of it is state.
+                self._standing, self._sender = 0, ZERO_ADDRESS
         if outermost:
             self._held_mark = self.held_for_users()
         return Expect(True, None, dict(values or {}))

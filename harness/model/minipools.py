@@ -265,6 +265,14 @@ class MinipoolsMixin:
             "RocketDepositPool", "DepositRecycled", sender=mp.address, amount=amount, time=self.now
         )
         self._process_deposit(amount)
+        self._emit(
+            "RocketMinipool",
+            "EtherWithdrawn",
+            at=mp.address,
+            to=self.contract_address("rocketDepositPool"),
+            amount=amount,
+            time=self.now,
+        )
         return amount
 
     @_action
@@ -310,7 +318,6 @@ class MinipoolsMixin:
         _swap_and_pop(self.minipool_list, mp.address)
         if mp.address in node.minipools:
             _swap_and_pop(node.minipools, mp.address)
-        paid = self._pay_owner_everything(mp)
         self._emit(
             "RocketMinipoolManager",
             "MinipoolDestroyed",
@@ -318,6 +325,7 @@ class MinipoolsMixin:
             node=mp.node,
             time=self.now,
         )
+        paid = self._pay_owner_everything(mp)
         return {"paid": paid}
 
     def _release(self, mp: MinipoolState) -> None:
@@ -333,6 +341,14 @@ class MinipoolsMixin:
         if amount:
             mp.eth = 0
             self._pay_node(mp, amount, "minipool: transfer to withdrawal address failed")
+            self._emit(
+                "RocketMinipool",
+                "EtherWithdrawn",
+                at=mp.address,
+                to=self.withdrawal_address(mp.node),
+                amount=amount,
+                time=self.now,
+            )
         return amount
 
     @_action
@@ -474,6 +490,7 @@ class MinipoolsMixin:
         mp.reduce_time = 0
         mp.reduce_value = 0
         mp.last_reduction_time = self.now
+        self._sender = self.contract_address("rocketMinipoolBondReducer")  # calls the minipool
         if balance > 0:
             self._distribute_rewards(mp, balance)
         total = self._total(mp)

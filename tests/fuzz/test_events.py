@@ -166,7 +166,8 @@ def test_every_checked_action_emits_the_events_the_model_predicts(revm_protocol,
     }
     assert compared["vote_scrub"] == {"RocketMinipool.ScrubVoted"}  # one vote: no quorum
     assert compared["stake_rpl"] == {"RocketNodeStaking.RPLStaked", "RocketTokenRPL.Approval"}
-    assert len(seen) == 29, sorted(seen)
+    assert "RocketMinipool.EtherWithdrawalProcessed" in compared["distribute"]
+    assert len(seen) == 30, sorted(seen)
 
 
 # A bond reduced from 16 to 8 ETH, then its credit spent on a new minipool.
@@ -278,3 +279,56 @@ def test_a_short_campaign_finds_a_deposit_logged_net_of_its_fee(tmp_path, monkey
     assert "argument amount was" in failure["message"]
     replay = json.loads((tmp_path / failure["replay_file"]).read_text())
     assert replay["failure"]["invariant"] == "events"
+
+
+# A minipool scrubbed (its node's RPL slashed), closed, and the slashed RPL auctioned.
+SCRUB: list[tuple[str, dict]] = [
+    ("register_node", {"node": "node_operator_0"}),
+    ("stake_rpl", {"node": "node_operator_0", "amount": 5_000 * ETH}),
+    ("set_setting", {"path": "minipool.scrub.penalty.enabled", "value": True}),
+    ("create_minipool", {"node": "node_operator_0", "bond": 8, "credit": False, "value": None}),
+    ("deposit", {"who": "depositor_0", "amount": 40 * ETH}),
+    ("vote_scrub", {"member": "odao_member_0", "minipool": 0}),
+    ("vote_scrub", {"member": "odao_member_1", "minipool": 0}),
+    ("close", {"minipool": 0}),
+    ("create_lot", {"who": "depositor_1"}),
+    ("place_bid", {"lot": 0, "who": "depositor_1", "amount": 20 * ETH}),
+    ("claim_bid", {"lot": 0, "who": "depositor_1"}),
+]
+
+
+def test_a_scrub_a_close_and_an_auction_emit_the_predicted_events(revm_protocol, monkeypatch):
+    compared: dict[str, list[Event]] = {}
+    original = checked.check_events
+
+    def keeping(action: str, expected: list, actual: list) -> None:
+        original(action, expected, actual)
+        compared[action] = actual
+
+    monkeypatch.setattr(checked, "check_events", keeping)
+    with revm_protocol.anchor():
+        ctx = StepContext.create(revm_protocol, check=True)
+        for rule, args in SCRUB:
+            execute(ctx, rule, args)
+    keys = {action: [e.key for e in events] for action, events in compared.items()}
+    minipool = ctx.minipools[0].lower()
+    scrubbed = keys["vote_scrub"]  # the second vote carries the quorum
+    assert (scrubbed[0], scrubbed[-1]) == (
+        "RocketMinipool.ScrubVoted",
+        "RocketMinipool.MinipoolScrubbed",
+    )
+    assert "RocketNodeStaking.RPLSlashed" in scrubbed
+    assert keys["close"] == [
+        "RocketMinipoolManager.MinipoolDestroyed",
+        "RocketMinipool.EtherWithdrawn",
+    ]
+    paid = compared["close"][1]
+    assert (paid.emitter, paid.args["to"]) == (minipool, revm_protocol.node_operators[0].lower())
+    assert keys["create_lot"] == ["RocketAuctionManager.LotCreated"]
+    assert keys["place_bid"] == [
+        "RocketAuctionManager.BidPlaced",
+        "RocketDepositPool.DepositRecycled",
+    ]
+    bid, recycled = compared["place_bid"]
+    assert recycled.args["amount"] == bid.args["bidAmount"] < 20 * ETH  # capped, the rest refunded
+    assert keys["claim_bid"] == ["RocketAuctionManager.BidClaimed"]
