@@ -41,8 +41,6 @@ EXEMPT: dict[str, str] = {
     "RocketVault.TokenDeposited": "the model books the vault's RPL as stakes, not per transfer",
     "RocketVault.TokenWithdrawn": "the model books the vault's RPL as stakes, not per transfer",
     "RocketVault.TokenTransfer": "the model books the vault's RPL as stakes, not per transfer",
-    "RocketTokenRETH.Transfer": "not predicted yet: mints, burns and transfers interleave with it",
-    "RocketTokenRPL.Transfer": "not predicted yet: stakes, slashes and lots move RPL in several",
     "RocketTokenRETH.EtherDeposited": "not predicted yet: ETH reaches rETH from several payers",
     "DepositContract.DepositEvent": "the simulated beacon chain reads it and checks every deposit",
 }

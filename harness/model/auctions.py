@@ -129,6 +129,14 @@ class AuctionsMixin:
             rplAmount=rpl,
             time=self.now,
         )
+        if rpl > 0:  # the vault pays the lot's RPL
+            self._emit(
+                "RocketTokenRPL",
+                "Transfer",
+                sender=self.contract_address("rocketVault"),
+                receiver=bidder,
+                value=rpl,
+            )
         item.rpl_paid += rpl
         self.auction_allotted -= rpl
         self.auction_rpl -= rpl

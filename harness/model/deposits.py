@@ -134,6 +134,7 @@ class DepositsMixin:
         self.reth_balances[to] = self.reth_balances.get(to, 0) + amount
         self.reth_supply += amount
         self.reth_minted += amount
+        self._emit("RocketTokenRETH", "Transfer", sender=ZERO_ADDRESS, receiver=to, value=amount)
 
     @_action
     def burn(self, holder: str, reth_amount: int, now: int | None = None) -> dict[str, int]:
@@ -156,6 +157,9 @@ class DepositsMixin:
         self.reth_supply -= reth_amount
         self.reth_burned += reth_amount
         from_pool = max(0, eth - self.reth_eth)
+        self._emit(
+            "RocketTokenRETH", "Transfer", sender=holder, receiver=ZERO_ADDRESS, value=reth_amount
+        )
         if from_pool:
             self._emit(
                 "RocketDepositPool",
@@ -188,6 +192,7 @@ class DepositsMixin:
         )
         self.reth_balances[sender] = self.reth_balances.get(sender, 0) - amount
         self.reth_balances[to] = self.reth_balances.get(to, 0) + amount
+        self._emit("RocketTokenRETH", "Transfer", sender=sender, receiver=to, value=amount)
         return {"amount": amount}
 
     @_action
@@ -236,6 +241,7 @@ class DepositsMixin:
         _require(balances.get(sender, 0) >= amount, "erc20: transfer amount exceeds balance")
         balances[sender] = balances.get(sender, 0) - amount
         balances[to] = balances.get(to, 0) + amount
+        self._emit(TOKEN_CONTRACTS[token], "Transfer", sender=sender, receiver=to, value=amount)
         return {"amount": amount}
 
     @_action

@@ -181,10 +181,13 @@ class NodesMixin:
         self.rpl_balances[node] -= amount
         self._emit("RocketNodeStaking", "RPLStaked", node=node, amount=amount, time=self.now)
         self._spend_rpl_allowance(node, amount)
-        # Node staking approves the vault for the stake, which the vault's deposit spends.
+        # Node staking takes the RPL, approves the vault for it, and the vault's deposit
+        # spends that approval to take it in turn.
         staking, vault = self.contract_address(NODE_STAKING), self.contract_address(VAULT)
+        self._emit("RocketTokenRPL", "Transfer", sender=node, receiver=staking, value=amount)
         self._emit("RocketTokenRPL", "Approval", owner=staking, spender=vault, value=amount)
         self._emit("RocketTokenRPL", "Approval", owner=staking, spender=vault, value=0)
+        self._emit("RocketTokenRPL", "Transfer", sender=staking, receiver=vault, value=amount)
         state = self.nodes[node]
         state.rpl_stake += amount
         state.rpl_staked_time = self.now
@@ -221,6 +224,13 @@ class NodesMixin:
             to=state.payee,
             amount=amount,
             time=self.now,
+        )
+        self._emit(
+            "RocketTokenRPL",
+            "Transfer",
+            sender=self.contract_address(VAULT),
+            receiver=state.payee,
+            value=amount,
         )
         self.rpl_balances[state.payee] = self.rpl_balances.get(state.payee, 0) + amount
         return {"rpl": amount}

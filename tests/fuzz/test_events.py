@@ -99,9 +99,9 @@ def test_titanoboa_records_every_transaction_of_a_step_and_then_stops(p):
     assert "execute_code" not in vars(chain.env)  # the environment's own method again
     received = [e.args["amount"] for e in events if e.name == "DepositReceived"]
     assert received == [2 * ETH, 3 * ETH]
-    assert [e.name for e in events] == ["TokensMinted", "DepositReceived"] * 2
-    assert events[1].args["sender"] == depositor.lower()
-    assert events[1].args["time"] == p.now()
+    assert [e.name for e in events] == ["Transfer", "TokensMinted", "DepositReceived"] * 2
+    assert events[2].args["sender"] == depositor.lower()
+    assert events[2].args["time"] == p.now()
     p.deposit(depositor, ETH)  # not recording any more
     assert chain.take_logs() == []
 
@@ -165,9 +165,13 @@ def test_every_checked_action_emits_the_events_the_model_predicts(revm_protocol,
         "RocketMinipoolQueue.MinipoolEnqueued",
     }
     assert compared["vote_scrub"] == {"RocketMinipool.ScrubVoted"}  # one vote: no quorum
-    assert compared["stake_rpl"] == {"RocketNodeStaking.RPLStaked", "RocketTokenRPL.Approval"}
+    assert compared["stake_rpl"] == {
+        "RocketNodeStaking.RPLStaked",
+        "RocketTokenRPL.Approval",
+        "RocketTokenRPL.Transfer",
+    }
     assert "RocketMinipool.EtherWithdrawalProcessed" in compared["distribute"]
-    assert len(seen) == 30, sorted(seen)
+    assert len(seen) == 32, sorted(seen)
 
 
 # A bond reduced from 16 to 8 ETH, then its credit spent on a new minipool.
@@ -331,4 +335,7 @@ def test_a_scrub_a_close_and_an_auction_emit_the_predicted_events(revm_protocol,
     ]
     bid, recycled = compared["place_bid"]
     assert recycled.args["amount"] == bid.args["bidAmount"] < 20 * ETH  # capped, the rest refunded
-    assert keys["claim_bid"] == ["RocketAuctionManager.BidClaimed"]
+    assert keys["claim_bid"] == ["RocketAuctionManager.BidClaimed", "RocketTokenRPL.Transfer"]
+    claimed, paid = compared["claim_bid"]
+    assert paid.args["value"] == claimed.args["rplAmount"] > 0
+    assert paid.args["receiver"] == revm_protocol.depositors[1].lower()
