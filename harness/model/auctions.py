@@ -131,6 +131,14 @@ class AuctionsMixin:
         )
         if rpl > 0:  # the vault pays the lot's RPL
             self._emit(
+                "RocketVault",
+                "TokenWithdrawn",
+                by="rocketAuctionManager",
+                token=self.contract_address("rocketTokenRPL"),
+                amount=rpl,
+                time=self.now,
+            )
+            self._emit(
                 "RocketTokenRPL",
                 "Transfer",
                 sender=self.contract_address("rocketVault"),

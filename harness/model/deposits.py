@@ -65,7 +65,20 @@ class DepositsMixin:
     def _process_deposit(self, amount: int) -> None:
         """ETH joins the pool (user deposit or recycled), then assignment runs."""
         self.pool_balance += amount
+        if amount > 0:
+            self._vault_ether_in(amount)
         self._assign(amount)
+
+    # The vault's ETH is the deposit pool's alone: each move logs under that name.
+    def _vault_ether_in(self, amount: int) -> None:
+        self._emit(
+            "RocketVault", "EtherDeposited", by="rocketDepositPool", amount=amount, time=self.now
+        )
+
+    def _vault_ether_out(self, amount: int) -> None:
+        self._emit(
+            "RocketVault", "EtherWithdrawn", by="rocketDepositPool", amount=amount, time=self.now
+        )
 
     def _deposit_excess_collateral(self) -> None:
         """rETH ETH above the collateral target goes back to the pool (and assignment)."""
@@ -160,7 +173,15 @@ class DepositsMixin:
         self._emit(
             "RocketTokenRETH", "Transfer", sender=holder, receiver=ZERO_ADDRESS, value=reth_amount
         )
-        if from_pool:
+        if from_pool:  # the pool takes it from the vault and hands it to rETH
+            self._vault_ether_out(from_pool)
+            self._emit(
+                "RocketTokenRETH",
+                "EtherDeposited",
+                sender=self.contract_address("rocketDepositPool"),
+                amount=from_pool,
+                time=self.now,
+            )
             self._emit(
                 "RocketDepositPool",
                 "ExcessWithdrawn",

@@ -119,6 +119,14 @@ class DistributionMixin:
     # ---------------------------------------------------------------- paying out
     def _pay_split(self, mp: MinipoolState, balance: int, node_amount: int) -> int:
         user_amount = balance - node_amount
+        if user_amount > 0:  # the users' share goes to rETH
+            self._emit(
+                "RocketTokenRETH",
+                "EtherDeposited",
+                sender=mp.address,
+                amount=user_amount,
+                time=self.now,
+            )
         self._emit(
             "RocketMinipool",
             "EtherWithdrawalProcessed",

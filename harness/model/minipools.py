@@ -72,6 +72,7 @@ class MinipoolsMixin:
         self.pool_balance -= len(assigned) * STAKE_VALUE
         for address in assigned:  # the queue dequeues them all first
             self._emit("RocketMinipoolQueue", "MinipoolDequeued", minipool=address, time=self.now)
+        self._vault_ether_out(len(assigned) * STAKE_VALUE)
         pool = self.contract_address("rocketDepositPool")
         for address in assigned:
             mp = self.minipools[address]
@@ -212,12 +213,15 @@ class MinipoolsMixin:
             # Credit pays part of the pre-deposit, from the node balance's ETH.
             self.pool_balance -= PRELAUNCH_VALUE - in_hand
             self.pool_node_balance -= PRELAUNCH_VALUE - in_hand
+            self._vault_ether_out(PRELAUNCH_VALUE - in_hand)
             in_hand = PRELAUNCH_VALUE
         mp.beacon_deposited += PRELAUNCH_VALUE
         self.beacon_deposits += PRELAUNCH_VALUE
         self.beacon_deposit_count += 1
         self.pool_balance += in_hand - PRELAUNCH_VALUE
         self.pool_node_balance += in_hand - PRELAUNCH_VALUE
+        if in_hand > PRELAUNCH_VALUE:
+            self._vault_ether_in(in_hand - PRELAUNCH_VALUE)
         self.queue.append(address)
         self._emit("RocketMinipoolQueue", "MinipoolEnqueued", minipool=address, time=t)
         self._assign(0)

@@ -186,6 +186,14 @@ class NodesMixin:
         staking, vault = self.contract_address(NODE_STAKING), self.contract_address(VAULT)
         self._emit("RocketTokenRPL", "Transfer", sender=node, receiver=staking, value=amount)
         self._emit("RocketTokenRPL", "Approval", owner=staking, spender=vault, value=amount)
+        self._emit(
+            "RocketVault",
+            "TokenDeposited",
+            by=NODE_STAKING,
+            token=self._rpl_token(),
+            amount=amount,
+            time=self.now,
+        )
         self._emit("RocketTokenRPL", "Approval", owner=staking, spender=vault, value=0)
         self._emit("RocketTokenRPL", "Transfer", sender=staking, receiver=vault, value=amount)
         state = self.nodes[node]
@@ -226,6 +234,14 @@ class NodesMixin:
             time=self.now,
         )
         self._emit(
+            "RocketVault",
+            "TokenWithdrawn",
+            by=NODE_STAKING,
+            token=self._rpl_token(),
+            amount=amount,
+            time=self.now,
+        )
+        self._emit(
             "RocketTokenRPL",
             "Transfer",
             sender=self.contract_address(VAULT),
@@ -234,6 +250,9 @@ class NodesMixin:
         )
         self.rpl_balances[state.payee] = self.rpl_balances.get(state.payee, 0) + amount
         return {"rpl": amount}
+
+    def _rpl_token(self) -> str:
+        return self.contract_address("rocketTokenRPL")
 
     def _slash_rpl(self, node: str, eth_amount: int) -> int:
         """RPL worth ``eth_amount`` at the price (rounded up), capped at the stake, to auction."""
@@ -247,6 +266,16 @@ class NodesMixin:
             ethValue=eth_amount,
             time=self.now,
         )
+        if rpl > 0:  # inside the vault, from node staking's RPL to the auction manager's
+            self._emit(
+                "RocketVault",
+                "TokenTransfer",
+                by=NODE_STAKING,
+                to="rocketAuctionManager",
+                token=self._rpl_token(),
+                amount=rpl,
+                time=self.now,
+            )
         state.rpl_stake -= rpl
         state.rpl_slashed += rpl
         self.total_rpl_stake -= rpl
