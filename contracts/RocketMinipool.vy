@@ -264,7 +264,7 @@ def dissolve():
         block.timestamp - self._status_time
         >= staticcall self._settings().getLaunchTimeout()
     ), "minipool: launch timeout has not passed"
-    self._dissolve()
+    self._dissolve(0)
 
 
 @external
@@ -274,8 +274,10 @@ def voteScrub():
             withdrawal credentials are wrong). Only during the scrub period.
             When the share of members who voted reaches the scrub quorum
             (the rule the oracle uses: `1e18 * votes / members >= quorum`),
-            the minipool is dissolved and, if the penalty is enabled, the
-            node's RPL is slashed by the scrub penalty.
+            the minipool is dissolved. With the scrub penalty enabled, the
+            users are repaid their capital plus the penalty, taken from the
+            node's bond still held here (v1.3.1's `_dissolve(scrubPenalty)`);
+            the node closes the minipool for the rest.
     """
     assert (
         self._status == PRELAUNCH
@@ -293,11 +295,17 @@ def voteScrub():
     odao_votes._cast(SCRUB_BALLOT, msg.sender, nonce)
     log ScrubVoted(member=msg.sender, time=block.timestamp)
     if odao_votes._reached(SCRUB_BALLOT, staticcall settings.getScrubQuorum()):
-        self._dissolve()
+        penalty: uint256 = 0
         if staticcall settings.getScrubPenaltyEnabled():
-            extcall self._node_staking().slashRPL(
-                self._node_address, staticcall settings.getScrubPenalty()
+            # @dev The bond left here is the bond less the 1 ETH pre-deposit
+            #      (the beacon chain holds that): the penalty setting may go
+            #      up to 8 ETH, so cap it there rather than touch gifts or
+            #      fail to scrub.
+            penalty = min(
+                staticcall settings.getScrubPenalty(),
+                self._node_deposit_balance - PRELAUNCH_VALUE,
             )
+        self._dissolve(penalty)
         log MinipoolScrubbed(time=block.timestamp)
 
 
@@ -741,13 +749,14 @@ def _set_status(status: uint8):
 
 
 @internal
-def _dissolve():
+def _dissolve(penalty: uint256):
     """
-    @dev The user deposit goes back to the pool; the rest of the bond
-         (bond less the pre-deposit) stays for the owner's `close`.
+    @dev The user deposit, and `penalty` of the bond (a scrub's), go back
+         to the pool; the rest of the bond (bond less the pre-deposit, less
+         the penalty) stays for the owner's `close`.
     """
     self._set_status(DISSOLVED)
-    amount: uint256 = self._user_deposit_balance
+    amount: uint256 = self._user_deposit_balance + penalty
     # The users are repaid here: nothing of what stays is theirs, and the
     # oracle must not count it for them.
     self._user_deposit_balance = 0

@@ -7,14 +7,22 @@
         which were destroyed, each node's minipools and counts, and each
         node's ETH matched (depositor ETH its minipools hold) and ETH
         provided (its own bonds), which the RPL side reads.
-@dev Moves no ETH, so it carries no reentrancy lock, and it never calls
-     back into a minipool while that minipool is calling it: every number
-     it needs is kept here.
+        It also keeps, per node and bond size, the staking minipools and
+        the sum of their node fees, from which the node manager computes
+        the node's average fee; before any of a node's fee inputs changes
+        (a minipool starts or stops staking, a bond is reduced), the node's
+        fee distributor is distributed, so what arrived so far is split at
+        the figures it arrived under (v1.3.1's `_tryDistribute`).
+@dev Moves no ETH itself, so it carries no reentrancy lock, and it never
+     calls back into a minipool while that minipool is calling it: every
+     number it needs is kept here.
 """
 
 from interfaces import IRocketMinipoolManager
 from interfaces import IRocketMinipoolManagerNetwork
 from interfaces import IRocketMinipoolNetwork
+from interfaces import IRocketNodeDistributor
+from interfaces import IRocketNodeDistributorFactory
 
 implements: IRocketMinipoolManager
 implements: IRocketMinipoolManagerNetwork
@@ -64,6 +72,12 @@ _minipool_eth_matched: HashMap[address, uint256]
 _minipool_eth_provided: HashMap[address, uint256]
 _node_eth_matched: HashMap[address, uint256]
 _node_eth_provided: HashMap[address, uint256]
+
+# The node fee each minipool was created with, and per node and bond size
+# (8 or 16 ETH) its staking minipools and the sum of their fees.
+_minipool_fee: HashMap[address, uint256]
+_node_staking_count_by_size: HashMap[address, HashMap[uint256, uint256]]
+_node_fee_numerator: HashMap[address, HashMap[uint256, uint256]]
 
 
 # @dev Events
@@ -156,6 +170,7 @@ def createMinipool(
     self._minipool_eth_provided[minipool] = bond_amount
     self._node_eth_matched[node_address] += matched
     self._node_eth_provided[node_address] += bond_amount
+    self._minipool_fee[minipool] = node_fee
     log MinipoolCreated(
         minipool=minipool, node=node_address, time=block.timestamp
     )
@@ -172,9 +187,12 @@ def incrementNodeStakingMinipoolCount():
     assert not self._staking[
         msg.sender
     ], "minipool manager: minipool already staking"
+    node: address = self._node_of[msg.sender]
+    self._try_distribute(node)
     self._staking[msg.sender] = True
-    self._node_staking_count[self._node_of[msg.sender]] += 1
+    self._node_staking_count[node] += 1
     self._staking_count += 1
+    self._add_fee(msg.sender, node, self._minipool_eth_provided[msg.sender])
 
 
 @external
@@ -188,12 +206,16 @@ def incrementNodeFinalisedMinipoolCount():
     assert not self._finalised[
         msg.sender
     ], "minipool manager: minipool already finalised"
-    self._finalised[msg.sender] = True
     node: address = self._node_of[msg.sender]
     if self._staking[msg.sender]:
+        self._try_distribute(node)
+        self._remove_fee(
+            msg.sender, node, self._minipool_eth_provided[msg.sender]
+        )
         self._staking[msg.sender] = False
         self._node_staking_count[node] -= 1
         self._staking_count -= 1
+    self._finalised[msg.sender] = True
     self._node_finalised_count[node] += 1
     self._finalised_count += 1
     self._release(msg.sender, node)
@@ -238,6 +260,10 @@ def updateMinipoolBond(minipool: address, new_bond_amount: uint256):
     ), "minipool manager: bond must be lower than the current bond"
     delta: uint256 = previous - new_bond_amount
     node: address = self._node_of[minipool]
+    if self._staking[minipool]:
+        self._try_distribute(node)
+        self._remove_fee(minipool, node, previous)
+        self._add_fee(minipool, node, new_bond_amount)
     self._minipool_eth_provided[minipool] = new_bond_amount
     self._minipool_eth_matched[minipool] += delta
     self._node_eth_provided[node] -= delta
@@ -452,7 +478,73 @@ def getNodeETHProvided(node_address: address) -> uint256:
     return self._node_eth_provided[node_address]
 
 
+@external
+@view
+def getNodeStakingMinipoolCountBySize(
+    node_address: address, deposit_size: uint256
+) -> uint256:
+    """
+    @notice The node's staking, unfinalised minipools with a `deposit_size`
+            bond.
+    @param node_address The node.
+    @param deposit_size A bond: 8 or 16 ETH, in wei (others count none).
+    @return The count.
+    """
+    return self._node_staking_count_by_size[node_address][deposit_size]
+
+
+@external
+@view
+def getNodeAverageFeeNumerator(
+    node_address: address, deposit_size: uint256
+) -> uint256:
+    """
+    @notice The sum of the node fees of the node's staking, unfinalised
+            minipools with a `deposit_size` bond (v1.3.1's
+            "node.average.fee.numerator").
+    @param node_address The node.
+    @param deposit_size A bond: 8 or 16 ETH, in wei.
+    @return A sum of fractions of 1e18.
+    """
+    return self._node_fee_numerator[node_address][deposit_size]
+
+
 # @dev Internal functions
+@internal
+def _add_fee(minipool: address, node: address, size: uint256):
+    self._node_staking_count_by_size[node][size] += 1
+    self._node_fee_numerator[node][size] += self._minipool_fee[minipool]
+
+
+@internal
+def _remove_fee(minipool: address, node: address, size: uint256):
+    self._node_staking_count_by_size[node][size] -= 1
+    self._node_fee_numerator[node][size] -= self._minipool_fee[minipool]
+
+
+@internal
+def _try_distribute(node: address):
+    """
+    @dev Distributes the node's fee distributor if it holds anything, so the
+         split uses the figures about to change. A deployment without a
+         distributor factory has no distributors, and nothing to do.
+    """
+    factory: address = staticcall rocket_base.ROCKET_STORAGE.getAddress(
+        "rocketNodeDistributorFactory"
+    )
+    if factory == empty(address):
+        return
+    distributor: address = staticcall IRocketNodeDistributorFactory(
+        factory
+    ).getProxyAddress(node)
+    if distributor.balance == 0:
+        return
+    assert (
+        distributor.is_contract
+    ), "minipool manager: distributor not initialised"
+    extcall IRocketNodeDistributor(distributor).distribute()
+
+
 @internal
 @view
 def _only_minipool():

@@ -4,14 +4,21 @@
 @notice Node operator registration, and each node's withdrawal address:
         where its minipools send the node's ETH. A withdrawal address is
         changed in two steps (set as pending, then confirmed by the new
-        address) unless the caller confirms at once.
+        address) unless the caller confirms at once. Registering creates the
+        node's fee distributor (when the deployment has a distributor
+        factory), and the node's average fee, which splits what the
+        distributor receives, is computed here.
 @dev Moves no ETH, so it carries no reentrancy lock.
 """
 
 from interfaces import IRocketDAOProtocolSettings
+from interfaces import IRocketMinipoolManagerNetwork
+from interfaces import IRocketNodeDistributorFactory
 from interfaces import IRocketNodeManager
+from interfaces import IRocketNodeManagerFees
 
 implements: IRocketNodeManager
+implements: IRocketNodeManagerFees
 
 import rocket_base
 
@@ -24,6 +31,10 @@ exports: rocket_base.ROCKET_STORAGE
 MAX_TIMEZONE: constant(uint256) = 64
 # The shortest IANA name is "UTC"-like; the reference asks for 4 characters.
 MIN_TIMEZONE: constant(uint256) = 4
+ONE: constant(uint256) = 10**18
+LAUNCH_BALANCE: constant(uint256) = 32 * 10**18
+# The bonds a minipool can have, as v1.3.1's `getDepositAmounts`.
+DEPOSIT_SIZES: constant(uint256[2]) = [16 * 10**18, 8 * 10**18]
 
 
 # @dev Storage
@@ -82,6 +93,11 @@ def registerNode(timezoneLocation: String[64]):
     self._timezone[msg.sender] = timezoneLocation
     self._registration_time[msg.sender] = block.timestamp
     log NodeRegistered(node=msg.sender, time=block.timestamp)
+    factory: address = staticcall rocket_base.ROCKET_STORAGE.getAddress(
+        "rocketNodeDistributorFactory"
+    )
+    if factory != empty(address):
+        extcall IRocketNodeDistributorFactory(factory).createProxy(msg.sender)
 
 
 @external
@@ -151,6 +167,44 @@ def getNodeRegistrationTime(node_address: address) -> uint256:
     @return A timestamp.
     """
     return self._registration_time[node_address]
+
+
+@external
+@view
+def getAverageNodeFee(node_address: address) -> uint256:
+    """
+    @notice The node's average fee over its staking minipools, each bond
+            size weighted by the user ETH its minipools hold (v1.3.1's
+            formula): with `c_s` minipools of bond `s` whose fees sum to
+            `f_s`, `w_s = (32 ETH - s) * c_s * 1e18 // sum_t((32 ETH - t) *
+            c_t)` and the average is `sum_s(f_s * w_s // c_s) // 1e18`,
+            every division rounding down. Zero with no staking minipool.
+    @param node_address The node.
+    @return A fraction of 1e18.
+    """
+    manager: IRocketMinipoolManagerNetwork = IRocketMinipoolManagerNetwork(
+        rocket_base._contract("rocketMinipoolManager")
+    )
+    counts: uint256[2] = empty(uint256[2])
+    weights: uint256[2] = empty(uint256[2])
+    weight_total: uint256 = 0
+    for i: uint256 in range(2):
+        counts[i] = staticcall manager.getNodeStakingMinipoolCountBySize(
+            node_address, DEPOSIT_SIZES[i]
+        )
+        weights[i] = (LAUNCH_BALANCE - DEPOSIT_SIZES[i]) * counts[i]
+        weight_total += weights[i]
+    if weight_total == 0:
+        return 0
+    average: uint256 = 0
+    for i: uint256 in range(2):
+        if counts[i] > 0:
+            numerator: uint256 = staticcall manager.getNodeAverageFeeNumerator(
+                node_address, DEPOSIT_SIZES[i]
+            )
+            weight: uint256 = weights[i] * ONE // weight_total
+            average += numerator * weight // counts[i]
+    return average // ONE
 
 
 # @dev Withdrawal address

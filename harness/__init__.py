@@ -17,7 +17,26 @@ bottom up (each imports only from those below it; ``docs/architecture.md``):
 - :mod:`harness.cli`: ``rpfuzz``, the shell, the demo, terminal display.
 """
 
-from harness.chain.protocol import Protocol
-from harness.world.deploy import deploy_protocol
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.chain.protocol import Protocol
+    from harness.world.deploy import deploy_protocol
 
 __all__ = ["Protocol", "deploy_protocol"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, not with the package: importing titanoboa takes
+    # seconds, and `rpfuzz --help` (which imports harness.cli) needs none of it.
+    if name == "Protocol":
+        from harness.chain.protocol import Protocol
+
+        return Protocol
+    if name == "deploy_protocol":
+        from harness.world.deploy import deploy_protocol
+
+        return deploy_protocol
+    raise AttributeError(f"module 'harness' has no attribute {name!r}")

@@ -11,7 +11,13 @@ from typing import Any
 from harness.units import ETH_GWEI, UnitError, parse_setting, to_fraction, to_seconds, to_wei
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_PATH = PROJECT_ROOT / "boa_config.toml"
+CONFIG_NAME = "boa_config.toml"
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / CONFIG_NAME
+
+# The EVM backends (harness.chain.backend), named here so that the command
+# line can offer them without importing titanoboa, which takes seconds.
+BACKENDS = ("boa", "revm")
+DEFAULT_BACKEND = "boa"
 
 
 class ConfigError(ValueError):
@@ -109,6 +115,30 @@ def _merge(base: dict, override: dict) -> dict:
     return out
 
 
+def config_path(path: str | Path | None = None, cwd: str | Path | None = None) -> Path:
+    """The ``boa_config.toml`` a command reads.
+
+    ``path`` when given (``--config``; it must be a file); otherwise
+    ``boa_config.toml`` in the current directory (``cwd``) when there is one;
+    otherwise the packaged :data:`DEFAULT_CONFIG_PATH`. Raises
+    :class:`ConfigError` for a ``path`` that is not a file.
+    """
+    if path is not None:
+        given = Path(path)
+        if given.is_dir():
+            raise ConfigError(
+                f"--config {path}: is a directory; pass the path of a {CONFIG_NAME} file"
+            )
+        if not given.is_file():
+            raise ConfigError(
+                f"--config {path}: file not found; pass the path of an existing {CONFIG_NAME}, "
+                f"or leave --config out to use ./{CONFIG_NAME} or the packaged one"
+            )
+        return given
+    local = Path(cwd if cwd is not None else Path.cwd()) / CONFIG_NAME
+    return local if local.is_file() else DEFAULT_CONFIG_PATH
+
+
 def load_config(
     config: Config | dict | str | Path | None = None,
     base_path: str | Path | None = None,
@@ -132,6 +162,12 @@ def load_config(
         raise ConfigError(f"{path}: file not found; pass an existing boa_config.toml") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc}); pass a TOML file") from exc
+    except OSError as exc:  # a directory, no permission
+        raise ConfigError(
+            f"{path}: cannot be read ({exc.strerror or exc}); pass a readable {CONFIG_NAME}"
+        ) from exc
     source = str(path)
     if config:
         data = _merge(data, config)

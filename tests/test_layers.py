@@ -31,6 +31,9 @@ RANKS: dict[str, int] = {
     "harness.run": 7,
     "harness.bugzoo": 8,
     "harness.mutate": 8,
+    # The report pages draw a replay (harness.replay) and a campaign's JSON document;
+    # only the CLI writes them, so they sit beside bugzoo and mutate, importing neither.
+    "harness.report": 8,
     "harness.cli": 9,
 }
 

@@ -3,12 +3,15 @@
 @title Node manager test double
 @notice Implements the node manager interface the RPL side reads, with the
         guardian deciding which nodes exist and where their RPL goes. For
-        unit tests of node staking only; never deployed by the protocol.
+        unit tests of node staking and the fee distributor only; never
+        deployed by the protocol.
 """
 
 from ..interfaces import IRocketNodeManager
+from ..interfaces import IRocketNodeManagerFees
 
 implements: IRocketNodeManager
+implements: IRocketNodeManagerFees
 
 from ..interfaces import IRocketStorage
 
@@ -23,6 +26,7 @@ ROCKET_STORAGE: public(immutable(IRocketStorage))
 # @dev Storage
 _node_exists: HashMap[address, bool]
 _withdrawal_address: HashMap[address, address]
+_average_fee: HashMap[address, uint256]
 
 
 @deploy
@@ -50,6 +54,29 @@ def setWithdrawalAddress(node_address: address, withdrawal_address: address):
     """
     self._only_guardian()
     self._withdrawal_address[node_address] = withdrawal_address
+
+
+@external
+def setAverageNodeFee(node_address: address, fee: uint256):
+    """
+    @notice Sets the average fee a node's distributor splits by. Guardian
+            only.
+    @param node_address The node.
+    @param fee A fraction of 1e18.
+    """
+    self._only_guardian()
+    self._average_fee[node_address] = fee
+
+
+@external
+@view
+def getAverageNodeFee(node_address: address) -> uint256:
+    """
+    @notice The average fee the guardian set for the node.
+    @param node_address The node.
+    @return A fraction of 1e18.
+    """
+    return self._average_fee[node_address]
 
 
 @external

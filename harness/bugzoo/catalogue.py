@@ -182,12 +182,12 @@ BUGS: tuple[Bug, ...] = (
         edits=(
             Edit(
                 MINIPOOL,
-                """    amount: uint256 = self._user_deposit_balance
+                """    amount: uint256 = self._user_deposit_balance + penalty
     # The users are repaid here: nothing of what stays is theirs, and the
     # oracle must not count it for them.
     self._user_deposit_balance = 0
 """,
-                """    amount: uint256 = self._user_deposit_balance
+                """    amount: uint256 = self._user_deposit_balance + penalty
 """,
             ),
         ),

@@ -35,10 +35,9 @@ from boa.contracts.base_evm_contract import BoaError
 
 from harness.chain.revm import RawLog, RevmChain, RevmReverted, compiled
 from harness.chain.revm import load as revm_load
-from harness.config import ConfigError
+from harness.config import BACKENDS, ConfigError
+from harness.config import DEFAULT_BACKEND as DEFAULT
 
-BACKENDS = ("boa", "revm")
-DEFAULT = "boa"
 # What a reverted call raises, on either backend.
 Reverted: tuple[type[BaseException], ...] = (BoaError, RevmReverted)
 

@@ -6,9 +6,14 @@ oDAO) is :func:`harness.world.deploy.deploy_protocol`.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import vyper
+from vyper.exceptions import VyperException
 
 from harness.chain import backend
 from harness.chain.beacon import BeaconChain
@@ -17,6 +22,56 @@ from harness.chain.reverts import revert_reason
 from harness.config import PROJECT_ROOT, Config, ConfigError, load_config
 
 DEFAULT_CONTRACTS_DIR = PROJECT_ROOT / "contracts"
+
+
+class CompileError(ConfigError):
+    """A contract source the Vyper compiler refuses: ``path``, ``line`` and its message.
+
+    A :class:`ConfigError`, so the command line answers it with exit code 2
+    (the sources are the user's input), printed as the compiler wrote it.
+    """
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path, self.line = path, line
+        super().__init__(message)
+
+
+# Vyper locates an error as `contract "path:line"`, in each error of a list too.
+_VYPER_LOCATION = re.compile(r'contract "(?P<path>[^"]+?):(?P<line>\d+)"')
+
+
+def compile_error(exc: VyperException, compiling: Path) -> CompileError:
+    """The compiler's error while compiling ``compiling``, as a :class:`CompileError`.
+
+    Names the file the error is in (an imported module's, when it is there),
+    its line, the error's kind and message, and keeps the compiler's source
+    excerpt with its ``--->`` marker.
+    """
+    text = str(exc).strip()
+    path, line = compiling, None
+    node = (exc.annotations or [None])[0]
+    module = getattr(node, "module_node", None)
+    if getattr(module, "resolved_path", None):
+        path, line = Path(module.resolved_path), getattr(node, "lineno", None)
+    elif match := _VYPER_LOCATION.search(text):
+        path, line = Path(match["path"]), int(match["line"])
+    if line is None:
+        line = getattr(node, "lineno", None) or exc.lineno
+    with_cwd = Path(os.path.abspath(path))
+    shown = os.path.relpath(with_cwd) if with_cwd.is_relative_to(Path.cwd()) else str(with_cwd)
+    headline, _, excerpt = text.partition("\n")
+    # A syntax error repeats the line as "(<unknown>, line 39)": said once, in front.
+    headline = re.sub(r" \(<unknown>, line \d+\)$", "", headline)
+    where = f"{shown}:{line}" if line else shown
+    origin = "" if with_cwd == Path(os.path.abspath(compiling)) else f" (imported by {compiling})"
+    excerpt = "\n".join(line.rstrip() for line in excerpt.strip("\n").splitlines())
+    message = (
+        f"{where}: the contract does not compile{origin}: {type(exc).__name__}: {headline}\n"
+        f"{excerpt}\n"
+        "fix the source, or point --contracts (RPFUZZ_CONTRACTS for an emitted test) at "
+        "sources that compile"
+    )
+    return CompileError(with_cwd, line, message)
 
 
 @dataclass(frozen=True)
@@ -87,7 +142,21 @@ def _compile(chain: Any, contracts_dir: Path, source: str):
         )
     # Compiled once and cached on disk by titanoboa (keyed on the source and
     # its imports), on either backend, so a second process skips compiling.
-    return chain.load(path)
+    try:
+        return chain.load(path)
+    except VyperException as exc:
+        raise compile_error(exc, path) from None
+    except Exception as exc:
+        # Not the compiler's own error: titanoboa fetching another compiler for a
+        # `# pragma version` this one does not satisfy, an unreadable file, ...
+        first = next((line for line in str(exc).splitlines() if line.strip()), "")
+        raise CompileError(
+            path,
+            None,
+            f"{path}: could not be compiled ({type(exc).__name__}: {first[:200]}); check its "
+            f"`# pragma version` (rpfuzz compiles with vyper {vyper.__version__}) and its "
+            "imports, or point --contracts at sources that compile",
+        ) from exc
 
 
 def deploy_contracts(

@@ -6,7 +6,10 @@ What lives where: :func:`_parser` builds the argument parser from one
 subcommand (``_demo``, ``_run``, ``_bench``, ...) turns its parsed arguments
 into a call of the module that does the work, imported only then;
 ``_COMMANDS`` maps each subcommand to its handler, and :func:`main` parses,
-dispatches, and turns a :class:`ConfigError` into exit code 2.
+dispatches, and turns a :class:`ConfigError` into exit code 2 (a message
+naming the input and the fix, on a line of its own). ``_config`` picks the
+``boa_config.toml`` a command reads and prints it. Parsing imports nothing
+heavy (titanoboa, the compiler, Hypothesis): ``--help`` answers at once.
 
 Exit codes: 0 success, 1 a check failed, 2 a usage or configuration error.
 """
@@ -14,13 +17,18 @@ Exit codes: 0 success, 1 a check failed, 2 a usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
-from harness.config import ConfigError
+from harness.config import BACKENDS, DEFAULT_BACKEND, Config, ConfigError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +61,7 @@ def _add_demo(sub) -> None:
         ),
     )
     _add_contracts(demo, "deploy")
+    _add_config(demo)
 
 
 def _add_shell(sub) -> None:
@@ -64,14 +73,18 @@ def _add_shell(sub) -> None:
             "Protocol facade as `p`, the funded actors by name (depositor_0, node_operator_0, "
             "odao_member_0, guardian) and state() to print the numbers. For exploring the "
             "protocol, reproducing a bug by hand, or reading a revert's Vyper source trace. "
-            "Commands piped on stdin are run in order, so a session can be scripted."
+            "Commands piped on stdin are run in order, so a session can be scripted; "
+            "exit code 1 if one of them raised."
         ),
     )
     _add_contracts(shell, "deploy")
+    _add_config(shell)
     shell.add_argument(
-        "--config",
+        "--script",
         metavar="FILE",
-        help="a boa_config.toml to deploy with instead of the project's own",
+        help="run this Python file with the same names in scope instead of opening the REPL; "
+        "it stops at the first statement that raises (a revert shown as in the shell), "
+        "exit code 1",
     )
 
 
@@ -122,13 +135,25 @@ def _add_contracts(parser: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
+def _add_config(parser: argparse.ArgumentParser, replay: bool = False) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the boa_config.toml to read (default: ./boa_config.toml when the current "
+        "directory has one, else the project's own); the file in use is printed at the start"
+        + (
+            "; for a replay file, the settings to deploy with instead of those it recorded"
+            if replay
+            else ""
+        ),
+    )
+
+
 def _add_backend(
     parser: argparse.ArgumentParser, many: bool = False, default: str | None = None
 ) -> None:
     """``--backend``; ``default`` when the command has its own (zoo and mutate: revm)."""
-    from harness.chain.backend import BACKENDS, DEFAULT
-
-    default = default or DEFAULT
+    default = default or DEFAULT_BACKEND
     choices = ", ".join(BACKENDS)
     parser.add_argument(
         "--backend",
@@ -191,7 +216,9 @@ def _add_run(sub) -> None:
         "--max-seconds",
         type=_positive_seconds,
         metavar="S",
-        help="time budget, checked between examples (the one-time deploy is not counted)",
+        help="the fuzzing time budget, checked between examples; compiling and deploying "
+        "before it and shrinking a failure after it come on top, so the wall time is longer "
+        "(the summary prints both)",
     )
     run.add_argument(
         "--workers",
@@ -201,9 +228,16 @@ def _add_run(sub) -> None:
         "example database (default 1; with --cluster, one per worker thread of the cluster)",
     )
     _add_contracts(run, "fuzz")
+    _add_config(run)
     _add_backend(run)
     _add_run_outputs(run)
     _add_run_scale(run)
+    run.add_argument(
+        "--html",
+        metavar="PATH",
+        help="also write a self-contained campaign page: the rule and invariant tables, "
+        "steps/s over time, the flows, and coverage when --coverage measured it",
+    )
 
 
 def _add_run_scale(parser: argparse.ArgumentParser) -> None:
@@ -280,6 +314,7 @@ def _add_zoo(sub) -> None:
         "--list", action="store_true", help="list the bugs and what each imitates, run nothing"
     )
     _add_backend(zoo, default="revm")
+    _add_config(zoo)
     _add_zoo_campaign(zoo)
 
 
@@ -410,6 +445,7 @@ def _add_mutate(sub) -> None:
         help="where the working copies and replay files go (default failures/mutate)",
     )
     _add_contracts(mutate, "mutate")
+    _add_config(mutate)
 
 
 def _add_replay(sub) -> None:
@@ -431,6 +467,7 @@ def _add_replay(sub) -> None:
     )
     replay.add_argument("file", metavar="FILE", help="the replay file (JSON)")
     _add_contracts(replay, "replay on")
+    _add_config(replay, replay=True)
     replay.add_argument(
         "--until",
         type=_non_negative_int,
@@ -451,6 +488,13 @@ def _add_replay(sub) -> None:
         "at the failing step naming the invariant; it fails while the bug is there and "
         "passes once it is fixed (RPFUZZ_CONTRACTS=DIR points it at other sources)",
     )
+    replay.add_argument(
+        "--html",
+        metavar="PATH",
+        help="also write a self-contained report page: the step table, plots of the rETH "
+        "rate, supply, collateral, deposit pool and each minipool over the steps, the "
+        "failure with the model's values beside the chain's, and where they first diverged",
+    )
 
 
 def _add_minimize(sub) -> None:
@@ -469,6 +513,7 @@ def _add_minimize(sub) -> None:
     )
     minimize.add_argument("file", metavar="FILE", help="the replay file (JSON)")
     _add_contracts(minimize, "replay on")
+    _add_config(minimize, replay=True)
     minimize.add_argument(
         "--output",
         "-o",
@@ -510,6 +555,7 @@ def _add_bench(sub) -> None:
         defaults=(0, 10, 30),
     )
     _add_contracts(bench, "measure")
+    _add_config(bench)
     _add_backend(bench, many=True)
     bench.add_argument(
         "--ceiling",
@@ -548,20 +594,32 @@ def _demo(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz demo``: the scripted deposit / report / burn."""
     from harness.cli.demo import run_demo
 
-    return run_demo(console, contracts_dir=args.contracts)
+    return run_demo(console, contracts_dir=args.contracts, config=_config(args, console))
 
 
 def _shell(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz shell``: the REPL with the protocol deployed."""
     from harness.cli.shell import start_shell
+    from harness.config import config_path
 
-    return start_shell(contracts_dir=args.contracts, config=args.config)
+    # The shell's greeting names the file, as "settings from ...".
+    return start_shell(
+        contracts_dir=args.contracts, config=config_path(args.config), script=args.script
+    )
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz run``: a campaign; 1 when an invariant failed."""
     from harness.run.campaign import run_campaign
 
+    started = time.perf_counter()
+    if args.html and not Path(args.html).resolve().parent.is_dir():
+        raise ConfigError(
+            f"--html {args.html}: directory {Path(args.html).resolve().parent} does not "
+            "exist; create it or pick another path"
+        )
+    # (seconds, steps) of the running totals, for the page's steps/s over time.
+    samples: list[tuple[float, int]] = [(0.0, 0)]
     result = run_campaign(
         profile=args.profile,
         seed=args.seed,
@@ -578,7 +636,24 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         backend_name=args.backend,
         database=args.database,
         cluster=args.cluster,
+        progress=(lambda t: samples.append((t["seconds"], t["steps"]))) if args.html else None,
+        config=_config(args, console),
     )
+    # --max-seconds bounds the fuzzing only: say what the rest took.
+    wall = time.perf_counter() - started
+    console.print(
+        f"Wall time {wall:.1f} s, of which {result.seconds:.1f} s fuzzing (what --max-seconds "
+        "bounds); the rest compiling, deploying and shrinking.",
+        soft_wrap=True,
+    )
+    if args.html:
+        from harness.report.campaign_page import write_campaign_page
+
+        try:
+            written = write_campaign_page(args.html, result.to_json(), samples)
+        except OSError as exc:
+            raise ConfigError(f"--html {args.html}: cannot write it ({exc})") from exc
+        console.print(f"Wrote the campaign page to {escape(str(written))}", soft_wrap=True)
     return result.exit_code
 
 
@@ -591,6 +666,7 @@ def _zoo(args: argparse.Namespace, console: Console) -> int:
         print_catalogue(console, only)
         return 0
     result = run_zoo(
+        config=_config(args, console),
         only=only,
         budget=args.budget,
         seed=args.seed,
@@ -612,10 +688,15 @@ def _mutate(args: argparse.Namespace, console: Console) -> int:
 
     if not 0.0 <= args.min_score <= 1.0:
         raise ConfigError(f"--min-score {args.min_score}: give a rate between 0 and 1")
+    if args.contracts is not None and not Path(args.contracts).is_dir():
+        raise ConfigError(
+            f"--contracts {args.contracts}: not a directory; point it at a copy of contracts/"
+        )
     check_backend(args.backend)
     if args.list:
         return _list_mutants(args, console)
     result = runner.run_mutate(
+        config=_config(args, console),
         contracts_dir=args.contracts,
         out_dir=args.out,
         budget=args.budget,
@@ -639,8 +720,6 @@ def _mutate(args: argparse.Namespace, console: Console) -> int:
 
 
 def _list_mutants(args: argparse.Namespace, console: Console) -> int:
-    from pathlib import Path
-
     from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
     from harness.mutate import runner
 
@@ -661,6 +740,7 @@ def _list_mutants(args: argparse.Namespace, console: Console) -> int:
 def _replay(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz replay``: a replay file, step by step."""
     from harness.cli.replay import replay_command
+    from harness.config import config_path
 
     return replay_command(
         args.file,
@@ -669,12 +749,16 @@ def _replay(args: argparse.Namespace, console: Console) -> int:
         shell=args.shell,
         emit=args.emit_pytest,
         console=console,
+        html=args.html,
+        config=config_path(args.config),
+        config_given=args.config is not None,
     )
 
 
 def _minimize(args: argparse.Namespace, console: Console) -> int:
     """``rpfuzz minimize``: a replay file, shrunk."""
     from harness.cli.replay import minimize_command
+    from harness.config import config_path
 
     return minimize_command(
         args.file,
@@ -682,6 +766,8 @@ def _minimize(args: argparse.Namespace, console: Console) -> int:
         output=args.output,
         max_seconds=args.max_seconds,
         console=console,
+        config=config_path(args.config),
+        config_given=args.config is not None,
     )
 
 
@@ -690,6 +776,7 @@ def _bench(args: argparse.Namespace, console: Console) -> int:
     from harness.run.bench import run_bench
 
     run_bench(
+        config=_config(args, console),
         seed=args.seed,
         examples=args.examples,
         steps=args.steps,
@@ -705,6 +792,18 @@ def _bench(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _config(args: argparse.Namespace, console: Console) -> Config | None:
+    """The configuration the command runs with (``--config``, ``./boa_config.toml``, the
+    packaged one), read and checked, its file printed; ``None`` for the packaged one, which
+    every layer reads by default."""
+    from harness.config import DEFAULT_CONFIG_PATH, config_path, load_config
+
+    path = config_path(args.config)
+    config = load_config(path)
+    console.print(Text(f"config: {path}"), soft_wrap=True)
+    return None if path.resolve() == DEFAULT_CONFIG_PATH.resolve() else config
+
+
 # Each subcommand's handler: its parsed arguments and the console in, the exit code out.
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "demo": _demo,
@@ -718,6 +817,32 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
 }
 
 
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class _LineTracker:
+    """stdout, remembering whether the last thing written ended its line.
+
+    A live progress display that cannot redraw (output to a file or a pipe)
+    leaves its last line open when an error ends it; the error then starts
+    on a line of its own.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.line_open = False
+
+    def write(self, text: str) -> int:
+        # Terminal control sequences (the cursor shown again) move no text.
+        visible = _CONTROL.sub("", text)
+        if visible:
+            self.line_open = not visible.endswith("\n")
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rpfuzz`` console script: parse, then hand over to the command."""
     parser = _parser()
@@ -726,6 +851,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help exits 0, a usage error 2
         return exc.code if isinstance(exc.code, int) else 2
     console = Console()
+    stdout = console.file = _LineTracker(console.file)
     if args.command is None:
         parser.print_help()
         return 2
@@ -736,8 +862,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args, console)
     except ConfigError as exc:
+        if stdout.line_open:
+            console.line()
         # escape: messages quote TOML tables such as [profiles.nightly]
-        console.print(f"[red]rpfuzz: {escape(str(exc))}[/]", soft_wrap=True)
+        console.print(f"[red]rpfuzz: {escape(str(exc))}[/]", soft_wrap=True, highlight=False)
         return 2
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
@@ -15,11 +17,16 @@ def _truthful_total_eth(p) -> int:
     return p.deposit_pool.getUserBalance() + p.balance(p.reth)
 
 
-def run_demo(console: Console | None = None, contracts_dir: str | None = None) -> int:
-    """Deploy, deposit, report rewards, burn; print every step. Returns an exit code."""
+def run_demo(
+    console: Console | None = None, contracts_dir: str | None = None, config: Any = None
+) -> int:
+    """Deploy, deposit, report rewards, burn; print every step. Returns an exit code.
+
+    ``config`` is passed to :func:`~harness.world.deploy.deploy_protocol`.
+    """
     console = console or Console()
     console.rule("[bold]rpfuzz demo: Rocket Pool in Vyper under titanoboa")
-    p = deploy_protocol(contracts_dir=contracts_dir)
+    p = deploy_protocol(config=config, contracts_dir=contracts_dir)
     console.print(
         f"Deployed {len(p.contracts) + 1} contracts from [cyan]{p.contracts_dir}[/]; "
         f"{len(p.odao_members)} oDAO members, {len(p.depositors)} depositors."

@@ -19,8 +19,9 @@ from rich.markup import escape
 from rich.text import Text
 from vyper.exceptions import VyperException
 
+from harness.chain.deploy import CompileError
 from harness.chain.protocol import Protocol
-from harness.config import ConfigError
+from harness.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
 from harness.replay.display import failure_view, fmt_args, print_steps, steps_table, wide_console
 from harness.replay.emit import emit_pytest, write_pytest
 from harness.replay.file import ReplayFile, ReplayFileError, contracts_sha256
@@ -35,6 +36,7 @@ from harness.replay.session import (
     protocol_for,
     run_steps,
 )
+from harness.report.figures import Divergence, FigureTrace, first_divergence
 
 
 class _Unusable(Exception):
@@ -65,6 +67,8 @@ def _deploy(path: str, replay_file: ReplayFile, contracts_dir: Path) -> Protocol
     """The deployment the file asks for, or :class:`_Unusable` saying why there is none."""
     try:
         return protocol_for(replay_file.config, contracts_dir)
+    except CompileError as exc:  # the compiler's message names the file and line
+        raise _Unusable(str(exc)) from exc
     except ConfigError as exc:
         raise _Unusable(
             f"{path}: field 'config' cannot be deployed: {exc}; fix the file's config "
@@ -77,23 +81,63 @@ def _deploy(path: str, replay_file: ReplayFile, contracts_dir: Path) -> Protocol
         ) from exc
 
 
+def _use_config(replay_file: ReplayFile, config: Path | None, given: bool) -> str:
+    """Set the configuration the replay deploys with; the line that says which.
+
+    The file's own, unless ``given`` (``--config``) or the file records none;
+    then the file at ``config`` (the packaged one is what an empty ``config``
+    already means).
+    """
+    if config is None or (replay_file.config and not given):
+        return "config: as recorded in the file"
+    try:
+        loaded = load_config(config)
+    except ConfigError as exc:
+        raise _Unusable(str(exc)) from exc
+    if given or config.resolve() != DEFAULT_CONFIG_PATH.resolve():
+        replay_file.config = loaded.raw
+    recorded = " (the file records none)" if given is False else ""
+    return f"config: {config}{recorded}"
+
+
 def _header(
-    console: Console, command: str, path: str, replay_file: ReplayFile, contracts_dir: Path
+    console: Console,
+    command: str,
+    path: str,
+    replay_file: ReplayFile,
+    contracts_dir: Path,
+    config_line: str = "",
 ) -> None:
     recorded = replay_file.failure
+    said = (
+        f"recorded failure: {recorded.get('invariant')} at step {recorded.get('step')}: "
+        f"{_first_line(recorded.get('message', ''))}"
+        if replay_file.recorded
+        else "no recorded failure: the steps alone are replayed, and any failure is reported"
+    )
     console.print(
         Text.assemble(
             (f"rpfuzz {command} ", "bold"),
             (path, "bold"),
-            f": {len(replay_file.steps)} steps, seed {replay_file.seed}; recorded failure: "
-            f"{recorded.get('invariant')} at step {recorded.get('step')}: "
-            f"{_first_line(recorded.get('message', ''))}",
+            f": {len(replay_file.steps)} steps, "
+            + ("no seed" if replay_file.seed is None else f"seed {replay_file.seed}")
+            + f"; {said}",
         ),
         soft_wrap=True,
     )
+    if config_line:
+        console.print(Text(config_line), soft_wrap=True)
     actual = contracts_sha256(contracts_dir)
     console.print(Text(f"contracts: {contracts_dir} (sha256 {actual})"), soft_wrap=True)
-    if actual != replay_file.contracts_sha256:
+    if replay_file.contracts_sha256 is None:
+        console.print(
+            Text(
+                "note: the file records no contracts hash: it runs on these contracts as they "
+                "are, with nothing to compare them against"
+            ),
+            soft_wrap=True,
+        )
+    elif actual != replay_file.contracts_sha256:
         console.print(
             Text(
                 f"note: the file was recorded on contracts with sha256 "
@@ -110,7 +154,12 @@ def _verdict(console: Console, replay_file: ReplayFile, result: ReplayResult) ->
     said = f"{recorded.get('invariant')} at step {recorded.get('step')}"
     failure = result.failure
     if failure is not None:
-        if result.reproduces(recorded):
+        if not replay_file.recorded:
+            console.print(
+                Text(f"FAILED: {failure.invariant} at step {failure.index}.", style="bold red"),
+                soft_wrap=True,
+            )
+        elif result.reproduces(recorded):
             console.print(
                 Text(f"FAILED: the recorded failure reproduces ({said}).", style="bold red")
             )
@@ -136,13 +185,60 @@ def _verdict(console: Console, replay_file: ReplayFile, result: ReplayResult) ->
         return 0
     console.print(
         Text(
-            f"Every step passed and every invariant held through all {result.total} steps: "
-            f"the recorded failure ({said}) no longer reproduces.",
+            f"Every step passed and every invariant held through all {result.total} steps"
+            + (
+                f": the recorded failure ({said}) no longer reproduces."
+                if replay_file.recorded
+                else "."
+            ),
             style="bold green",
         ),
         soft_wrap=True,
     )
     return 0
+
+
+def _print_divergence(
+    console: Console, result: ReplayResult, divergence: Divergence | None
+) -> None:
+    """Where the model's and the chain's figures first parted, when a step failed or they did."""
+    if divergence is not None:
+        earlier = result.failure is None or divergence.step.index != result.failure.index
+        console.print(
+            Text(divergence.sentence(result.failure), style="yellow" if earlier else ""),
+            soft_wrap=True,
+        )
+    elif result.failure is not None:
+        console.print(
+            Text(
+                "The model's and the chain's figures (rETH rate, supply, collateral, deposit "
+                "pool, each minipool's balance and status) agreed after every step: the model "
+                "cannot tell which earlier step made the state wrong."
+            ),
+            soft_wrap=True,
+        )
+
+
+def _write_html(
+    console: Console,
+    html: str,
+    path: str,
+    replay_file: ReplayFile,
+    result: ReplayResult,
+    trace: FigureTrace,
+    divergence: Divergence | None,
+    contracts_dir: Path,
+) -> int | None:
+    """Write the report page; an exit code when it cannot be written, else None."""
+    from harness.report.replay_page import replay_page, write_replay_page
+
+    text = replay_page(path, replay_file, result, trace, divergence, str(contracts_dir))
+    try:
+        written = write_replay_page(html, text)
+    except OSError as exc:
+        return _error(console, f"--html {html}: cannot write it ({exc}); pick another path")
+    console.print(f"Wrote the report page to {escape(str(written))}", soft_wrap=True)
+    return None
 
 
 def _shell_namespace(
@@ -228,11 +324,20 @@ def replay_command(
     shell: bool = False,
     emit: str | None = None,
     console: Console | None = None,
+    html: str | None = None,
+    config: Path | None = None,
+    config_given: bool = False,
 ) -> int:
-    """``rpfuzz replay``: replay, print the steps, emit a test or open a shell; an exit code."""
+    """``rpfuzz replay``: replay, print the steps, emit a test or open a shell; an exit code.
+
+    With ``html``, also write the report page there (:mod:`harness.report.replay_page`).
+    ``config`` is the configuration file to deploy with when the replay file
+    records none, or (``config_given``, ``--config``) instead of its own.
+    """
     console = wide_console(console)
     try:
         replay_file, contracts_dir = _prepare(path, contracts)
+        config_line = _use_config(replay_file, config, config_given)
         total = len(replay_file.steps)
         if until is not None and until > total:
             raise _Unusable(
@@ -250,22 +355,35 @@ def replay_command(
                     f"--emit-pytest {emit}: directory {Path(emit).resolve().parent} does not "
                     "exist; create it or pick another path"
                 )
-        _header(console, "replay", path, replay_file, contracts_dir)
+        if html is not None and not Path(html).resolve().parent.is_dir():
+            raise _Unusable(
+                f"--html {html}: directory {Path(html).resolve().parent} does not exist; "
+                "create it or pick another path"
+            )
+        _header(console, "replay", path, replay_file, contracts_dir, config_line)
         p = _deploy(path, replay_file, contracts_dir)
     except _Unusable as exc:
         return _error(console, str(exc))
 
     with ReplaySession(p) as session:
         try:
+            trace = FigureTrace(session)
             with console.status(f"replaying {total} steps", spinner="dots"):
-                result = run_steps(session, replay_file.steps, until=until)
+                result = run_steps(session, replay_file.steps, until=until, on_step=trace)
         except StepError as exc:
             return _error(
                 console,
                 f"{path}: field '{exc.field}' {exc.message}: fix the step or remove it",
             )
         print_steps(console, result)
+        divergence = first_divergence(trace, result.steps)
+        _print_divergence(console, result, divergence)
         code = _verdict(console, replay_file, result)
+        if html is not None:
+            args = (replay_file, result, trace, divergence, contracts_dir)
+            unwritten = _write_html(console, html, path, *args)
+            if unwritten is not None:
+                return unwritten
         if emit is not None:
             text = emit_pytest(replay_file, result, contracts_dir, path, Path(emit).name)
             try:
@@ -297,18 +415,25 @@ def minimize_command(
     output: str | None = None,
     max_seconds: float = 300.0,
     console: Console | None = None,
+    config: Path | None = None,
+    config_given: bool = False,
 ) -> int:
-    """``rpfuzz minimize``: shrink the file, write the result, say what changed; an exit code."""
+    """``rpfuzz minimize``: shrink the file, write the result, say what changed; an exit code.
+
+    ``config`` and ``config_given`` as for :func:`replay_command`; the
+    minimized file records the configuration it was shrunk with.
+    """
     console = wide_console(console)
     out = Path(output) if output else Path(path).with_name(Path(path).stem + ".min.json")
     try:
         replay_file, contracts_dir = _prepare(path, contracts)
+        config_line = _use_config(replay_file, config, config_given)
         if not out.resolve().parent.is_dir():
             raise _Unusable(
                 f"--output {out}: directory {out.resolve().parent} does not exist; create it "
                 "or pick another path"
             )
-        _header(console, "minimize", path, replay_file, contracts_dir)
+        _header(console, "minimize", path, replay_file, contracts_dir, config_line)
         _deploy(path, replay_file, contracts_dir)
     except _Unusable as exc:
         return _error(console, str(exc))
@@ -340,7 +465,7 @@ def minimize_command(
         return _error(console, f"--output {out}: cannot write it ({exc}); pick another path")
     failure = result.minimized.failure
     recorded = replay_file.failure.get("invariant")
-    if result.invariant != recorded:
+    if recorded is not None and result.invariant != recorded:
         console.print(
             Text(
                 f"note: on these contracts the file fails with {result.invariant}, not the "

@@ -2,7 +2,10 @@
 
 IPython is used when it is installed and stdin is a terminal; otherwise the
 standard library's console, which also reads commands piped on stdin (so a
-session can be scripted: ``printf 'state()\\n' | rpfuzz shell``).
+session can be scripted: ``printf 'state()\\n' | rpfuzz shell``), or runs a
+script (``rpfuzz shell --script FILE``). Both show a reverted call the same
+way (:func:`revert_text`: the reason and titanoboa's Vyper source trace, no
+Python frames). A piped session or a script whose statement raised exits 1.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import boa
 
 from harness.chain.reverts import revert_reason
 from harness.cli.display import print_state
-from harness.config import Config
+from harness.config import Config, ConfigError
 from harness.units import WEI_PER_ETH, fmt_eth, to_wei
 from harness.world.deploy import deploy_protocol
 
@@ -124,6 +127,35 @@ def banner(p: Any) -> str:
     return "\n".join(lines)
 
 
+def revert_text(exc: BaseException) -> str:
+    """How the shell shows a reverted call: the reason, then titanoboa's Vyper source trace.
+
+    The Python frames (the facade, titanoboa's internals) say nothing about
+    why the contract reverted; they stay one command away.
+    """
+    return (
+        f"Reverted: {revert_reason(exc)}\n{str(exc).strip()}\n"
+        "(Python traceback: import traceback; traceback.print_last())\n"
+    )
+
+
+def _remember(exc_type: Any, exc: BaseException, tb: Any) -> None:
+    # What traceback.print_last() reads (sys.last_exc from Python 3.12 on).
+    sys.last_type, sys.last_value, sys.last_traceback = exc_type, exc, tb
+    sys.last_exc = exc
+
+
+def show_reverts_cleanly(ipython: Any) -> None:
+    """Make an IPython shell show a revert as :func:`revert_text`, as the plain console does."""
+
+    def handler(self: Any, exc_type: Any, exc: BaseException, tb: Any, tb_offset: Any = None):
+        _remember(exc_type, exc, tb)
+        # IPython discards what a handler returns: it prints, on stderr as the console does.
+        sys.stderr.write(revert_text(exc))
+
+    ipython.set_custom_exc((boa.BoaError,), handler)
+
+
 class ProtocolConsole(code.InteractiveConsole):
     """The standard library console, showing a revert as its Vyper source trace.
 
@@ -131,12 +163,14 @@ class ProtocolConsole(code.InteractiveConsole):
     nothing about why the contract reverted, so only titanoboa's trace is
     printed; ``import traceback; traceback.print_last()`` shows the rest.
     With ``prompts=False`` (commands piped in) no ``>>>`` prompts are
-    printed, so the output holds only what the commands print.
+    printed, so the output holds only what the commands print. ``errors``
+    counts the statements that raised.
     """
 
     def __init__(self, namespace: dict[str, Any], prompts: bool = True) -> None:
         super().__init__(namespace)
         self.prompts = prompts
+        self.errors = 0
 
     def raw_input(self, prompt: str = "") -> str:
         """Read one line, showing ``prompt`` only when prompts are on."""
@@ -144,16 +178,18 @@ class ProtocolConsole(code.InteractiveConsole):
 
     def showtraceback(self) -> None:
         """Print the exception being handled; a revert as its Vyper trace only."""
+        self.errors += 1
         exc_type, exc, tb = sys.exc_info()
         if not isinstance(exc, boa.BoaError):
             super().showtraceback()
             return
-        sys.last_type, sys.last_value, sys.last_traceback = exc_type, exc, tb
-        sys.last_exc = exc  # what traceback.print_last() reads from Python 3.12 on
-        self.write(
-            f"Reverted: {revert_reason(exc)}\n{str(exc).strip()}\n"
-            "(Python traceback: import traceback; traceback.print_last())\n"
-        )
+        _remember(exc_type, exc, tb)
+        self.write(revert_text(exc))
+
+    def showsyntaxerror(self, filename: str | None = None, **kwargs: Any) -> None:
+        """Print the syntax error being handled, and count it."""
+        self.errors += 1
+        super().showsyntaxerror(filename, **kwargs)
 
 
 def _ipython_available() -> bool:
@@ -175,9 +211,9 @@ def _enable_completion(namespace: dict[str, Any]) -> None:
     readline.parse_and_bind("tab: complete")
 
 
-def _exit_code(exc: SystemExit) -> int:
-    if exc.code is None:
-        return 0
+def _exit_code(exc: SystemExit, errors: int = 0) -> int:
+    if exc.code is None:  # exit(): 1 if a statement raised before it
+        return 1 if errors else 0
     if isinstance(exc.code, int):
         return exc.code
     print(exc.code, file=sys.stderr)
@@ -193,10 +229,8 @@ def run_repl(namespace: dict[str, Any], banner_text: str) -> int:
     """
     interactive = sys.stdin.isatty()
     if interactive and _ipython_available():
-        import IPython
-
         print(banner_text)
-        IPython.start_ipython(argv=["--no-banner"], user_ns=namespace)
+        _launch_ipython(namespace)
         return 0
     if interactive:
         _enable_completion(namespace)
@@ -204,23 +238,63 @@ def run_repl(namespace: dict[str, Any], banner_text: str) -> int:
     try:
         console.interact(banner=banner_text, exitmsg="")
     except SystemExit as exc:  # exit() raises it through interact() before Python 3.13
-        return _exit_code(exc)
-    return 0
+        return _exit_code(exc, 0 if interactive else console.errors)
+    if console.buffer and not interactive:  # the input ended inside a statement
+        console.errors += 1
+        console.write(f"SyntaxError: the input ended inside {' '.join(console.buffer)!r}\n")
+    # Piped commands are a script: one that raised fails, as `python script.py` would.
+    return 1 if console.errors and not interactive else 0
+
+
+def _launch_ipython(namespace: dict[str, Any]) -> None:
+    """IPython's terminal shell on ``namespace``, showing reverts as the plain console does."""
+    from IPython.terminal.ipapp import TerminalIPythonApp
+
+    # What IPython.start_ipython does, with the revert display installed before it starts.
+    app = TerminalIPythonApp.instance(user_ns=namespace)
+    app.initialize(["--no-banner"])
+    show_reverts_cleanly(app.shell)
+    app.start()
+
+
+def run_script(namespace: dict[str, Any], path: str | Path) -> int:
+    """Run the Python file at ``path`` in ``namespace``; its exit code.
+
+    Stops at the first statement that raises, shown as in the shell (a revert
+    as its Vyper trace), and returns 1; ``exit(N)`` returns N.
+    """
+    console = ProtocolConsole(namespace, prompts=False)
+    source = Path(path).read_text(encoding="utf-8")
+    try:
+        compiled = compile(source, str(path), "exec")
+    except SyntaxError:
+        console.showsyntaxerror(str(path))
+        return 1
+    try:
+        console.runcode(compiled)
+    except SystemExit as exc:
+        return _exit_code(exc, console.errors)
+    return 1 if console.errors else 0
 
 
 def start_shell(
     contracts_dir: str | Path | None = None,
     config: Config | dict | str | Path | None = None,
     banner_extra: str = "",
+    script: str | Path | None = None,
 ) -> int:
-    """Deploy the protocol and open a REPL on it; returns an exit code.
+    """Deploy the protocol and open a REPL on it (or run ``script`` in it); returns an exit code.
 
     ``contracts_dir`` and ``config`` are passed to
     :func:`harness.world.deploy.deploy_protocol` (a bad one raises
-    :class:`~harness.config.ConfigError`); ``banner_extra`` is appended to
-    the greeting.
+    :class:`~harness.config.ConfigError`, as does a ``script`` that is not a
+    readable file); ``banner_extra`` is appended to the greeting.
     """
+    if script is not None and not Path(script).is_file():
+        raise ConfigError(f"--script {script}: file not found; pass a Python file to run")
     p = deploy_protocol(config=config, contracts_dir=contracts_dir)
+    if script is not None:
+        return run_script(shell_namespace(p), script)
     text = banner(p)
     if banner_extra:
         text += "\n" + banner_extra

@@ -52,10 +52,16 @@ def _status(index: int) -> Reads:
 
 
 def _node_counts(node: str | None, *which: str) -> Reads:
-    """The node's minipool counters (``""`` is ``getNodeMinipoolCount``)."""
+    """The node's minipool counters (``""`` is ``getNodeMinipoolCount``).
+
+    With the staking count, the node's average fee too: both change together.
+    """
     if node is None:
         return []
-    return [(f"minipool_manager.getNode{w}MinipoolCount", {"node": node}) for w in which]
+    reads = [(f"minipool_manager.getNode{w}MinipoolCount", {"node": node}) for w in which]
+    if "Staking" in which:
+        reads.append(("node_manager.getAverageNodeFee", {"node": node}))
+    return reads
 
 
 def _minipool_step(*views: str, counts: tuple[str, ...] = (), status: bool = False):
@@ -201,6 +207,8 @@ FOLLOW_UPS: dict[str, Callable[[Any, dict[str, Any]], Reads]] = {
         "minipool.getNodeDepositBalance",
         "minipool.getUserDepositBalance",
         "bond_reducer.getLastBondReductionTime",
+        # The staking count stays; the average fee's weights move to 8 ETH.
+        counts=("Staking",),
     ),
     # Auctions.
     "create_lot": lambda ctx, a: [

@@ -48,8 +48,9 @@ from harness.model.tokens import (
 from harness.units import ETH, ONE
 from invariants import InvariantViolation
 
-# Amounts views are asked about: zero, dust, typical, a launch balance, a lot.
-AMOUNTS = (0, 1, 10**16, ETH + 7, 8 * ETH, 32 * ETH, 1_000 * ETH)
+# Amounts views are asked about: zero, dust, typical, the two bonds, a launch
+# balance, a lot.
+AMOUNTS = (0, 1, 10**16, ETH + 7, 8 * ETH, 16 * ETH, 32 * ETH, 1_000 * ETH)
 # Blocks ahead of the current one, for auction prices.
 BLOCK_OFFSETS = (0, 1_000, 60_000)
 # Contract names views are asked about: every one the deployment registers, the
@@ -479,6 +480,11 @@ VIEWS: dict[str, View] = {
         lambda r: r.p.node_manager.getNodeRegistrationTime(r.node),
         _node("registered_time"),
     ),
+    "node_manager.getAverageNodeFee": View(
+        ("node",),
+        lambda r: r.p.node_manager.getAverageNodeFee(r.node),
+        lambda r: r.model.average_node_fee(r.node),
+    ),
     "node_manager.getNodeWithdrawalAddress": View(
         ("node",),
         lambda r: r.p.node_manager.getNodeWithdrawalAddress(r.node),
@@ -636,6 +642,16 @@ VIEWS: dict[str, View] = {
         ("node",),
         lambda r: r.p.minipool_manager.getNodeStakingMinipoolCount(r.node),
         _node("staking_count"),
+    ),
+    "minipool_manager.getNodeStakingMinipoolCountBySize": View(
+        ("node", "amount"),
+        lambda r: r.p.minipool_manager.getNodeStakingMinipoolCountBySize(r.node, r.args["amount"]),
+        lambda r: r.model.staking_by_size(r.node).get(r.args["amount"], (0, 0))[0],
+    ),
+    "minipool_manager.getNodeAverageFeeNumerator": View(
+        ("node", "amount"),
+        lambda r: r.p.minipool_manager.getNodeAverageFeeNumerator(r.node, r.args["amount"]),
+        lambda r: r.model.staking_by_size(r.node).get(r.args["amount"], (0, 0))[1],
     ),
     "minipool_manager.getNodeActiveMinipoolCount": View(
         ("node",),

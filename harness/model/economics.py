@@ -54,3 +54,50 @@ def node_shortfall(balance: int, user_capital: int) -> int:
     if balance < FULL_EXIT_THRESHOLD:
         return 0
     return max(0, user_capital - balance)
+
+
+# ---------------------------------------------------------------- the fee distributor
+# The ratio a node with no ETH matched is given (v1.3.1's legacy 1:1 minipools).
+LEGACY_COLLATERAL_RATIO = 2 * ONE
+LAUNCH_BALANCE = 32 * ETH
+
+
+def average_node_fee(by_size: dict[int, tuple[int, int]]) -> int:
+    """A node's average fee over its staking minipools (v1.3.1's ``getAverageNodeFee``).
+
+    ``by_size`` maps each bond size ``s`` (wei) to ``(c_s, f_s)``: how many
+    staking minipools have that bond and the sum of their fees. Each size
+    weighs by the users' ETH it holds: ``w_s = (32 ETH - s) * c_s * 1e18 //
+    total weight``; the average is ``sum(f_s * w_s // c_s) // 1e18``. Zero
+    when nothing stakes.
+    """
+    weights = {size: (LAUNCH_BALANCE - size) * count for size, (count, _) in by_size.items()}
+    total = sum(weights.values())
+    if total == 0:
+        return 0
+    average = 0
+    for size, (count, numerator) in by_size.items():
+        if count:
+            average += numerator * (weights[size] * ONE // total) // count
+    return average // ONE
+
+
+def collateral_ratio(eth_matched: int, active_count: int) -> int:
+    """A node's capital ratio ``staked * 1e18 // (staked - matched)``, staked = active * 32 ETH.
+
+    2e18 when nothing is matched (v1.3.1's ``getNodeETHCollateralisationRatio``).
+    """
+    if eth_matched == 0:
+        return LEGACY_COLLATERAL_RATIO
+    staked = active_count * LAUNCH_BALANCE
+    return staked * ONE // (staked - eth_matched)
+
+
+def distributor_node_share(balance: int, average_fee: int, ratio: int) -> int:
+    """The node's part of a fee distributor's ``balance`` (v1.3.1's ``getNodeShare``).
+
+    ``node capital part = balance * 1e18 // ratio``; the node also takes
+    ``average_fee`` of the rest: ``part + (balance - part) * fee // 1e18``.
+    """
+    node_capital = balance * ONE // ratio
+    return node_capital + (balance - node_capital) * average_fee // ONE

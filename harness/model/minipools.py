@@ -13,7 +13,8 @@ Rules modelled (``RocketNodeDeposit``, ``RocketMinipoolQueue``,
   pool (status Prelaunch, users' capital ``U = 32 ETH - bond``): at most
   ``socialised maximum + deposit / 31 ETH`` per call, no more than the pool
   pays for, ``deposit.assign.maximum`` and 90.
-- In Prelaunch the oDAO may scrub (dissolve, optionally slashing RPL) until
+- In Prelaunch the oDAO may scrub (dissolve; with the penalty on, 2.4 ETH of
+  the bond goes to the pool with the users' capital) until
   the scrub period ends; then the node stakes the 31 ETH (status Staking).
   After the launch timeout anyone dissolves it: the users' capital goes back
   to the pool. The node closes a dissolved minipool and takes its balance.
@@ -258,10 +259,13 @@ class MinipoolsMixin:
         self.nodes[mp.node].staking_count += 1
         return {"staked": STAKE_VALUE}
 
-    def _dissolve(self, mp: MinipoolState) -> int:
-        """Status Dissolved; the users' capital goes back to the pool (and assignment)."""
+    def _dissolve(self, mp: MinipoolState, penalty: int = 0) -> int:
+        """Status Dissolved; the users' capital and ``penalty`` of the bond go back to the pool.
+
+        The pool then assigns, as for any deposit.
+        """
         self._set_status(mp, DISSOLVED)
-        amount = mp.user_capital
+        amount = mp.user_capital + penalty
         mp.user_capital = 0
         mp.eth -= amount
         self._move("recycled", amount)
@@ -360,9 +364,12 @@ class MinipoolsMixin:
         """An oDAO member votes to scrub a prelaunch minipool during the scrub period.
 
         At the scrub quorum (counting current memberships only) the minipool
-        is dissolved and, if the penalty is enabled, RPL worth the penalty is
-        slashed. Values: ``votes``, ``scrubbed`` (0/1), ``recycled``,
-        ``rpl_slashed``.
+        is dissolved. If the penalty is enabled (v1.3.1's
+        ``_dissolve(scrubPenalty)``), ``minipool.scrub.penalty`` of the bond,
+        capped at the bond left in the minipool (bond less the 1 ETH
+        pre-deposit), goes to the pool with the users' capital. Values:
+        ``votes``, ``scrubbed`` (0/1), ``recycled`` (capital plus penalty),
+        ``assigned``.
         """
         self._tick(now)
         self._begin()
@@ -381,11 +388,15 @@ class MinipoolsMixin:
         self._emit("RocketMinipool", "ScrubVoted", at=mp.address, member=member, time=self.now)
         scrubbed = self._reached(mp.scrub_votes, self._s("minipool.scrub.quorum"))
         if scrubbed:
-            self._dissolve(mp)
-            if self._s("minipool.scrub.penalty.enabled"):
-                self._slash_rpl(mp.node, self._s("minipool.scrub.penalty"))
+            self._dissolve(mp, self._scrub_penalty(mp))
             self._emit("RocketMinipool", "MinipoolScrubbed", at=mp.address, time=self.now)
         return self._done(votes=self._count_valid(mp.scrub_votes), scrubbed=int(scrubbed))
+
+    def _scrub_penalty(self, mp: MinipoolState) -> int:
+        """The ETH a scrub takes from ``mp``'s bond for the users (0 when the penalty is off)."""
+        if not self._s("minipool.scrub.penalty.enabled"):
+            return 0
+        return min(self._s("minipool.scrub.penalty"), mp.bond - PRELAUNCH_VALUE)
 
     # ---------------------------------------------------------------- bond reduction
     def _check_reducer_owner(self, mp: MinipoolState, caller: str) -> None:

@@ -19,8 +19,11 @@ Rules modelled (``RocketNodeManager``, ``RocketNodeStaking``):
 
 from __future__ import annotations
 
+from harness.model import economics as econ
 from harness.model.common import (
+    LARGE_BOND,
     MIN_TIMEZONE,
+    SMALL_BOND,
     ZERO_ADDRESS,
     Expect,
     _action,
@@ -45,6 +48,20 @@ class NodesMixin:
             return 2**256 - 1
         stake = state.rpl_stake if state else 0
         return mul_div(stake, self.rpl_price, minimum)
+
+    def staking_by_size(self, node: str) -> dict[int, tuple[int, int]]:
+        """Per bond size, ``node``'s staking, unfinalised minipools and the sum of their fees."""
+        node = norm(node)
+        out = {SMALL_BOND: (0, 0), LARGE_BOND: (0, 0)}
+        for mp in self.minipools.values():
+            if mp.node == node and mp.staking_counted and mp.bond in out:
+                count, numerator = out[mp.bond]
+                out[mp.bond] = (count + 1, numerator + mp.fee)
+        return out
+
+    def average_node_fee(self, node: str) -> int:
+        """``node``'s average fee over its staking minipools, as its fee distributor splits by."""
+        return econ.average_node_fee(self.staking_by_size(node))
 
     def maximum_rpl_stake(self, node: str, round_up: bool = True) -> int:
         """The stake above which RPL may be withdrawn: 150% of bonded ETH, in RPL."""

@@ -259,6 +259,11 @@ def emit_pytest(
             f"Replayed on the contracts below, `{failure.invariant}` fails at step "
             f"{failure.index} of {len(replay_file.steps)}: {failure_summary(failure)}"
         )
+    elif not replay_file.recorded:
+        what = (
+            "When this test was written every step passed (the file records no failure): it "
+            "guards the sequence against breaking."
+        )
     else:
         what = (
             f"When this test was written the replay no longer failed (the file recorded "

@@ -11,6 +11,12 @@ The format (``format`` 1)::
 after which an invariant fired. ``contracts_sha256`` pins the sources the
 failure was found on, so a replay on edited contracts can say so.
 
+A file written by hand needs only ``steps``: ``format`` defaults to 1,
+``seed`` to null, ``config`` to ``{}`` (the configuration of the command
+that replays it), ``contracts_sha256`` to null and ``failure`` to ``{}``
+(nothing recorded: a replay runs the steps on the current contracts and says
+so). A ``failure`` that is given must be complete.
+
 Two optional additions, which a reader of format 1 may ignore:
 ``contracts_dir`` is the directory the campaign fuzzed (absolute; ``null``
 or absent: the project's ``contracts/``), so ``rpfuzz replay`` finds the
@@ -23,6 +29,7 @@ checked.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import os
@@ -32,7 +39,15 @@ from typing import Any
 
 FORMAT = 1
 _FIELDS = ("format", "seed", "config", "contracts_dir", "contracts_sha256", "steps", "failure")
-_OPTIONAL_FIELDS = {"contracts_dir": None}
+# What a field that is left out means (a hand-written file needs only "steps").
+_OPTIONAL_FIELDS: dict[str, Any] = {
+    "format": FORMAT,
+    "seed": None,
+    "config": {},
+    "contracts_dir": None,
+    "contracts_sha256": None,
+    "failure": {},
+}
 _FAILURE_FIELDS = ("step", "invariant", "message")
 _STEP_KEYS = ("rule", "args", "check")
 
@@ -64,11 +79,16 @@ class ReplayFile:
 
     seed: int | None
     config: dict[str, Any]
-    contracts_sha256: str
+    contracts_sha256: str | None
     steps: list[dict[str, Any]]
     failure: dict[str, Any] = field(default_factory=dict)
     format: int = FORMAT
     contracts_dir: str | None = None
+
+    @property
+    def recorded(self) -> bool:
+        """Whether the file records a failure (a hand-written one may not)."""
+        return bool(self.failure)
 
     def to_json(self) -> str:
         """The file's text: keys in the documented order, indented for diffs and eyes."""
@@ -124,24 +144,38 @@ class ReplayFile:
                 f"{path}: the top level is a {type(data).__name__}, not an object; "
                 "a replay file is a JSON object with " + ", ".join(_FIELDS)
             )
-        fmt = data.get("format")
-        if fmt is None:
-            raise _missing(path, "format", f'add "format": {FORMAT}')
+        for name in data:
+            if name not in _FIELDS:
+                raise ReplayFileError(
+                    f"{path}: field {name!r} is not a replay file field; a replay file has "
+                    f"{', '.join(_FIELDS)} (only steps is required): rename or remove it"
+                )
+        fmt = data.get("format", FORMAT)
         if fmt != FORMAT:
             raise ReplayFileError(
                 f"{path}: field 'format' is {fmt!r}, this rpfuzz reads format {FORMAT} only; "
                 "replay it with the rpfuzz version that wrote it, or re-run the campaign"
             )
-        for name in _FIELDS:
-            if name not in data and name not in _OPTIONAL_FIELDS:
-                raise _missing(path, name, "re-run the campaign to write a complete file")
-        data = {**_OPTIONAL_FIELDS, **data}
+        if "steps" not in data:
+            raise _missing(
+                path,
+                "steps",
+                'a replay file needs at least "steps": [{"rule": ..., "args": {...}}, ...]; '
+                "re-run the campaign to write a complete file",
+            )
+        data = {**copy.deepcopy(_OPTIONAL_FIELDS), **data}
         _expect_type(path, "seed", data["seed"], (int, type(None)), "an integer or null")
         _expect_type(path, "config", data["config"], dict, "an object")
         _expect_type(
             path, "contracts_dir", data["contracts_dir"], (str, type(None)), "a path or null"
         )
-        _expect_type(path, "contracts_sha256", data["contracts_sha256"], str, "a hex string")
+        _expect_type(
+            path,
+            "contracts_sha256",
+            data["contracts_sha256"],
+            (str, type(None)),
+            "a hex string or null",
+        )
         _expect_type(path, "steps", data["steps"], list, "a list of steps")
         _expect_type(path, "failure", data["failure"], dict, "an object")
         for i, step in enumerate(data["steps"]):
@@ -165,9 +199,15 @@ class ReplayFile:
                     f"{path}: field 'steps[{i}].check' is {step['check']!r}; it must be "
                     "true or false (false: the invariants did not run after this step)"
                 )
+        if not data["failure"]:  # nothing recorded: the steps alone
+            return cls(**{name: data[name] for name in _FIELDS})
         for name in _FAILURE_FIELDS:
             if name not in data["failure"]:
-                raise _missing(path, f"failure.{name}", "re-run the campaign")
+                raise _missing(
+                    path,
+                    f"failure.{name}",
+                    "re-run the campaign, or remove 'failure' to replay the steps alone",
+                )
         step = data["failure"]["step"]
         if (
             isinstance(step, bool)

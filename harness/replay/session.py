@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import inspect
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ from typing import Any
 import boa
 
 from harness.chain.backend import Reverted
-from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR, CompileError
 from harness.chain.protocol import Protocol
 from harness.chain.reverts import revert_reason
 from harness.config import ConfigError
@@ -212,10 +213,12 @@ def contracts_for(replay: ReplayFile, path: str | Path, override: str | Path | N
     if replay.contracts_dir:
         chosen = Path(replay.contracts_dir)
         if not chosen.is_dir():
+            sha = replay.contracts_sha256
             raise ReplayFileError(
                 f"{path}: field 'contracts_dir' names {replay.contracts_dir}, which is not a "
                 "directory here (was the file recorded on another machine?); pass --contracts "
-                f"DIR with the sources it was recorded on (sha256 {replay.contracts_sha256[:16]}…)"
+                "DIR with the sources it was recorded on"
+                + (f" (sha256 {sha[:16]}…)" if sha else "")
             )
         return chosen.resolve()
     return DEFAULT_CONTRACTS_DIR.resolve()
@@ -513,9 +516,19 @@ class Runner:
 def replaying(config: Any = None, contracts_dir: str | Path | None = None) -> Iterator[Runner]:
     """A :class:`Runner` on a fresh session over the deployment for ``config``, ``contracts_dir``.
 
-    Everything the steps do is undone when the block ends.
+    Everything the steps do is undone when the block ends. Under pytest (an
+    emitted test), sources that do not compile end the session with exit
+    code 2 and the compiler's message (file, line), not a traceback per test.
     """
-    with ReplaySession(protocol_for(config, contracts_dir)) as session:
+    try:
+        protocol = protocol_for(config, contracts_dir)
+    except CompileError as exc:
+        if "PYTEST_CURRENT_TEST" not in os.environ:
+            raise
+        import pytest
+
+        pytest.exit(f"rpfuzz: {exc}", returncode=2)
+    with ReplaySession(protocol) as session:
         yield Runner(session)
 
 

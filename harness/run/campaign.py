@@ -51,18 +51,20 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from harness.chain import backend
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.config import ConfigError, load_config
+from harness.fuzz.actions import ACTIONS
 from harness.fuzz.flows import flow_counts
+from harness.fuzz.invariant_runner import WHEN, checked_counts
 from harness.fuzz.machine import RocketPoolMachine
 from harness.replay.file import ReplayFile, contracts_sha256
 from harness.run import database as example_db
 from harness.run.database import example_database
 from harness.run.profiles import Profile, load_profiles
 from harness.run.profiles import hypothesis_settings as profile_settings
+from harness.run.progress import DatabaseSize, Figures, ProgressView
 from harness.run.workers import per_worker, run_spawned
 from harness.world.deploy import shared_protocol
 from invariants import InvariantViolation
@@ -121,6 +123,9 @@ class CampaignResult:
     flows: dict[str, dict[str, int]] = field(default_factory=dict)
     # Per contract file, with --coverage (harness.run.vycoverage.FileCoverage).
     coverage: list[Any] | None = None
+    # Per invariant: how many times it was checked, summed over the workers
+    # (harness.fuzz.invariant_runner; every counted invariant, zero included).
+    invariants: dict[str, int] = field(default_factory=dict)
     # When the first failing example ended: fuzzing seconds, and steps and
     # examples run by then (in the worker that failed first); None if none failed.
     first_failure_seconds: float | None = None
@@ -141,6 +146,42 @@ class CampaignResult:
     def exit_code(self) -> int:
         """0 when every invariant held, 1 when one failed."""
         return 1 if self.failures else 0
+
+    @property
+    def never_called(self) -> list[str]:
+        """Rules (step names) no example called."""
+        return [rule for rule, row in sorted(self.rules.items()) if not row["calls"]]
+
+    @property
+    def never_successful(self) -> list[str]:
+        """Rules called, none of whose calls succeeded."""
+        return [
+            rule
+            for rule, row in sorted(self.rules.items())
+            if row["calls"] and not row["successes"]
+        ]
+
+    def invariant_rows(self) -> dict[str, dict[str, Any]]:
+        """Per invariant: when it is checked, how often, and the step it failed at (or None).
+
+        Every counted invariant has a row; one that failed without being
+        counted (a check made during a step, such as ``call-values``) gets
+        one too, its count ``None``. A failure's step is its index in the
+        replay file, as ``rpfuzz replay`` numbers the steps.
+        """
+        rows = {
+            name: {"when": WHEN.get(name), "checked": count, "failed_at_step": None}
+            for name, count in self.invariants.items()
+        }
+        for failure in self.failures:
+            row = rows.setdefault(
+                failure.invariant,
+                {"when": "during a step", "checked": None, "failed_at_step": None},
+            )
+            if row["failed_at_step"] is None and failure.step >= 0:
+                row["failed_at_step"] = failure.step
+            row.setdefault("replay_file", failure.replay_file)
+        return rows
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` document."""
@@ -172,6 +213,9 @@ class CampaignResult:
                 for f in self.failures
             ],
             "rules": self.rules,
+            "rules_never_called": self.never_called,
+            "rules_never_successful": self.never_successful,
+            "invariants": self.invariant_rows(),
             "flows": self.flows,
             "coverage": None if self.coverage is None else coverage_json(self.coverage),
             # Only when used, so the default document stays as it was.
@@ -318,7 +362,16 @@ def run_worker(
             setattr(machine_cls, name, value)
 
 
-_MACHINE_CLASS_STATE = ("config", "contracts_dir", "stats", "examples", "step_count", "last_steps")
+_MACHINE_CLASS_STATE = (
+    "config",
+    "contracts_dir",
+    "stats",
+    "flow_stats",
+    "invariant_stats",
+    "examples",
+    "step_count",
+    "last_steps",
+)
 
 
 def _measuring(job: CampaignJob) -> contextlib.AbstractContextManager:
@@ -375,6 +428,7 @@ def _reset_and_deploy(job: CampaignJob, machine_cls: type[RocketPoolMachine]) ->
     machine_cls.contracts_dir = job.contracts_dir
     machine_cls.stats = collections.Counter()
     machine_cls.flow_stats = collections.Counter()
+    machine_cls.invariant_stats = collections.Counter()
     machine_cls.examples = 0
     machine_cls.step_count = 0
     deploy_started = time.perf_counter()
@@ -510,13 +564,18 @@ class _WorkerRun:
             "failures": [asdict(f) for f in failures],
             "rules": _rules(self.machine_cls.stats),
             "flows": flow_counts(self.machine_cls.flow_stats),
+            "invariants": checked_counts(self.machine_cls.invariant_stats),
             "all_steps": self.all_steps,
         }
 
 
 def _rules(stats: collections.Counter) -> dict[str, dict[str, int]]:
-    """Per rule, its calls, successes and reverts, from the machine's ``(rule, kind)`` counts."""
-    rules: dict[str, dict[str, int]] = {}
+    """Per rule, its calls, successes and reverts, from the machine's ``(rule, kind)`` counts.
+
+    Every declared action has a row, never called or not: the rules a
+    campaign missed are what its reader most needs to see.
+    """
+    rules = {name: {"calls": 0, "successes": 0, "reverts": 0} for name in ACTIONS}
     for (rule, kind), count in stats.items():
         rules.setdefault(rule, {"calls": 0, "successes": 0, "reverts": 0})[kind] = count
     return rules
@@ -588,45 +647,105 @@ def _chosen_failures(
 
 
 # --------------------------------------------------------------------------- display
-def _progress_view(profile: str, totals: dict[str, Any], budget: float) -> Text:
-    steps, seconds = totals["steps"], totals["seconds"]
-    rate = steps / seconds if seconds > 0 else 0.0
-    failures = totals["failures"]
-    line = Text(f"[{profile}] ", style="bold")
-    line.append(
-        f"examples {totals['examples']} | steps {steps} | {rate:,.1f} steps/s | "
-        f"{seconds:,.0f}/{budget:,.0f} s | "
+def progress_figures(
+    jobs: list[CampaignJob], latest: list[dict[str, Any]], database: int | None
+) -> Figures:
+    """The live line's figures from each worker's latest progress report (see ``report``)."""
+    return Figures(
+        profile=jobs[0].profile.name,
+        examples=sum(p["examples"] for p in latest),
+        target=sum(job.examples for job in jobs),
+        steps=sum(p["steps"] for p in latest),
+        seconds=max((p["seconds"] for p in latest), default=0.0),
+        budget=jobs[0].max_seconds,
+        failures=sum(p["failures"] for p in latest),
+        database=database,
     )
-    if failures:
-        line.append(f"failures {failures} (shrinking)", style="red")
-    else:
-        line.append("failures 0")
-    return line
 
 
 def rules_table(rules: dict[str, dict[str, int]]) -> Table:
-    """Per-rule calls, successes and reverts, like Foundry's invariant metrics."""
+    """Per-rule calls, successes and reverts, like Foundry's invariant metrics.
+
+    Every rule has a row: one never called is dimmed, its calls "never";
+    one called but never successful has its successes "none", in red (the
+    campaign tested only its refusals). The ``failed`` column (calls that
+    raised a check, or crashed) is shown only when some call failed, so
+    the table fits 80 columns.
+    """
+    # A call that raised a check (or crashed) is neither a success nor a revert.
+    failed = {rule: r["calls"] - r["successes"] - r["reverts"] for rule, r in rules.items()}
     table = Table(title="Rule metrics", title_justify="left")
-    table.add_column("rule")
+    # A rule's name is what a reader greps for: never cut or folded.
+    table.add_column("rule", no_wrap=True, min_width=max(map(len, rules), default=4))
     table.add_column("calls", justify="right")
     table.add_column("successes", justify="right")
     table.add_column("reverts", justify="right")
     table.add_column("revert %", justify="right")
-    table.add_column("failed", justify="right")
+    if any(failed.values()):
+        table.add_column("failed", justify="right")
+    shown = len(table.columns)
     for rule in sorted(rules):
         row = rules[rule]
-        share = 100 * row["reverts"] / row["calls"] if row["calls"] else 0.0
-        # A call that raised a check (or crashed) is neither a success nor a revert.
-        failed = row["calls"] - row["successes"] - row["reverts"]
-        table.add_row(
+        if not row["calls"]:
+            table.add_row(*[rule, "never", "-", "-", "-", "-"][:shown], style="dim")
+            continue
+        share = 100 * row["reverts"] / row["calls"]
+        cells = [
             rule,
             str(row["calls"]),
-            str(row["successes"]),
+            str(row["successes"]) if row["successes"] else "[red]none[/]",
             str(row["reverts"]),
             f"{share:.0f}%",
-            f"[red]{failed}[/]" if failed else "0",
-        )
+            f"[red]{failed[rule]}[/]" if failed[rule] else "0",
+        ]
+        table.add_row(*cells[:shown])
+    if any(not r["calls"] or not r["successes"] for r in rules.values()):
+        table.caption = "calls never: no example called it; successes none: every call reverted"
+        table.caption_justify = "left"
     return table
+
+
+def invariants_table(rows: dict[str, dict[str, Any]]) -> Table:
+    """Per invariant (:meth:`CampaignResult.invariant_rows`): when, how often, held or failed."""
+    table = Table(title="Invariants", title_justify="left")
+    table.add_column("invariant")
+    table.add_column("checked", justify="right")
+    table.add_column("when")
+    table.add_column("result")
+    for name, row in rows.items():
+        checked = "-" if row["checked"] is None else f"{row['checked']:,}"
+        if row["failed_at_step"] is not None:
+            result = f"[red]failed at step {row['failed_at_step']}[/]"
+        elif name in _failed_names(rows):
+            result = "[red]failed[/]"
+        elif row["checked"]:
+            result = "held"
+        else:
+            result = "[dim]never checked[/]"
+        table.add_row(name, checked, row["when"] or "", result)
+    return table
+
+
+def _failed_names(rows: dict[str, dict[str, Any]]) -> set[str]:
+    """Invariants whose row carries a failure (a replay file, or a step)."""
+    return {n for n, r in rows.items() if "replay_file" in r or r["failed_at_step"] is not None}
+
+
+def checked_summary(rows: dict[str, dict[str, Any]]) -> str:
+    """``12 of 14 checked, 10 to 345 times each``: how many invariants ran, how often.
+
+    Only the counted invariants (those with a count) are in it.
+    """
+    counted = [row["checked"] for row in rows.values() if row["checked"] is not None]
+    counts = [count for count in counted if count]
+    if not counts:
+        return f"none of {len(counted)} was checked"
+    low, high = min(counts), max(counts)
+    if low == high:
+        often = f"{low:,} time{'s' if low != 1 else ''}"
+    else:
+        often = f"{low:,} to {high:,} times"
+    return f"{len(counts)} of {len(counted)} checked, {often} each"
 
 
 def flows_table(flows: dict[str, dict[str, int]]) -> Table:
@@ -659,6 +778,10 @@ def _combine(summaries: list[dict]) -> dict[str, Any]:
             into = flows.setdefault(name, dict.fromkeys(row, 0))
             for key, value in row.items():
                 into[key] += value
+    invariants: dict[str, int] = {}
+    for summary in summaries:
+        for name, count in summary.get("invariants", {}).items():
+            invariants[name] = invariants.get(name, 0) + count
     failed = [s for s in summaries if s.get("first_failure_seconds") is not None]
     first = min(failed, key=lambda s: s["first_failure_seconds"], default=None)
     return {
@@ -672,6 +795,7 @@ def _combine(summaries: list[dict]) -> dict[str, Any]:
         "failures": [CampaignFailure(**f) for s in summaries for f in s["failures"]],
         "rules": rules,
         "flows": flows,
+        "invariants": invariants,
     }
 
 
@@ -692,6 +816,7 @@ def run_campaign(
     backend_name: str = backend.DEFAULT,
     database: str | Path | None = None,
     cluster: str | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> CampaignResult:
     """Run a campaign; flags given here override the profile's values.
 
@@ -709,6 +834,9 @@ def run_campaign(
     ``.hypothesis/examples``) or ``redis://HOST:PORT/N`` (see
     :mod:`harness.run.database`). ``cluster`` runs the workers on a Dask
     cluster (``tcp://HOST:PORT`` or ``local:N``; see :mod:`harness.run.cluster`).
+    ``progress``, if given, is called with the running totals (``examples``,
+    ``steps``, ``seconds``, ``failures``) each time a worker reports (not on a
+    cluster): ``rpfuzz run --html`` samples steps/s over time with it.
     Raises :class:`ConfigError` for a bad profile, contracts directory, JSON
     path, backend, database or cluster.
     """
@@ -741,7 +869,7 @@ def run_campaign(
     _announce(console, job, workers, contracts_dir)
     jobs = per_worker(job, workers)
     coverage_dir = _coverage_files(jobs) if coverage else None
-    summaries = _run_with_progress(console, jobs)
+    summaries = _run_with_progress(console, jobs, progress)
     result = CampaignResult(profile=prof.name, seed=seed, workers=workers, **_combine(summaries))
     result.database_outages = _outages(summaries)
     if coverage_dir is not None:
@@ -879,12 +1007,27 @@ def _announce(
 ) -> None:
     """The campaign's first line: profile, seed, size, budget, workers, backend, contracts."""
     console.print(
-        f"rpfuzz run: profile {job.profile.name}, seed {job.seed}, {job.examples} examples x "
+        f"rpfuzz run: profile {job.profile.name}, {job.examples} examples x "
         f"{job.steps} steps, budget {job.max_seconds:g} s, "
         f"{workers} worker{'s' if workers > 1 else ''}, backend {job.backend}"
         + (f", contracts {escape(str(contracts_dir))}" if contracts_dir else ""),
         soft_wrap=True,
     )
+    print_seed(console, job.seed)
+
+
+def seed_line(seed: int) -> str:
+    """``seed: 123456789``: printed alone on its line, so it copies whole.
+
+    With several workers, worker ``i`` draws with ``seed + i``; the one
+    seed given here (``--seed``) repeats them all.
+    """
+    return f"seed: {seed}"
+
+
+def print_seed(console: Console, seed: int) -> None:
+    """:func:`seed_line`, unstyled and never wrapped (no markup, no number highlighting)."""
+    console.print(seed_line(seed), markup=False, highlight=False, soft_wrap=True)
 
 
 def _coverage_files(jobs: list[CampaignJob]) -> tempfile.TemporaryDirectory:
@@ -907,21 +1050,29 @@ def _contract_coverage(
         )
 
 
-def _run_with_progress(console: Console, jobs: list[CampaignJob]) -> list[dict]:
+def _run_with_progress(
+    console: Console,
+    jobs: list[CampaignJob],
+    listener: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict]:
     """The jobs' summaries: one job run here, several in spawned processes; live progress."""
-    profile, budget = jobs[0].profile.name, jobs[0].max_seconds
-    totals = {"examples": 0, "steps": 0, "seconds": 0.0, "failures": 0}
     progress: dict[int, dict[str, Any]] = {}
+    database = DatabaseSize(jobs[0].database)
+
+    def view(finished: bool = False) -> ProgressView:
+        figures = progress_figures(jobs, list(progress.values()), database.count())
+        return ProgressView(dataclasses.replace(figures, finished=finished))
 
     def update(live: Live, item: dict[str, Any]) -> None:
         progress[item["worker"]] = item
-        for key in ("examples", "steps", "failures"):
-            totals[key] = sum(p[key] for p in progress.values())
-        totals["seconds"] = max(p["seconds"] for p in progress.values())
-        live.update(_progress_view(profile, totals, budget), refresh=True)
+        if listener is not None:
+            latest = list(progress.values())
+            totals = {key: sum(p[key] for p in latest) for key in ("examples", "steps", "failures")}
+            listener({**totals, "seconds": max(p["seconds"] for p in latest)})
+        live.update(view(), refresh=True)
 
     with Live(
-        _progress_view(profile, totals, budget),
+        view(),
         console=console,
         auto_refresh=False,
         transient=False,
@@ -930,6 +1081,7 @@ def _run_with_progress(console: Console, jobs: list[CampaignJob]) -> list[dict]:
             summaries = [run_worker(jobs[0], progress=lambda item: update(live, item))]
         else:
             summaries = run_workers(jobs, lambda item: update(live, item))
+        live.update(view(finished=True), refresh=True)
     if not console.is_terminal:
         console.line()  # Live leaves its last line open when it cannot redraw
     return summaries
@@ -947,6 +1099,9 @@ def _print_result(console: Console, result: CampaignResult, budget: float) -> No
     console.print(rules_table(result.rules))
     if result.flows:
         console.print(flows_table(result.flows))
+    invariants = result.invariant_rows()
+    if invariants:
+        console.print(invariants_table(invariants))
     if result.budget_reached:
         stop = f"stopped at the {budget:g} s budget"
     elif result.failures:
@@ -955,8 +1110,9 @@ def _print_result(console: Console, result: CampaignResult, budget: float) -> No
         stop = "every example ran"
     console.print(
         f"{result.examples} examples, {result.steps} steps in {result.seconds:.1f} s "
-        f"({result.steps_per_second:,.1f} steps/s); {stop}. Seed {result.seed}."
+        f"({result.steps_per_second:,.1f} steps/s); {stop}."
     )
+    print_seed(console, result.seed)
     if result.first_failure_seconds is not None:
         console.print(
             f"First failure after {result.first_failure_seconds:.1f} s, "
@@ -985,7 +1141,8 @@ def _print_result(console: Console, result: CampaignResult, budget: float) -> No
             soft_wrap=True,
         )
     if not result.failures:
-        console.print("[green]every invariant held[/]")
+        held = f"every invariant held: {checked_summary(invariants)}"
+        console.print(f"[green]{held}[/]", soft_wrap=True)
     if result.coverage is not None:
         console.print(coverage_table(result.coverage))
         _print_unreached(console, result.coverage)

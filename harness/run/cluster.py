@@ -51,7 +51,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,12 +59,12 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
-from rich.text import Text
 
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.config import ConfigError
 from harness.replay.file import ReplayFile, contracts_sha256
 from harness.run import database as example_db
+from harness.run.progress import DatabaseSize, Figures, ProgressView
 
 # Seconds a scheduler has to answer, and then to have at least one worker.
 CONNECT_TIMEOUT = 10.0
@@ -382,6 +382,14 @@ def connect(address: str) -> Iterator[Any]:
             f"--cluster {address}: write tcp://HOST:PORT (a running `dask scheduler`) or "
             "local:N (N worker processes on this host)"
         )
+    from distributed.comm.registry import backends
+
+    scheme = address.split("://", 1)[0]
+    if scheme not in backends:
+        raise ConfigError(
+            f"--cluster {address}: Dask has no transport called {scheme!r} (it has "
+            f"{', '.join(sorted(backends))}); write tcp://HOST:PORT, or local:N"
+        )
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -467,27 +475,38 @@ class _Tracker:
             elif msg["kind"] == "done":
                 self.done.add(worker)
 
-    def view(self, profile: str, budget: float) -> Text:
-        """The one live line: workers running, examples, steps/s, failures."""
+    def figures(
+        self, profile: str, budget: float, database: int | None = None, finished: bool = False
+    ) -> Figures:
+        """The live line's figures: workers running, examples of the target, steps/s, failures.
+
+        ``database`` is the example database's entry count as the client
+        sees it (:class:`harness.run.progress.DatabaseSize`).
+        """
         with self.lock:
             running = len(set(self.attempts) - self.done)
             latest = list(self.latest.values())
             lost = len(self.lost)
-        examples = sum(p["examples"] for p in latest)
-        steps = sum(p["steps"] for p in latest)
-        seconds = max((p["seconds"] for p in latest), default=0.0)
-        # Every worker fuzzes at once: the cluster's rate is the sum of theirs.
-        rate = sum(p["steps"] / p["seconds"] for p in latest if p["seconds"] > 0)
-        failures = sum(p["failures"] for p in latest)
-        line = Text(f"[{profile} on cluster] ", style="bold")
-        line.append(
-            f"workers {running}/{len(self.jobs)} running"
-            + (f", {lost} lost" if lost else "")
-            + f" | examples {examples} | steps {steps} | {rate:,.1f} steps/s | "
-            f"{seconds:,.0f}/{budget:,.0f} s | "
+        return Figures(
+            profile=profile,
+            examples=sum(p["examples"] for p in latest),
+            target=sum(job.examples for job in self.jobs.values()),
+            steps=sum(p["steps"] for p in latest),
+            seconds=max((p["seconds"] for p in latest), default=0.0),
+            budget=budget,
+            failures=sum(p["failures"] for p in latest),
+            database=database,
+            # Every worker fuzzes at once: the cluster's rate is the sum of theirs.
+            rate=sum(p["steps"] / p["seconds"] for p in latest if p["seconds"] > 0),
+            workers=(running, len(self.jobs), lost),
+            finished=finished,
         )
-        line.append(f"failures {failures}", style="red" if failures else "")
-        return line
+
+    def view(
+        self, profile: str, budget: float, database: int | None = None, finished: bool = False
+    ) -> ProgressView:
+        """The one live line (:func:`harness.run.progress.progress_line` of :meth:`figures`)."""
+        return ProgressView(self.figures(profile, budget, database, finished))
 
     def settle(self, finished: list[int], timeout: float = 2.0) -> None:
         """Wait (briefly) for the ``done`` events of tasks whose results are already here.
@@ -572,20 +591,35 @@ def _host(address: str) -> str:
     return address.split("://")[-1].rsplit(":", 1)[0]
 
 
+def _database_size(job: Any, address: str) -> Callable[[], int | None]:
+    """The example database's entry count as this client can see it.
+
+    A Redis is asked (now and then); a directory is counted here only for a
+    ``local:N`` cluster, whose workers share this working directory; on
+    other hosts it is theirs, unseen from here (``-1``: shown as unknown).
+    """
+    if job.database is None or example_db.is_redis(job.database) or address.startswith("local:"):
+        return DatabaseSize(job.database).count
+    return lambda: -1
+
+
 def _watch(
     console: Console, futures: dict[int, Any], tracker: _Tracker, job: Any, stop: Any, report: Any
 ) -> None:
     """The live line until every task is done; Ctrl-C sets the stop event and waits a while."""
     profile, budget = job.profile.name, job.max_seconds
-    with Live(
-        tracker.view(profile, budget), console=console, auto_refresh=False, transient=False
-    ) as live:
+    database = _database_size(job, report.address)
+
+    def view(finished: bool = False) -> ProgressView:
+        return tracker.view(profile, budget, database(), finished)
+
+    with Live(view(), console=console, auto_refresh=False, transient=False) as live:
         try:
             while not all(f.done() for f in futures.values()):
                 time.sleep(0.25)
                 for line in tracker.take_news():
                     live.console.print(f"[yellow]{escape(line)}[/]", soft_wrap=True)
-                live.update(tracker.view(profile, budget), refresh=True)
+                live.update(view(), refresh=True)
         except KeyboardInterrupt:
             report.interrupted = True
             with _sigint_ignored():  # a second Ctrl-C must not cut the message short
@@ -598,8 +632,8 @@ def _watch(
             with contextlib.suppress(KeyboardInterrupt):
                 while time.monotonic() < deadline and not all(f.done() for f in futures.values()):
                     time.sleep(0.25)
-                    live.update(tracker.view(profile, budget), refresh=True)
-        live.update(tracker.view(profile, budget), refresh=True)
+                    live.update(view(), refresh=True)
+        live.update(view(finished=True), refresh=True)
     if not console.is_terminal:
         console.line()
 

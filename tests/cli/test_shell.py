@@ -6,12 +6,11 @@ import io
 import os
 import subprocess
 import sys
-import types
 
 import pytest
 
 from harness.cli import main, shell
-from harness.cli.shell import banner, run_repl, shell_namespace
+from harness.cli.shell import banner, run_repl, run_script, shell_namespace
 from harness.config import PROJECT_ROOT
 from harness.units import fmt_eth, to_wei
 
@@ -67,7 +66,8 @@ def test_piped_console_runs_lines_and_survives_a_revert(p, monkeypatch, capsys):
         "print(p.reth.totalSupply())",
     ]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(commands) + "\n"))
-    assert run_repl(shell_namespace(p), "the banner") == 0
+    # Every line ran; two raised, so the piped session fails as a script would.
+    assert run_repl(shell_namespace(p), "the banner") == 1
     out, err = capsys.readouterr()
     # Both prints ran: the revert and the ZeroDivisionError did not end the session.
     assert out.split() == ["9995000000000000000"] * 2
@@ -85,17 +85,106 @@ def test_exit_code_of_exit_is_the_shells(p, monkeypatch):
     assert run_repl(shell_namespace(p), "") == 3
 
 
+@pytest.mark.parametrize(
+    ("lines", "code"),
+    [
+        (["print(1)"], 0),
+        (["print(1)", "exit()"], 0),
+        (['p.burn(depositor_0, "1")', "print(1)"], 1),
+        (['p.burn(depositor_0, "1")', "exit()"], 1),
+        (['p.burn(depositor_0, "1")', "exit(0)"], 0),
+        (["print(1))"], 1),
+        (["print(("], 1),
+    ],
+    ids=[
+        "clean",
+        "clean-exit",
+        "revert",
+        "revert-then-exit",
+        "exit-0-says-so",
+        "syntax",
+        "cut-short",
+    ],
+)
+def test_a_piped_session_exits_1_when_a_statement_raised(p, monkeypatch, capsys, lines, code):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert run_repl(shell_namespace(p), "") == code
+
+
+def test_a_script_stops_at_its_first_error_and_exits_1(p, tmp_path, capsys):
+    script = tmp_path / "story.py"
+    script.write_text(
+        'print(p.deposit(depositor_0, "10"))\n'
+        "for _ in range(2):\n"
+        "\n"  # a blank line inside a block: fine in a script, not in a console
+        '    p.burn(depositor_0, "100")\n'
+        'print("not reached")\n'
+    )
+    assert run_script(shell_namespace(p), script) == 1
+    out, err = capsys.readouterr()
+    assert out == "9995000000000000000\n"
+    assert f"Reverted: {BURN_REVERT}" in err
+    assert "RocketTokenRETH.vy:181" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "shown"),
+    [
+        ("print(p.reth.totalSupply())\n", 0, ""),
+        ("exit(3)\n", 3, ""),
+        ("x = 1 / 0\n", 1, "ZeroDivisionError"),
+        ("def broken(:\n", 1, "SyntaxError"),
+    ],
+)
+def test_script_exit_codes(p, tmp_path, capsys, body, code, shown):
+    script = tmp_path / "script.py"
+    script.write_text(body)
+    assert run_script(shell_namespace(p), script) == code
+    err = capsys.readouterr().err
+    assert shown in err
+    if shown:
+        assert str(script) in err  # the script's own line, named
+
+
+def _plain_console_revert(p, monkeypatch, capsys) -> str:
+    monkeypatch.setattr(sys, "stdin", io.StringIO('p.burn(depositor_0, "1")\n'))
+    run_repl(shell_namespace(p), "")
+    return capsys.readouterr().err
+
+
+def test_ipython_shows_a_revert_as_the_plain_console_does(p, monkeypatch, capsys):
+    interactiveshell = pytest.importorskip(
+        "IPython.core.interactiveshell", reason="IPython is not installed: only the plain console"
+    )
+    plain = _plain_console_revert(p, monkeypatch, capsys)
+    ipython = interactiveshell.InteractiveShell.instance(user_ns=shell_namespace(p))
+    try:
+        shell.show_reverts_cleanly(ipython)
+        result = ipython.run_cell('p.burn(depositor_0, "1")')
+    finally:
+        interactiveshell.InteractiveShell.clear_instance()
+    out, err = capsys.readouterr()
+    shown = out + err
+    assert type(result.error_in_exec).__name__ == "BoaError"
+    assert f"Reverted: {BURN_REVERT}" in shown
+    assert "RocketTokenRETH.vy:181" in shown
+    # No titanoboa internals: no Python frames at all, as in the plain console.
+    assert "Traceback" not in shown
+    assert "site-packages" not in shown
+    assert shown.strip() == plain.strip()
+
+
 def test_ipython_is_used_on_a_terminal_and_not_on_a_pipe(p, monkeypatch, capsys):
     calls = []
-    fake = types.ModuleType("IPython")
-    fake.start_ipython = lambda **kwargs: calls.append(kwargs)
-    monkeypatch.setitem(sys.modules, "IPython", fake)
+    monkeypatch.setattr(shell, "_ipython_available", lambda: True)
+    monkeypatch.setattr(shell, "_launch_ipython", calls.append)
     ns = shell_namespace(p)
 
     monkeypatch.setattr(sys, "stdin", TtyStdin(""))
     monkeypatch.setattr(shell, "_enable_completion", lambda namespace: None)
     assert run_repl(ns, "the banner") == 0
-    assert calls == [{"argv": ["--no-banner"], "user_ns": ns}]
+    assert calls == [ns]
     assert "the banner" in capsys.readouterr().out
 
     # Piped: IPython would want a terminal, so the standard console reads the pipe.
@@ -138,7 +227,8 @@ def test_rpfuzz_shell_as_a_user_runs_it():
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
         timeout=120,
     )
-    assert result.returncode == 0, result.stderr
+    # The burn reverted: exit() after it still fails the piped session.
+    assert result.returncode == 1, result.stderr
     assert "rpfuzz shell: Rocket Pool in Vyper" in result.stderr
     assert BURN_REVERT in result.stderr
     lines = result.stdout.splitlines()

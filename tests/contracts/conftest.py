@@ -16,6 +16,12 @@ around the one under test:
   finalising minipool would. Fixtures ``rpl_protocol``, ``node_manager``,
   ``minipool_manager``, ``mock_minipool``, ``withdrawal_address``,
   ``node_operator``.
+- ``dp`` (fee distributors): as ``np``, plus the node distributor factory
+  and delegate, which the harness's own deployment does not have yet; every
+  node registered on it gets its distributor. Fixtures ``dp``, ``dp_node``.
+- ``fee_protocol`` (the distributor's split alone): ``rpl_protocol``'s
+  doubles plus the factory and delegate, so a test sets a node's ETH
+  matched, active minipools and average fee directly.
 
 titanoboa's plugin anchors every test and fixture, and the autouse fixture
 below rewinds each facade's off-EVM state, so each test starts from the
@@ -34,6 +40,12 @@ from harness.config import PROJECT_ROOT
 from tests.contracts.helpers import node_staking
 
 MOCKS = PROJECT_ROOT / "contracts" / "mocks"
+DISTRIBUTOR_CONTRACTS = {
+    "rocketNodeDistributorFactory": PROJECT_ROOT / "contracts" / "RocketNodeDistributorFactory.vy",
+    "rocketNodeDistributorDelegate": PROJECT_ROOT
+    / "contracts"
+    / "RocketNodeDistributorDelegate.vy",
+}
 RPL_SIDE_DOUBLES = {
     "rocketMinipoolManager": MOCKS / "MockMinipoolManager.vy",
     "rocketNodeManager": MOCKS / "MockNodeManager.vy",
@@ -51,7 +63,7 @@ def _rewind_test_double_protocols(request):
     """
     protocols = [
         request.getfixturevalue(name)
-        for name in ("np", "rpl_protocol")
+        for name in ("np", "rpl_protocol", "dp", "fee_protocol")
         if name in request.fixturenames
     ]
     states = [(protocol, protocol.python_state()) for protocol in protocols]
@@ -136,3 +148,29 @@ def node_operator(rpl_protocol: Protocol, node_manager: Any, withdrawal_address:
         node_manager.setWithdrawalAddress(node, withdrawal_address)
     rpl_protocol.fund_rpl(node, "10000")
     return node
+
+
+# ------------------------------------------------------------ fee distributors
+
+
+@pytest.fixture(scope="session")
+def dp() -> Protocol:
+    """``np`` with the node distributor factory and delegate: nodes get distributors."""
+    return deploy_protocol(
+        config={"settings": {"deposit.pool.maximum": "1000 ether"}},
+        replace={"rocketNodeStaking": MOCKS / "MockNodeStaking.vy", **DISTRIBUTOR_CONTRACTS},
+    )
+
+
+@pytest.fixture
+def dp_node(dp: Protocol) -> str:
+    """A registered node operator of ``dp`` (registering created its distributor)."""
+    operator = dp.node_operators[0]
+    dp.register_node(operator)
+    return operator
+
+
+@pytest.fixture(scope="session")
+def fee_protocol() -> Protocol:
+    """The RPL side's doubles plus the distributor contracts: the split's inputs set by hand."""
+    return deploy_protocol(replace={**RPL_SIDE_DOUBLES, **DISTRIBUTOR_CONTRACTS})

@@ -266,13 +266,48 @@ def test_removed_members_scrub_votes_do_not_count(np, node, prelaunch):
     assert prelaunch.getStatus() == DISSOLVED
 
 
-def test_scrub_penalty_slashes_rpl(np, node, prelaunch, mock_staking):
+@pytest.mark.parametrize(
+    ("bond", "setting", "penalty"),
+    [
+        (8, 24 * 10**17, 24 * 10**17),  # v1.3.1's 2.4 ETH
+        (16, 24 * 10**17, 24 * 10**17),
+        (8, 8 * ETH, 7 * ETH),  # capped at the bond left here: 8 ETH less the pre-deposit
+        (16, 8 * ETH, 8 * ETH),
+        (8, 0, 0),
+    ],
+)
+def test_scrub_penalty_takes_the_bond_to_the_pool(
+    np, node, mock_staking, withdrawal, bond, setting, penalty
+):
+    """v1.3.1's ``_dissolve(scrubPenalty)``: users' capital plus the penalty to the pool, no RPL."""
     np.settings.setSettingBool("minipool.scrub.penalty.enabled", True, sender=np.guardian)
+    np.settings.setSettingUint("minipool.scrub.penalty", setting, sender=np.guardian)
+    minipool = prelaunch_minipool(np, node, bond)
+    pool_before = np.deposit_pool.getBalance()
+    user_capital = (32 - bond) * ETH
     for member in np.odao_members[:2]:
-        prelaunch.voteScrub(sender=member)
-    assert prelaunch.getStatus() == DISSOLVED
-    assert mock_staking.getSlashed(node) == 24 * 10**17
-    assert mock_staking.getSlashCount(node) == 1
+        minipool.voteScrub(sender=member)
+    (withdrawn,) = events(minipool, "EtherWithdrawn", minipool)
+    assert (withdrawn.to, withdrawn.amount) == (np.deposit_pool.address, user_capital + penalty)
+    assert minipool.getStatus() == DISSOLVED
+    assert np.deposit_pool.getBalance() == pool_before + user_capital + penalty
+    # 31 ETH arrived; the node keeps its bond less the 1 ETH pre-deposit and the penalty.
+    kept = (bond - 1) * ETH - penalty
+    assert boa.env.get_balance(minipool.address) == kept
+    assert mock_staking.getSlashed(node) == 0
+    assert mock_staking.getSlashCount(node) == 0
+    before = boa.env.get_balance(withdrawal)
+    minipool.close(sender=node)
+    assert boa.env.get_balance(withdrawal) - before == kept
+
+
+def test_a_timed_out_dissolve_takes_no_penalty(np, node, prelaunch):
+    np.settings.setSettingBool("minipool.scrub.penalty.enabled", True, sender=np.guardian)
+    pool_before = np.deposit_pool.getBalance()
+    boa.env.time_travel(seconds=np.settings.getLaunchTimeout())
+    prelaunch.dissolve(sender=np.odao_members[0])
+    assert np.deposit_pool.getBalance() == pool_before + 24 * ETH
+    assert boa.env.get_balance(prelaunch.address) == 7 * ETH
 
 
 def test_scrub_refusals(np, node, prelaunch, queued, stranger):

@@ -286,7 +286,7 @@ def test_a_short_campaign_finds_a_deposit_logged_net_of_its_fee(tmp_path, monkey
     assert replay["failure"]["invariant"] == "events"
 
 
-# A minipool scrubbed (its node's RPL slashed), closed, and the slashed RPL auctioned.
+# A minipool scrubbed with the penalty on (part of its bond to the pool), then closed.
 SCRUB: list[tuple[str, dict]] = [
     ("register_node", {"node": "node_operator_0"}),
     ("stake_rpl", {"node": "node_operator_0", "amount": 5_000 * ETH}),
@@ -296,13 +296,10 @@ SCRUB: list[tuple[str, dict]] = [
     ("vote_scrub", {"member": "odao_member_0", "minipool": 0}),
     ("vote_scrub", {"member": "odao_member_1", "minipool": 0}),
     ("close", {"minipool": 0}),
-    ("create_lot", {"who": "depositor_1"}),
-    ("place_bid", {"lot": 0, "who": "depositor_1", "amount": 20 * ETH}),
-    ("claim_bid", {"lot": 0, "who": "depositor_1"}),
 ]
 
 
-def test_a_scrub_a_close_and_an_auction_emit_the_predicted_events(revm_protocol, monkeypatch):
+def test_a_scrub_and_a_close_emit_the_predicted_events(revm_protocol, monkeypatch):
     compared: dict[str, list[Event]] = {}
     original = checked.check_events
 
@@ -315,6 +312,7 @@ def test_a_scrub_a_close_and_an_auction_emit_the_predicted_events(revm_protocol,
         ctx = StepContext.create(revm_protocol, check=True)
         for rule, args in SCRUB:
             execute(ctx, rule, args)
+        penalty = min(ctx.cp.model.settings["minipool.scrub.penalty"], 7 * ETH)
     keys = {action: [e.key for e in events] for action, events in compared.items()}
     minipool = ctx.minipools[0].lower()
     scrubbed = keys["vote_scrub"]  # the second vote carries the quorum
@@ -322,30 +320,13 @@ def test_a_scrub_a_close_and_an_auction_emit_the_predicted_events(revm_protocol,
         "RocketMinipool.ScrubVoted",
         "RocketMinipool.MinipoolScrubbed",
     )
-    assert "RocketNodeStaking.RPLSlashed" in scrubbed
+    assert "RocketNodeStaking.RPLSlashed" not in scrubbed  # the v1.3.1 penalty is ETH
+    [recycled] = [e for e in compared["vote_scrub"] if e.name == "DepositRecycled"]
+    assert (recycled.args["sender"], recycled.args["amount"]) == (minipool, 24 * ETH + penalty)
     assert keys["close"] == [
         "RocketMinipoolManager.MinipoolDestroyed",
         "RocketMinipool.EtherWithdrawn",
     ]
     paid = compared["close"][1]
     assert (paid.emitter, paid.args["to"]) == (minipool, revm_protocol.node_operators[0].lower())
-    assert keys["create_lot"] == ["RocketAuctionManager.LotCreated"]
-    assert keys["place_bid"] == [
-        "RocketAuctionManager.BidPlaced",
-        "RocketDepositPool.DepositRecycled",
-        "RocketVault.EtherDeposited",
-    ]
-    bid, recycled, banked = compared["place_bid"]
-    assert recycled.args["amount"] == bid.args["bidAmount"] < 20 * ETH  # capped, the rest refunded
-    assert (banked.args["by"], banked.args["amount"]) == (
-        "rocketDepositPool",
-        bid.args["bidAmount"],
-    )
-    assert keys["claim_bid"] == [
-        "RocketAuctionManager.BidClaimed",
-        "RocketVault.TokenWithdrawn",
-        "RocketTokenRPL.Transfer",
-    ]
-    claimed, _, paid = compared["claim_bid"]
-    assert paid.args["value"] == claimed.args["rplAmount"] > 0
-    assert paid.args["receiver"] == revm_protocol.depositors[1].lower()
+    assert paid.args["amount"] == 7 * ETH - penalty

@@ -21,6 +21,7 @@ from harness.model import (
     Expect,
     Model,
     ReportMarks,
+    economics,
 )
 from harness.units import DAY, ETH, ETH_GWEI, HOUR
 
@@ -660,7 +661,7 @@ def test_dissolve_after_the_launch_timeout_then_close():
     )
 
 
-def test_the_odao_scrubs_with_51_percent_of_members_and_the_penalty_slashes_rpl():
+def test_the_odao_scrubs_with_51_percent_of_members_and_the_penalty_goes_to_the_pool():
     model, beacon = new_model({"minipool.scrub.penalty.enabled": True})
     node_with_rpl(model)
     mp_address = create(model, beacon)
@@ -674,10 +675,29 @@ def test_the_odao_scrubs_with_51_percent_of_members_and_the_penalty_slashes_rpl(
     ok(model.remove_member(MEMBERS[0]))
     assert ok(model.vote_scrub(MEMBERS[1], mp_address, 102))["scrubbed"] == 0  # 1 of 2 = 50%
     values = ok(model.vote_scrub(MEMBERS[2], mp_address, 103))
-    assert (values["scrubbed"], values["recycled"]) == (1, 24 * ETH)
-    # The 2.4 ETH penalty at 0.01 ETH per RPL.
-    assert values["rpl_slashed"] == 240 * RPL
-    assert model.minipools[mp_address].status == DISSOLVED
+    # v1.3.1: the users' 24 ETH and 2.4 ETH of the bond go to the pool; no RPL is slashed.
+    assert (values["scrubbed"], values["recycled"]) == (1, 24 * ETH + 24 * 10**17)
+    assert "rpl_slashed" not in values
+    mp = model.minipools[mp_address]
+    # 31 ETH arrived, 26.4 ETH left: the node keeps 4.6 ETH of its 7 ETH here.
+    assert (mp.status, mp.eth) == (DISSOLVED, 46 * 10**17)
+    assert model.nodes[NODE].rpl_slashed == 0
+    assert ok(model.close(mp_address)) == {"paid": 46 * 10**17}
+
+
+def test_the_scrub_penalty_is_capped_at_the_bond_left_in_the_minipool():
+    model, beacon = new_model(
+        {"minipool.scrub.penalty.enabled": True, "minipool.scrub.penalty": 8 * ETH}
+    )
+    node_with_rpl(model)
+    mp_address = create(model, beacon)
+    ok(model.deposit(DEPOSITOR, 24 * ETH, now=100))
+    ok(model.vote_scrub(MEMBERS[0], mp_address, 100))
+    values = ok(model.vote_scrub(MEMBERS[1], mp_address, 100))
+    # An 8 ETH bond leaves 7 ETH here (1 ETH is on the beacon chain): all of it goes.
+    assert (values["scrubbed"], values["recycled"]) == (1, 31 * ETH)
+    assert model.minipools[mp_address].eth == 0
+    assert model.solvency_gap() <= 0
 
 
 def test_scrub_period_ends_and_the_minipool_can_stake():
@@ -1016,3 +1036,29 @@ def test_marks_carry_the_deficit_below_zero_that_a_report_cannot_pass_on():
     assert model.truthful_report()[0] == 0
     assert marks.deficit == -model.held_for_users() > 0
     assert marks.lost_until(marks) == marks.deficit
+
+
+# ---------------------------------------------------------------- the fee distributor's figures
+def test_the_average_node_fee_follows_staking_and_bond_reduction():
+    model, beacon = new_model({"deposit.fee": 0})
+    assert model.average_node_fee(NODE) == 0
+    mp_address = staked_minipool(model, beacon, bond=16 * ETH)
+    assert model.staking_by_size(NODE) == {8 * ETH: (0, 0), 16 * ETH: (1, FEE)}
+    assert model.average_node_fee(NODE) == FEE
+    ok(model.begin_reduce_bond(mp_address, NODE, 10 * DAY))
+    ok(model.reduce_bond(mp_address, NODE, 12 * DAY))
+    assert model.staking_by_size(NODE) == {8 * ETH: (1, FEE), 16 * ETH: (0, 0)}
+    assert model.average_node_fee(NODE) == FEE
+
+
+def test_the_average_node_fee_weighs_each_bond_by_its_users_eth():
+    # 16 ETH at 14% and 8 ETH at 10%: weights 16/40 and 24/40, so 11.6%.
+    assert economics.average_node_fee({16 * ETH: (1, FEE), 8 * ETH: (1, 10**17)}) == 116 * 10**15
+    # Integer rounding: three 8 ETH minipools whose fees sum to 1 wei average to 0.
+    assert economics.average_node_fee({8 * ETH: (3, 1)}) == 0
+    assert economics.average_node_fee({8 * ETH: (0, 0), 16 * ETH: (0, 0)}) == 0
+    assert economics.collateral_ratio(0, 0) == 2 * ETH
+    assert economics.collateral_ratio(24 * ETH, 1) == 4 * ETH
+    assert economics.collateral_ratio(16 * ETH, 1) == 2 * ETH
+    # 1 ETH at ratio 4 and 14%: 0.25 + 0.75 * 0.14 = 0.355 ETH.
+    assert economics.distributor_node_share(ETH, FEE, 4 * ETH) == 355 * 10**15

@@ -481,7 +481,7 @@ def _truncate(path: Path) -> None:
         (_edit(_set_step(0, chek=False)), "steps[0].chek", "rename or remove it"),
         (_edit(lambda d: d.update(format=2)), "format", "reads format 1 only"),
         (_truncate, "truncated", "restore it"),
-        (_edit(lambda d: d.pop("failure")), "failure", "re-run the campaign"),
+        (_edit(lambda d: d.update(failures=d.pop("failure"))), "failures", "rename or remove"),
         (_edit(lambda d: d.pop("steps")), "steps", "re-run the campaign"),
         (_edit(lambda d: d.update(contracts_dir=3)), "contracts_dir", "a path or null"),
     ],

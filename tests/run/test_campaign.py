@@ -18,7 +18,9 @@ import pytest
 
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.cli.commands import main
+from harness.fuzz.actions import ACTIONS
 from harness.fuzz.flows import FLOW_NAMES
+from harness.fuzz.invariant_runner import AFTER_EACH_RULE
 from harness.fuzz.machine import RocketPoolMachine
 from harness.fuzz.steps import StepContext, execute
 from harness.replay.file import ReplayFile, ReplayFileError, contracts_sha256
@@ -34,6 +36,10 @@ from invariants import InvariantViolation
 campaign_test = pytest.mark.ignore_isolation
 
 TINY = ["--profile", "ci", "--seed", "1", "--examples", "1", "--steps", "3"]
+# What TINY runs (the ci profile draws the same every time): three rules, the
+# opening scene and two after it, with no re-entrant actor paid.
+EXPECTED_RULES = 3
+EXPECTED_REENTRY = 0
 
 
 def _replay() -> ReplayFile:
@@ -80,13 +86,10 @@ def _without(key: str):
     ("edit", "field", "fix"),
     [
         (lambda d: {**d, "format": 2}, "format", "format 1 only"),
-        (_without("format"), "format", '"format": 1'),
-        (_without("seed"), "seed", "re-run the campaign"),
-        (_without("config"), "config", "re-run the campaign"),
-        (_without("contracts_sha256"), "contracts_sha256", "re-run the campaign"),
+        # Only "steps" is required (a file written by hand); a misspelt field is refused.
         (_without("steps"), "steps", "re-run the campaign"),
-        (_without("failure"), "failure", "re-run the campaign"),
-        (lambda d: {**d, "failure": {"step": 0}}, "failure.invariant", "re-run"),
+        (lambda d: {**d, "sede": 3}, "sede", "rename or remove it"),
+        (lambda d: {**d, "failure": {"step": 0}}, "failure.invariant", "remove 'failure'"),
         (lambda d: {**d, "steps": "deposit"}, "steps", "a list of steps"),
         (lambda d: {**d, "steps": [{"rule": "deposit"}]}, "steps[0]", '"args"'),
         (lambda d: {**d, "failure": {**d["failure"], "step": 9}}, "failure.step", "index"),
@@ -168,10 +171,33 @@ def test_a_tiny_campaign_passes_and_writes_the_rule_table(tmp_path, monkeypatch,
     # Every flow has a row, moved or not; the opening scene stakes RPL in every example.
     assert list(report["flows"]) == list(FLOW_NAMES)
     assert report["flows"]["RPL withdrawal"]["started"] >= report["examples"]
+    # Every rule has a row, called or not, and the JSON names those never called.
+    assert set(report["rules"]) == set(ACTIONS)
+    assert report["rules"]["claim_bid"]["calls"] == 0
+    assert "claim_bid" in report["rules_never_called"]
+    never = {r for r, row in report["rules"].items() if row["calls"] and not row["successes"]}
+    assert report["rules_never_successful"] == sorted(never)
+    # Each invariant, checked how often: exact for this seed, and consistent. The
+    # watcher's checks ran after every rule (the opening scene is one), rate
+    # monotonicity after none (no balances report was accepted).
+    invariants = report["invariants"]
+    checked = {name: row["checked"] for name, row in invariants.items()}
+    after_each_rule = [n for n in AFTER_EACH_RULE if n not in ("rate-monotonicity", "reentrancy")]
+    assert {checked[n] for n in after_each_rule} == {EXPECTED_RULES}
+    assert checked["rate-monotonicity"] == 0
+    assert checked["reentrancy"] == EXPECTED_REENTRY
+    # outcome once per step the checked facade compared (all but the beacon chain's).
+    assert checked["outcome"] == sum(
+        row["calls"] for rule, row in report["rules"].items() if ACTIONS[rule].checked
+    )
+    assert all(row["failed_at_step"] is None for row in invariants.values())
     printed = capsys.readouterr().out
     assert "Rule metrics" in printed
     assert "Flows" in printed
-    assert "every invariant held" in printed
+    assert "Invariants" in printed
+    assert "every invariant held: 12 of 14 checked, 3 to 16 times each" in printed
+    # The seed alone on its line, at the start and at the end.
+    assert printed.splitlines().count("seed: 1") == 2
 
 
 class _FailureSpy(io.StringIO):
@@ -233,6 +259,26 @@ def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
     assert replay.steps[replay.failure["step"]]["rule"] == "deposit"
     assert replay.config["profiles"]["ci"]["derandomize"] is True
     assert "minted" in spy.getvalue()
+    # The invariant table names it and the step it failed at (checked during a step,
+    # it has no count). It failed inside the first rule, the opening scene, so no
+    # invariant ran after a rule; the outcome was compared at each of its 14 steps
+    # (and again as Hypothesis reproduced it).
+    invariants = report["invariants"]
+    assert invariants["call-values"] == {
+        "when": "during a step",
+        "checked": None,
+        "failed_at_step": 13,
+        "replay_file": failure["replay_file"],
+    }
+    assert invariants["solvency"] == {
+        "when": "after each rule",
+        "checked": 0,
+        "failed_at_step": None,
+    }
+    assert invariants["outcome"]["checked"] >= 14
+    printed = " ".join(spy.getvalue().split())
+    assert "│ call-values │ - │ during a step │ failed at step 13 │" in printed
+    assert "│ solvency │ 0 │ after each rule │ never checked │" in printed
     # The recorded steps reproduce the failure at the recorded step, outside Hypothesis.
     assert _first_failing_step(shared_protocol(None, str(bugged)), replay.steps) == (
         replay.failure["step"],
@@ -355,12 +401,21 @@ def test_bench_reports_both_rates_and_their_ratio(tmp_path, capsys):
     assert "machine / replay" in capsys.readouterr().out
 
 
-def test_workers_run_in_spawned_processes_and_add_up(tmp_path, monkeypatch):
+def test_workers_run_in_spawned_processes_and_add_up(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "campaign.json"
     argv = ["run", "--profile", "quick", "--seed", "5", "--examples", "1", "--steps", "2"]
     assert main([*argv, "--workers", "2", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
+    # The live line's last state: the two workers' examples of their two, the shared
+    # directory database counted (the quick profile keeps one).
+    printed = capsys.readouterr().out
+    [line] = [line for line in printed.splitlines() if line.startswith("[quick] ")]
+    assert line.startswith(f"[quick] {report['examples']}/2 examples")
+    assert ", done | " in line and "| db " in line and "no db" not in line
     assert report["workers"] == 2
     assert report["examples"] >= 2  # at least one from each worker
     assert sum(row["calls"] for row in report["rules"].values()) == report["steps"]
+    # The workers' invariant counts are summed: each ran at least its opening scene's rule.
+    assert report["invariants"]["solvency"]["checked"] >= 2
+    assert 0 < report["invariants"]["outcome"]["checked"] <= report["steps"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -196,6 +197,24 @@ def test_a_directory_database_is_the_same_as_before(tmp_path):
         check_database(str(tmp_path / "file"))
 
 
+def test_the_live_line_counts_the_examples_in_a_redis(redis_url, tmp_path, monkeypatch):
+    from harness.run.progress import DatabaseSize, redis_entries
+
+    monkeypatch.chdir(tmp_path)
+    db = example_database(redis_url)
+    db.save(b"test-a", b"one")
+    db.save(b"test-a", b"two")
+    db.save(b"test-b", b"one")
+    # Not Hypothesis's: not counted.
+    client = redis.Redis.from_url(redis_url)
+    client.set(b"someone-else", b"x")
+    client.close()
+    assert redis_entries(redis_url) == 3
+    assert DatabaseSize(redis_url).count() == 3
+    # A Redis that is gone shows as unknown.
+    assert DatabaseSize(f"redis://127.0.0.1:{_free_port()}/0").count() == -1
+
+
 def test_a_redis_database_keeps_a_local_copy_and_survives_the_redis(
     redis_url, tmp_path, monkeypatch
 ):
@@ -245,7 +264,10 @@ def test_a_two_worker_cluster_finds_a_planted_bug_and_writes_its_replay_file_onc
     assert replay.contracts_sha256 == contracts_sha256(contracts)
     # The client's path, not the worker's temporary copy: rpfuzz replay finds it here.
     assert replay.contracts_dir == str(contracts.resolve())
-    assert "[quick on cluster] workers " in out
+    # The live line's last state: both workers done, 30 examples each the target,
+    # the failures each worker found (the same invariant: one file).
+    line = r"\[quick(?: on |@)cluster\] 0/2 w(?:orkers)? \| [\d,]+/60 ex(?:amples)?"
+    assert re.search(line + r".*\| fail(?:ures)? [12] \| \d+s,? done \|", out), out
     assert f"FAILED {INVARIANT}" in out
 
 

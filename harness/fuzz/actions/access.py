@@ -353,7 +353,7 @@ REACHED: dict[str, str] = {
     "vault.withdrawEther": "the deposit pool: burn past rETH's ETH, assign_deposits, credit",
     "vault.depositToken": "node staking's stakeRPL: stake_rpl",
     "vault.withdrawToken": "node staking's withdrawRPL: withdraw_rpl",
-    "vault.transferToken": "node staking's slashRPL: slash, distribute, vote_scrub (penalty)",
+    "vault.transferToken": "node staking's slashRPL: slash, distribute",
     "reth.mint": "the deposit pool's deposit: deposit",
     "reth.depositExcess": "the deposit pool's withdrawExcessBalance: burn",
     "deposit_pool.nodeDeposit": "node deposit and credit: create_minipool, reduce_bond",
@@ -366,7 +366,7 @@ REACHED: dict[str, str] = {
     "deposit_pool.receiveVaultWithdrawalETH": "the vault paying the pool: burn, assign_deposits",
     "minipool_queue.enqueueMinipool": "node deposit: create_minipool",
     "minipool_queue.dequeueMinipools": "the deposit pool's assignment: deposit, assign_deposits",
-    "node_staking.slashRPL": "a minipool: slash, distribute, vote_scrub (penalty)",
+    "node_staking.slashRPL": "a minipool: slash, distribute",
     "deposit_contract.deposit": "node deposit's 1 ETH and the minipool's 31 ETH: "
     "create_minipool, stake",
     "node_deposit.increaseDepositCreditBalance": "the bond reducer: reduce_bond",

@@ -436,6 +436,12 @@ def bond_reduction(self, data) -> None:
             end = start + s["minipool.bond.reduction.window.length"]
             self._to_edge(data, [start, end])
         self.do("reduce_bond", minipool=index)
+    elif data.draw(st.sampled_from([False, False, True]), label="every member"):
+        # As with scrubs, single votes seldom add up to the quorum before the
+        # reduction completes: one draw in three carries the cancel to its end
+        # (the votes past the quorum are refused: it is cancelled).
+        for member in [n for n in self.ctx.actors if n.startswith("odao_member")]:
+            self.do("vote_cancel_reduction", member=member, minipool=index)
     else:
         member = self._actor(data, "odao_member", label="member")
         self.do("vote_cancel_reduction", member=member, minipool=index)
