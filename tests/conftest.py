@@ -8,22 +8,73 @@ whatever the previous one did.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import boa
 import pytest
 from hypothesis import settings
 
 from harness import deploy_protocol
-from harness.run.profiles import register_hypothesis_profiles
+from harness.run.profiles import hypothesis_settings, register_hypothesis_profiles
 
-# The campaign profiles of boa_config.toml, as Hypothesis profiles. Chosen with
-# HYPOTHESIS_PROFILE or --hypothesis-profile; under CI (Hypothesis would pick
-# its own "ci" profile) ours of that name is registered, so it is the one used.
-register_hypothesis_profiles()
-if os.environ.get("HYPOTHESIS_PROFILE"):
-    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
-elif os.environ.get("CI"):
-    settings.load_profile("ci")
+try:  # Hypothesis's own test for "in CI" (CI, GITHUB_ACTIONS, TF_BUILD, ...)
+    from hypothesis._settings import is_in_ci
+except ImportError:  # pragma: no cover - a Hypothesis that moved it
+
+    def is_in_ci() -> bool:
+        return "CI" in os.environ
+
+
+# The campaign profiles of boa_config.toml, as Hypothesis profiles (chosen with
+# HYPOTHESIS_PROFILE or --hypothesis-profile). Without one, the tests run at the
+# `ci` profile's small budgets whether or not CI is set, so `pytest -n auto` is
+# as quick on a laptop as in CI: under CI derandomised and without a database
+# (a run repeats); outside it as `dev`, the same budgets but a new draw each
+# run, with the example database (.hypothesis/) replaying a failure first.
+# Larger budgets are opt-in: HYPOTHESIS_PROFILE=deep, `-m slow`, `rpfuzz run`.
+PROFILES = register_hypothesis_profiles()
+DEV_PROFILE = replace(PROFILES["ci"], name="dev", derandomize=False)
+settings.register_profile("dev", hypothesis_settings(DEV_PROFILE))
+
+
+def default_profile(environ: dict[str, str]) -> str:
+    """The Hypothesis profile the tests run with: HYPOTHESIS_PROFILE, else ``ci`` or ``dev``."""
+    if environ.get("HYPOTHESIS_PROFILE"):
+        return environ["HYPOTHESIS_PROFILE"]
+    return "ci" if is_in_ci() else "dev"
+
+
+settings.load_profile(default_profile(os.environ))
+
+
+# ------------------------------------------------------------ the slow tests
+# Tests marked `slow` (the long campaigns: the soak, the whole CI subset of the
+# zoo, ...) are left out of a plain `pytest`; each has a shorter version that
+# checks the same behaviour by default. `-m slow` runs them (any -m expression
+# decides on its own), and so does naming one by its node id.
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if config.option.markexpr:
+        return f"rpfuzz: slow tests run as -m {config.option.markexpr!r} says"
+    return "rpfuzz: slow tests left out (-m slow runs them)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the ``slow`` tests when no ``-m`` was given, unless named by node id."""
+    if config.option.markexpr:
+        return
+    named = [arg.replace(os.sep, "/") for arg in config.args if "::" in arg]
+    keep, slow = [], []
+    for item in items:
+        asked = any(item.nodeid == arg or item.nodeid.startswith(arg + "[") for arg in named)
+        if item.get_closest_marker("slow") and not asked:
+            slow.append(item)
+        else:
+            keep.append(item)
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 
@@ -24,3 +29,29 @@ def only_event(called: Any, name: str, emitter: Any = None) -> Any:
     found = events(called, name, emitter)
     assert len(found) == 1, f"expected one {name} event, got {len(found)}"
     return found[0]
+
+
+def planted_copy(source: Path, file: str, correct: str, planted: str) -> Path:
+    """A copy of contracts dir ``source`` with ``correct`` replaced by ``planted`` in ``file``.
+
+    It lives at a path named by its content's hash (in the temporary
+    directory): titanoboa's compile cache is keyed on file paths, so every
+    later test, worker, subprocess and run that asks for the same copy
+    reuses the compiled output instead of compiling the whole copy again.
+    Concurrent callers are safe: each stages its own copy and the first to
+    move it into place wins.
+    """
+    from harness.replay.file import contracts_sha256
+
+    staging = Path(tempfile.mkdtemp(prefix="rpfuzz-planted-")) / "contracts"
+    shutil.copytree(source, staging)
+    path = staging / file
+    text = path.read_text()
+    assert text.count(correct) == 1, f"{file}: the line the bug is planted in has changed"
+    path.write_text(text.replace(correct, planted))
+    home = Path(tempfile.gettempdir()) / f"rpfuzz-planted-{contracts_sha256(staging)[:16]}"
+    home.mkdir(exist_ok=True)
+    with contextlib.suppress(OSError):  # another worker's identical copy is already there
+        os.rename(staging, home / "contracts")
+    shutil.rmtree(staging.parent, ignore_errors=True)
+    return home / "contracts"

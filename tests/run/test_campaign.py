@@ -28,6 +28,7 @@ from harness.run.campaign import CampaignJob, campaign_settings, run_worker
 from harness.run.profiles import Profile, load_profiles
 from harness.world.deploy import shared_protocol
 from invariants import InvariantViolation
+from tests.helpers import planted_copy
 
 # The campaign isolates its examples itself (an anchor per example); its one
 # deploy per process must outlive the test that made it, so these tests opt
@@ -216,19 +217,25 @@ class _FailureSpy(io.StringIO):
         return super().write(text)
 
 
+@pytest.fixture(scope="module")
+def bugged() -> Path:
+    """The contracts with a planted bug: the deposit fee no longer taken from the rETH minted.
+
+    One copy at a fixed path for both tests (and every later run): compiled once.
+    """
+    return planted_copy(
+        DEFAULT_CONTRACTS_DIR,
+        "RocketDepositPool.vy",
+        "msg.value - fee, msg.sender",
+        "msg.value, msg.sender",
+    )
+
+
 @campaign_test
-def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
+def test_a_planted_bug_fails_with_a_valid_replay_file(bugged, tmp_path, monkeypatch):
     from rich.console import Console
 
     import harness.cli.commands
-
-    bugged = tmp_path / "contracts"
-    shutil.copytree(DEFAULT_CONTRACTS_DIR, bugged)
-    pool = bugged / "RocketDepositPool.vy"
-    source = pool.read_text()
-    assert "msg.value - fee, msg.sender" in source
-    # The bug: the deposit fee is no longer taken from the rETH minted.
-    pool.write_text(source.replace("msg.value - fee, msg.sender", "msg.value, msg.sender"))
 
     monkeypatch.chdir(tmp_path)
     spy = _FailureSpy(tmp_path)
@@ -288,13 +295,7 @@ def test_a_planted_bug_fails_with_a_valid_replay_file(tmp_path, monkeypatch):
 
 
 @campaign_test
-def test_a_bounded_shrink_stops_soon_after_the_first_failure(tmp_path):
-    bugged = tmp_path / "contracts"
-    shutil.copytree(DEFAULT_CONTRACTS_DIR, bugged)
-    pool = bugged / "RocketDepositPool.vy"
-    pool.write_text(
-        pool.read_text().replace("msg.value - fee, msg.sender", "msg.value, msg.sender")
-    )
+def test_a_bounded_shrink_stops_soon_after_the_first_failure(bugged, tmp_path):
     profile = Profile("test", examples=50, steps=5, max_seconds=600)
     job = CampaignJob(
         0,
