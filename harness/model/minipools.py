@@ -223,6 +223,7 @@ class MinipoolsMixin:
             "minipool: scrub period has not ended",
         )
         _require(mp.eth >= STAKE_VALUE, "minipool: insufficient balance to stake")
+        self._try_distribute_fees(mp.node)
         self._set_status(mp, STAKING)
         mp.eth -= STAKE_VALUE
         mp.beacon_deposited += STAKE_VALUE
@@ -427,6 +428,8 @@ class MinipoolsMixin:
             balance < FULL_EXIT_THRESHOLD,
             "minipool: cannot reduce bond with a balance of 8 ETH or more",
         )
+        if mp.staking_counted:
+            self._try_distribute_fees(mp.node)
         mp.reduce_time = 0
         mp.reduce_value = 0
         mp.last_reduction_time = self.now

@@ -97,6 +97,7 @@ class NodesMixin:
         _require(node not in self.nodes, "node manager: node already registered")
         _require(len(timezone) >= MIN_TIMEZONE, "node manager: invalid timezone location")
         self.nodes[node] = NodeState(node, self.now, timezone=timezone)
+        self._open_distributor(node)
         return {}
 
     @_action
