@@ -262,7 +262,8 @@ class Model(
         self.distributor_held: dict[str, int] = {}
         self._distributor_nodes: dict[str, str] = {}
         self._distributor_addresses: dict[str, str] = {}
-        # Execution-layer income distributed so far, and the last split.
+        # Execution-layer income: paid to distributors, distributed so far, the last split.
+        self.fees_received = 0
         self.fees_to_users = 0
         self.fees_to_nodes = 0
         self.last_fee_split: dict[str, int | str] | None = None

@@ -98,6 +98,7 @@ class DistributorMixin:
         early = self.other_credits.pop(address, 0)
         if early:
             self.distributor_eth[node] = self.distributor_eth.get(node, 0) + early
+            self.fees_received += early
 
     def _credit_distributor(self, address: str, wei: int) -> bool:
         """ETH arrived at ``address``: True if it is a node's distributor (its balance rises)."""
@@ -105,6 +106,7 @@ class DistributorMixin:
         if node is None:
             return False
         self.distributor_eth[node] = self.distributor_eth.get(node, 0) + wei
+        self.fees_received += wei
         return True
 
     # ---------------------------------------------------------------- paying out

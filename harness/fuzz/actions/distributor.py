@@ -2,7 +2,8 @@
 
 - ``propose``: a live validator (a staking minipool's, active, not slashed)
   proposes a block whose priority fees and MEV go to its fee recipient: its
-  node's fee distributor, or, as a fault (``stolen``), the stranger. A step
+  node's fee distributor, or, as a fault (``stolen``), an address outside
+  the protocol (:data:`ELSEWHERE`). A step
   only: the balance rises and no code runs (as a beacon withdrawal does), the
   model is told, and the invariants see what follows.
 - ``distribute_fees``: anyone (the node, its withdrawal address, a stranger)
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth_utils import keccak
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
@@ -25,6 +27,10 @@ from harness.fuzz.actions.base import Action, declare, machine_rule
 from harness.model import norm
 from harness.units import GWEI, ONE
 
+# The fee recipient a thieving proposer names instead: no actor, no contract; its
+# ETH leaves the world the invariants count (it never reached the protocol).
+ELSEWHERE = "0x" + keccak(b"rpfuzz: another fee recipient")[12:].hex()
+
 
 def _propose(ctx: Any, minipool: int, fees: int, stolen: bool = False) -> None:
     """Minipool ``minipool``'s validator proposes a block paying ``fees`` wei."""
@@ -32,10 +38,8 @@ def _propose(ctx: Any, minipool: int, fees: int, stolen: bool = False) -> None:
     validator = ctx.p.validator(handle)
     if validator is None or validator.status != ACTIVE or validator.slashed or fees <= 0:
         return
-    if stolen:
-        recipient = ctx.who("stranger")
-    else:
-        recipient = str(ctx.p.distributor(handle.getNodeAddress()).address)
+    node = handle.getNodeAddress()
+    recipient = ELSEWHERE if stolen else str(ctx.p.distributor(node).address)
     ctx.p.beacon_credit(recipient, fees)
 
 
