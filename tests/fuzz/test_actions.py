@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from harness.fuzz.actions import ACTIONS, RULES, Action, declare
+from harness.fuzz.actions.distributor import propose_block
 from harness.fuzz.machine import RocketPoolMachine
 from harness.fuzz.steps import StepContext, execute
 from harness.model import Expect
@@ -74,6 +75,7 @@ def test_every_step_a_rule_records_is_a_declared_action():
         RocketPoolMachine._end_validator,
         RocketPoolMachine._distribute_exit,
         RocketPoolMachine._auction_slashed_rpl,
+        propose_block,
     ]:
         recorded |= _recorded_rules(fn)
     assert recorded <= set(ACTIONS)

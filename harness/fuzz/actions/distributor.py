@@ -87,30 +87,46 @@ declare(
 
 # --------------------------------------------------------------------------- machine rules
 def _live(machine: Any) -> list[int]:
-    """Staking minipools whose validator has not exited: they propose blocks."""
+    """Staking minipools whose validator is active and not slashed: they propose blocks.
+
+    Read from the model's records and the beacon chain, no contract call: the
+    precondition asks before every rule.
+    """
     out = []
+    beacon = machine.p.beacon
     for index in machine._minipools(STAKING, finalised=False):
-        validator = machine.p.validator(machine.ctx.minipool(index))
-        if validator is not None and validator.status == ACTIVE and not validator.slashed:
+        mp = machine.model.minipools[norm(machine.ctx.minipools[index])]
+        try:
+            validator = beacon.validator(mp.pubkey)
+        except KeyError:
+            continue
+        if validator.status == ACTIVE and not validator.slashed:
             out.append(index)
     return out
 
 
-@machine_rule
-@precondition(lambda self: self._minipools(STAKING, finalised=False))
-@rule(data=st.data())
-def propose(self, data) -> None:
-    """A live validator proposes a block: priority fees, maybe MEV, to its fee recipient."""
-    live = _live(self)
-    if not live:
-        return
+def propose_block(machine: Any, data: Any, index: int) -> None:
+    """Minipool ``index``'s live validator proposes a block, its amounts drawn from ``[proposals]``.
+
+    Priority fees up to ``priority_fee``, MEV up to ``mev`` in a share
+    ``mev_chance`` of blocks, paid to another recipient in a share
+    ``theft_chance``; whole gwei, as the execution layer pays.
+    """
+    self = machine
     cfg = self.p.config.proposals
-    index = self._pick(data, live, "minipool")
     fees = data.draw(st.integers(0, cfg.priority_fee // GWEI), label="priority fees") * GWEI
     if data.draw(st.integers(0, ONE - 1), label="mev roll") < cfg.mev_chance:
         fees += data.draw(st.integers(1, cfg.mev // GWEI), label="mev") * GWEI
     stolen = data.draw(st.integers(0, ONE - 1), label="theft roll") < cfg.theft_chance
     self.do("propose", minipool=index, fees=fees, stolen=stolen)
+
+
+@machine_rule
+@precondition(lambda self: _live(self))
+@rule(data=st.data())
+def propose(self, data) -> None:
+    """A live validator proposes a block: priority fees, maybe MEV, to its fee recipient."""
+    propose_block(self, data, self._pick(data, _live(self), "minipool"))
 
 
 @machine_rule
