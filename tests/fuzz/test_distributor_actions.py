@@ -124,3 +124,28 @@ def test_the_invariants_count_distributor_balances_and_catch_a_hidden_one(p):
         watcher.step()
     assert info.value.name == "node-accounting"
     assert "fee distributor holds" in str(info.value)
+
+
+def test_distributed_fees_raise_the_rate_at_the_next_report_and_not_before(p):
+    """Solvency and the report count a distributor's balance only once distributed."""
+    ctx = StepContext.create(p, check=True)
+    watcher = Watcher(p, ctx.cp.model, list(ctx.actors.values()))
+    _two_staking_eight_eth_minipools(ctx, watcher=watcher)
+    model = ctx.cp.model
+    execute(ctx, "report", {})
+    watcher.step()
+    rate, held = p.rate(), model.held_for_users()
+    execute(ctx, "propose", {"minipool": 1, "fees": 4 * ETH})
+    watcher.step()
+    assert model.held_for_users() == held  # in the distributor: not yet the users'
+    execute(ctx, "report", {})
+    watcher.step()
+    assert p.rate() == rate
+    expect = execute(ctx, "distribute_fees", {"node": "node_operator_0", "who": "withdrawal"})
+    watcher.step()
+    assert model.held_for_users() == held + expect.values["user"]
+    execute(ctx, "report", {})
+    watcher.step()  # rate monotonicity, solvency and no free lunch with this income
+    supply = p.reth.totalSupply()
+    assert p.rate() == (held + expect.values["user"]) * ONE // supply
+    assert p.rate() > rate
