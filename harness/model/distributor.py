@@ -78,14 +78,20 @@ class DistributorMixin:
         part = self._distributor_node_part(node, balance)
         return held + part, balance - part
 
-    def _distributor_node_part(self, node: str, balance: int) -> int:
-        if balance == 0:
-            return 0
+    def _fee_figures(self, node: str) -> tuple[int, int]:
+        """``(average fee, collateral ratio)`` ``node``'s distributor splits by now."""
         state = self._node(node)
         matched = state.eth_matched if state else 0
         active = state.active_count if state else 0
-        ratio = econ.collateral_ratio(matched, active)
-        return econ.distributor_node_share(balance, self.average_node_fee(node), ratio)
+        return self.average_node_fee(node), econ.collateral_ratio(matched, active)
+
+    def _distributor_node_part(
+        self, node: str, balance: int, figures: tuple[int, int] | None = None
+    ) -> int:
+        if balance == 0:
+            return 0
+        fee, ratio = figures if figures is not None else self._fee_figures(node)
+        return econ.distributor_node_share(balance, fee, ratio)
 
     # ---------------------------------------------------------------- the world
     def _open_distributor(self, node: str) -> None:
@@ -110,15 +116,18 @@ class DistributorMixin:
         return True
 
     # ---------------------------------------------------------------- paying out
-    def _distribute_fees(self, node: str) -> tuple[int, int]:
+    def _distribute_fees(
+        self, node: str, figures: tuple[int, int] | None = None
+    ) -> tuple[int, int]:
         """Split ``node``'s distributor: users first, then the node. ``(user, node)`` amounts.
 
         ``node`` is the node's part of this split only (what it is paid may
-        also include what was held for it).
+        also include what was held for it). ``figures``: the
+        :meth:`_fee_figures` to split by, when taken before a change.
         """
         held = self.distributor_held.get(node, 0)
         balance = self.distributor_balance(node) - held
-        node_amount = self._distributor_node_part(node, balance)
+        node_amount = self._distributor_node_part(node, balance, figures)
         user_amount = balance - node_amount
         payout = held + node_amount
         self.distributor_eth[node] = self.distributor_balance(node) - user_amount
@@ -138,10 +147,10 @@ class DistributorMixin:
         self.last_fee_split = {"node": norm(node), "user": user_amount, "node_amount": node_amount}
         return user_amount, node_amount
 
-    def _try_distribute_fees(self, node: str) -> None:
+    def _try_distribute_fees(self, node: str, figures: tuple[int, int] | None = None) -> None:
         """The minipool manager's rule: distribute first, if the distributor holds any ETH."""
         if self.has_distributors() and self.distributor_balance(node) > 0:
-            self._distribute_fees(norm(node))
+            self._distribute_fees(norm(node), figures)
 
     # ---------------------------------------------------------------- actions
     @_action

@@ -223,12 +223,13 @@ class MinipoolsMixin:
             "minipool: scrub period has not ended",
         )
         _require(mp.eth >= STAKE_VALUE, "minipool: insufficient balance to stake")
-        self._try_distribute_fees(mp.node)
         self._set_status(mp, STAKING)
         mp.eth -= STAKE_VALUE
         mp.beacon_deposited += STAKE_VALUE
         self.beacon_deposits += STAKE_VALUE
         self.beacon_deposit_count += 1
+        # The manager distributes the node's fees first, at the figures before this one stakes.
+        self._try_distribute_fees(mp.node)
         mp.staking_counted = True
         self.nodes[mp.node].staking_count += 1
         return {"staked": STAKE_VALUE}
@@ -428,8 +429,9 @@ class MinipoolsMixin:
             balance < FULL_EXIT_THRESHOLD,
             "minipool: cannot reduce bond with a balance of 8 ETH or more",
         )
-        if mp.staking_counted:
-            self._try_distribute_fees(mp.node)
+        # The manager's update (below) distributes the node's fees first, at the figures
+        # before the reduction: taken now, before the minipool's bond changes.
+        figures = self._fee_figures(mp.node) if mp.staking_counted else None
         mp.reduce_time = 0
         mp.reduce_value = 0
         mp.last_reduction_time = self.now
@@ -448,6 +450,8 @@ class MinipoolsMixin:
         # for a named outcome rather than left to look like a bug.
         grown = self._user_share(mp, total) - share_before
         self.unpoliced_losses += max(0, delta - grown)
+        if figures is not None:
+            self._try_distribute_fees(mp.node, figures)
         mp.eth_provided -= delta
         mp.eth_matched += delta
         state.eth_provided -= delta

@@ -149,3 +149,32 @@ def test_distributed_fees_raise_the_rate_at_the_next_report_and_not_before(p):
     supply = p.reth.totalSupply()
     assert p.rate() == (held + expect.values["user"]) * ONE // supply
     assert p.rate() > rate
+
+
+def test_a_bond_reduction_distributes_the_fees_first_at_the_old_ratio(p):
+    ctx = StepContext.create(p, check=True)
+    watcher = Watcher(p, ctx.cp.model, list(ctx.actors.values()))
+    for rule, args in [
+        ("register_node", {"node": "node_operator_2"}),
+        ("stake_rpl", {"node": "node_operator_2", "amount": 3_000 * ETH}),
+        ("deposit", {"who": "depositor_0", "amount": 16 * ETH}),
+        (
+            "create_minipool",
+            {"node": "node_operator_2", "bond": 16, "credit": False, "value": None},
+        ),
+        ("advance", {"seconds": 13 * HOUR}),
+        ("stake", {"minipool": 0}),
+        ("begin_reduce_bond", {"minipool": 0}),
+        ("advance", {"seconds": 2 * 24 * HOUR + HOUR}),
+        ("propose", {"minipool": 0, "fees": ETH}),
+    ]:
+        execute(ctx, rule, args)
+        watcher.step()
+    reth_before = p.balance(p.reth)
+    expect = execute(ctx, "reduce_bond", {"minipool": 0})
+    watcher.step()
+    assert expect.ok, expect.reason
+    # One 16 ETH minipool: 32 staked, 16 matched, ratio 2 (after the reduction it is 4).
+    user = ETH - econ.distributor_node_share(ETH, _fee(ctx), 2 * ONE)
+    assert p.balance(p.distributor(ctx.who("node_operator_2"))) == 0
+    assert p.balance(p.reth) - reth_before == user
