@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.chain.actors import reentry_counters
 from harness.fuzz.actions.distributor import ELSEWHERE
 from harness.fuzz.steps import StepContext, execute
 from harness.fuzz.views import read_view
@@ -178,3 +179,20 @@ def test_a_bond_reduction_distributes_the_fees_first_at_the_old_ratio(p):
     user = ETH - econ.distributor_node_share(ETH, _fee(ctx), 2 * ONE)
     assert p.balance(p.distributor(ctx.who("node_operator_2"))) == 0
     assert p.balance(p.reth) - reth_before == user
+
+
+def test_a_reentrant_withdrawal_address_is_paid_once_and_its_call_back_refused(ctx):
+    p = ctx.p
+    execute(ctx, "set_withdrawal_address", {"node": "node_operator_0", "to": "reentrant"})
+    reentrant = ctx.contracts["reentrant"]
+    address = str(reentrant.address).lower()
+    attempts_before, _ = reentry_counters(reentrant)
+    model_before = ctx.cp.model.expected_reentries(address)[0]
+    before = p.balance(reentrant)
+    execute(ctx, "propose", {"minipool": 0, "fees": 2 * ETH})
+    expect = execute(ctx, "distribute_fees", {"node": "node_operator_0", "who": "stranger"})
+    node_amount = econ.distributor_node_share(2 * ETH, _fee(ctx), 4 * ONE)
+    assert expect.values == {"user": 2 * ETH - node_amount, "node": node_amount}
+    assert p.balance(reentrant) - before == node_amount
+    assert reentry_counters(reentrant) == (attempts_before + 1, 0)
+    assert ctx.cp.model.expected_reentries(address) == (model_before + 1, 0)
