@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import pytest
 
+from harness.bugzoo.patch import Bug, Edit, apply_bug
 from harness.chain.actors import reentry_counters
+from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.fuzz.actions.distributor import ELSEWHERE
 from harness.fuzz.steps import StepContext, execute
 from harness.fuzz.views import read_view
 from harness.model import economics as econ
 from harness.units import ETH, HOUR, ONE
+from harness.world.deploy import deploy_protocol
 from invariants import InvariantViolation, Watcher
 
 
@@ -196,3 +199,44 @@ def test_a_reentrant_withdrawal_address_is_paid_once_and_its_call_back_refused(c
     assert p.balance(reentrant) - before == node_amount
     assert reentry_counters(reentrant) == (attempts_before + 1, 0)
     assert ctx.cp.model.expected_reentries(address) == (model_before + 1, 0)
+
+
+def test_a_distributor_that_skips_the_distribute_first_rule_is_caught(tmp_path):
+    """The minipool manager forgets to distribute before a minipool stakes: the fees that
+    arrived are later split at the new figures, and the node-accounting check sees the
+    distributor still holding them right after the stake."""
+    bug = Bug(
+        "no-distribute-first",
+        "the minipool manager never distributes before a node's fee inputs change",
+        "v1.3.1's _tryDistribute dropped",
+        (
+            Edit(
+                "RocketMinipoolManager.vy",
+                "    if distributor.balance == 0:\n        return",
+                "    if distributor.balance >= 0:\n        return",
+            ),
+        ),
+    )
+    contracts = apply_bug(bug, DEFAULT_CONTRACTS_DIR, tmp_path / "contracts")
+    mutant = deploy_protocol(
+        replace={"rocketMinipoolManager": contracts / "RocketMinipoolManager.vy"}
+    )
+    ctx = StepContext.create(mutant, check=True)
+    watcher = Watcher(mutant, ctx.cp.model, list(ctx.actors.values()))
+    _two_staking_eight_eth_minipools(ctx, watcher=watcher)
+    execute(ctx, "deposit", {"who": "depositor_1", "amount": 31 * ETH})
+    watcher.step()
+    execute(
+        ctx,
+        "create_minipool",
+        {"node": "node_operator_0", "bond": 8, "credit": False, "value": None},
+    )
+    watcher.step()
+    execute(ctx, "propose", {"minipool": 0, "fees": ETH})
+    watcher.step()
+    execute(ctx, "advance", {"seconds": 13 * HOUR})
+    watcher.step()
+    execute(ctx, "stake", {"minipool": 2})
+    with pytest.raises(InvariantViolation, match="fee distributor holds 1 ETH") as info:
+        watcher.step()
+    assert info.value.name == "node-accounting"
