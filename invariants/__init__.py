@@ -4,7 +4,8 @@ Each check raises :class:`InvariantViolation` with the property's name, a
 readable message and the numbers behind it. :func:`observe` reads the chain
 once per step into an :class:`Observation`; the ``check_*`` functions compare
 it with the reference model; :func:`check_all` runs them in order and
-:class:`Watcher` carries the state between steps.
+:class:`Watcher` carries the state between steps; :func:`check_events` compares
+the events a checked action emitted with the model's (:mod:`invariants.events`).
 
 May import: :mod:`harness.model`, :mod:`harness.chain`, :mod:`harness.config`,
 :mod:`harness.units`, and itself; never :mod:`harness.fuzz` or anything above.
@@ -37,6 +38,7 @@ from invariants.checks import (
     conservation_baseline,
     report_accepted,
 )
+from invariants.events import check_events
 from invariants.observe import (
     MinipoolObservation,
     NodeObservation,
@@ -64,6 +66,7 @@ __all__ = [
     "check_deposit_pool",
     "check_distribution_split",
     "check_eth_conservation",
+    "check_events",
     "check_minipool_accounting",
     "check_minipool_lifecycle",
     "check_minipools",

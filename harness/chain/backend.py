@@ -10,7 +10,9 @@ and ``timestamp``, ``time_travel(seconds=... | blocks=...)``, ``anchor()``,
 (many view calls' values at once: on revm one EVM call, and storage reads
 for plain getters), ``logs_from(handle,
 emitter)`` (the events of ``handle``'s last call that ``emitter`` emitted;
-revm decodes no other) and ``load(path)``
+revm decodes no other), ``start_logs()`` and ``take_logs()`` (the
+logs of every successful transaction in between, undecoded, as
+:data:`~harness.chain.revm.RawLog`) and ``load(path)``
 (a deployer with ``deploy``, ``deploy_as_blueprint`` and ``at``). A revert raises one of
 :data:`Reverted`; :func:`harness.chain.reverts.revert_reason` reads either kind.
 
@@ -31,7 +33,7 @@ from typing import Any
 import boa
 from boa.contracts.base_evm_contract import BoaError
 
-from harness.chain.revm import RevmChain, RevmReverted, compiled
+from harness.chain.revm import RawLog, RevmChain, RevmReverted, compiled
 from harness.chain.revm import load as revm_load
 from harness.config import BACKENDS, ConfigError
 from harness.config import DEFAULT_BACKEND as DEFAULT
@@ -44,6 +46,10 @@ class BoaChain:
     """``boa.env`` (whichever environment is current) behind the chain interface."""
 
     name = "boa"
+
+    def __init__(self) -> None:
+        # While recording (start_logs): the environment patched, and its successful computations.
+        self._recording: tuple[Any, list[Any]] | None = None
 
     @property
     def env(self) -> Any:
@@ -90,6 +96,44 @@ class BoaChain:
     def logs_from(self, handle: Any, emitter: Any) -> list[Any]:
         address = str(getattr(emitter, "address", emitter)).lower()
         return [log for log in handle.get_logs() if str(log.address).lower() == address]
+
+    def start_logs(self) -> None:
+        """Keep every successful transaction's computation from now on (see take_logs).
+
+        Every call titanoboa makes goes through ``env.execute_code``; the
+        environment's own method is shadowed until :meth:`take_logs`.
+        """
+        if self._recording is not None:
+            self.take_logs()
+        env, computations = boa.env, []
+        original = env.execute_code
+
+        def execute_code(*args: Any, **kwargs: Any) -> Any:
+            computation = original(*args, **kwargs)
+            if not computation.is_error:
+                computations.append(computation)
+            return computation
+
+        env.execute_code = execute_code
+        self._recording = (env, computations)
+
+    def take_logs(self) -> list[RawLog]:
+        """Stop keeping logs; those of the transactions since :meth:`start_logs`, in order."""
+        if self._recording is None:
+            return []
+        (env, computations), self._recording = self._recording, None
+        env.__dict__.pop("execute_code", None)
+        out = []
+        for computation in computations:
+            for address, topics, data in computation.get_log_entries():
+                out.append(
+                    RawLog(
+                        "0x" + bytes(address).hex(),
+                        [t.to_bytes(32, "big") for t in topics],
+                        bytes(data),
+                    )
+                )
+        return out
 
     def load(self, path: str | Path) -> Any:
         # load_partial compiles once and caches the output on disk (keyed on

@@ -56,6 +56,10 @@ _REVERT_OUTPUT = re.compile(r"output: 0x([0-9a-fA-F]*)")
 
 _checksums: dict[bytes, str] = {}
 
+# A log as both backends' recorders give it (``take_logs``): the emitter's
+# lower-case address, its topics (32 bytes each) and its data, undecoded.
+RawLog = namedtuple("RawLog", ["address", "topics", "data"])  # noqa: PYI024
+
 
 def checksum(raw: bytes) -> str:
     """The checksummed text of a 20-byte address (cached: keccak costs microseconds)."""
@@ -199,6 +203,8 @@ class RevmChain:
         # Successful transactions and deployments, and rolled-back anchors: while
         # it stands still, no storage changed (see invariants.observe.StorageWrites).
         self.state_changes = 0
+        # While recording (start_logs), the result of each successful transaction.
+        self._recorded: list[Any] | None = None
         # Titanoboa spends its first generated address on its default sender.
         self.eoa = self.generate_address("eoa")
 
@@ -307,6 +313,8 @@ class RevmChain:
             # Transient storage lives for one transaction.
             self.evm.reset_transient_storage()
         self.state_changes += 1
+        if self._recorded is not None:
+            self._recorded.append(self.evm.result)
         return out
 
     def raw_call(self, to: Any, sender: Any = None, value: int = 0, data: bytes = b"") -> bytes:
@@ -397,6 +405,20 @@ class RevmChain:
             through_lens.append(i)
         contracts = list({id(f.contract): f.contract for f, _ in calls}.values())
         return b"".join(records), through_lens, special, words, contracts
+
+    def start_logs(self) -> None:
+        """Keep the logs of every successful transaction from now on, undecoded (see take_logs)."""
+        self._recorded = []
+
+    def take_logs(self) -> list[RawLog]:
+        """Stop keeping logs; those of the transactions since :meth:`start_logs`, in order."""
+        results, self._recorded = self._recorded or [], None
+        out = []
+        for result in results:
+            for log in result.logs:
+                topics, data = log.data
+                out.append(RawLog(log.address.lower(), [bytes(t) for t in topics], bytes(data)))
+        return out
 
     def logs_from(self, handle: Any, emitter: Any) -> list[Any]:
         """The events of ``handle``'s last call that ``emitter`` emitted; no other is decoded."""
@@ -574,6 +596,27 @@ def _values_decoder(types: list[str]):
 
 
 _decode_string = _decoder(["string"])  # a revert reason: Error(string)'s argument
+
+
+def event_decoders(abi: list[dict]) -> dict[bytes, tuple[str, list[tuple[str, str, Any]], Any]]:
+    """Decoders of the events in ``abi``, by topic: ``(name, inputs, data decoder)``.
+
+    Each input is ``(name, ABI type, topic decoder or None)`` (None: not
+    indexed, its value is in the data, which the data decoder gives in order).
+    """
+    out = {}
+    for entry in abi:
+        if entry["type"] != "event":
+            continue
+        types = [_abi_type(i) for i in entry["inputs"]]
+        topic = keccak(text=f"{entry['name']}({','.join(types)})")
+        inputs = [
+            (i["name"], kind, _topic_decoder(i) if i["indexed"] else None)
+            for i, kind in zip(entry["inputs"], types, strict=True)
+        ]
+        plain = [kind for i, kind in zip(entry["inputs"], types, strict=True) if not i["indexed"]]
+        out[topic] = (entry["name"], inputs, _values_decoder(plain))
+    return out
 
 
 def _topic_decoder(item: dict):

@@ -30,6 +30,7 @@ from harness.fuzz.actions.clock import watch_bond_reductions
 from harness.model import Expect, Model, norm
 from harness.units import to_wei
 from invariants import InvariantViolation, check_outcome
+from invariants.events import Event, EventDecoder, check_events
 
 
 class _NoModel:
@@ -50,6 +51,9 @@ class CheckedProtocol:
     def __init__(self, p: Protocol, check: bool = True):
         self.p = p
         self.check = check
+        # How deep in declared actions the facade is: a flow's inner actions
+        # are part of the outermost one, whose events are compared as one.
+        self._depth = 0
         if not check:
             return
         # What the deployment did: the guardian deployed (and holds the fixed RPL
@@ -66,6 +70,13 @@ class CheckedProtocol:
             storage=p.storage.address,
             directory=directory,
         )
+        emitters = {
+            address.lower(): spec.source.removesuffix(".vy")
+            for spec in NETWORK_CONTRACTS
+            for address in [str(getattr(p, spec.attr).address)]
+        }
+        emitters[str(p.storage.address).lower()] = "RocketStorage"
+        self._events = EventDecoder(emitters, contracts_dir=p.contracts_dir)
 
     @property
     def model(self) -> Model:
@@ -129,14 +140,45 @@ class CheckedProtocol:
         action = ACTIONS.get(name)
         if action is None or not action.checked:
             raise AttributeError(f"{type(self).__name__} has no action {name!r}")
-        return functools.partial(action.perform, self)
+        return functools.partial(self._perform, action)
 
     def perform(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Perform declared action ``name`` with its facade arguments (addresses, handles, wei).
 
         ``cp.perform("deposit", depositor, "10")`` is ``cp.deposit(depositor, "10")``.
         """
-        return ACTIONS[name].perform(self, *args, **kwargs)
+        return self._perform(ACTIONS[name], *args, **kwargs)
+
+    def _perform(self, action: Any, *args: Any, **kwargs: Any) -> Any:
+        """Perform ``action``; checked and outermost, compare the events it emitted too.
+
+        The logs of every transaction the action (and a flow's inner
+        actions) made are recorded, then compared in order with the events
+        the model emitted while predicting them: the ``events`` invariant
+        (:func:`invariants.events.check_events`). Unchecked, nothing is
+        recorded or decoded.
+        """
+        if not self.check or self._depth:
+            self._depth += 1
+            try:
+                return action.perform(self, *args, **kwargs)
+            finally:
+                self._depth -= 1
+        model, chain = self.p.model, self.p.chain
+        model.events.clear()
+        model.tell_time(self.now())
+        self._depth = 1
+        chain.start_logs()
+        try:
+            result = action.perform(self, *args, **kwargs)
+        finally:
+            self._depth = 0
+            logs = chain.take_logs()
+        model = self.p.model  # a flow may have rewound the facade
+        self._events.minipools = model.minipools
+        check_events(action.name, [Event(*e) for e in model.events], self._events.decode(logs))
+        model.events.clear()
+        return result
 
     def fund_rpl(self, node: str, amount: int | str) -> None:
         """The guardian sends RPL to ``node`` (not a protocol action; always succeeds)."""

@@ -49,16 +49,18 @@ AFTER_EACH_RULE: Final = (
     "reentrancy",
 )
 # Checked during a step, once per step of a checked action (its calls' outcome
-# against the model's prediction). The other checks made during a step
-# (call-values, views, access-control, ...) are not counted: a table row
-# shows them only when one fails.
-DURING_EACH_STEP: Final = ("outcome",)
+# against the model's prediction, then the events its transactions emitted
+# against the model's). The other checks made during a step (call-values,
+# views, access-control, ...) are not counted: a table row shows them only
+# when one fails.
+DURING_EACH_STEP: Final = ("outcome", "events")
 # When each counted invariant is checked, for the campaign's table.
 WHEN: Final = {
     **dict.fromkeys(AFTER_EACH_RULE, "after each rule"),
     "rate-monotonicity": "after each report",
     "reentrancy": "after each re-entry",
     "outcome": "each step",
+    "events": "each step",
 }
 
 
@@ -124,10 +126,11 @@ def _ran_until(failed: str, report: bool) -> list[str]:
 
 
 def count_step(machine: Any, rule: str) -> None:
-    """Count ``outcome`` once for a step of ``rule`` the checked facade compares with the model."""
+    """Count ``outcome`` and ``events`` once for a step of ``rule`` the checked facade compares."""
     action = ACTIONS.get(rule)
     if action is not None and action.checked:
-        type(machine).invariant_stats["outcome"] += 1
+        for name in DURING_EACH_STEP:
+            type(machine).invariant_stats[name] += 1
 
 
 def check_step(machine: Any) -> None:

@@ -284,6 +284,14 @@ class Model(
         self._world_gain = 0
         self._held_mark = 0
         self._acting = 0
+        # The events the actions since the facade last cleared it emitted, in
+        # order (see CoreMixin._emit and invariants.events).
+        self.events: list[Any] = []
+        # How many of them a refusal keeps: those of a transaction of its own
+        # the action made first (the node's approval before its stake).
+        self._standing = 0
+        # Who called the minipool in the action being predicted (its events name it).
+        self._sender = ZERO_ADDRESS
         # The model as it was before an action whose payment may be refused.
         self._checkpoint: dict[str, Any] | None = None
 

@@ -27,7 +27,7 @@ class AuctionsMixin:
     """Lots, bids, claims and recovery of unclaimed RPL."""
 
     @_action
-    def create_lot(self, now_block: int) -> dict[str, int]:
+    def create_lot(self, now_block: int, by: str | None = None) -> dict[str, int]:
         """Anyone cuts a lot from unallotted slashed RPL: up to the maximum lot value at the price.
 
         The RPL left must be worth at least the minimum lot value. Prices:
@@ -54,6 +54,15 @@ class AuctionsMixin:
         )
         self.lots.append(lot)
         self.auction_allotted += lot_rpl
+        if by is not None:  # the caller: what its event names
+            self._emit(
+                "RocketAuctionManager",
+                "LotCreated",
+                lotIndex=lot.index,
+                by=norm(by),
+                rplAmount=lot_rpl,
+                time=self.now,
+            )
         return {"lot": lot.index, "rpl": lot_rpl}
 
     @_action
@@ -80,8 +89,23 @@ class AuctionsMixin:
         bid = min(amount, mul_div(remaining, block_price, ONE, True))
         item.total_bid += bid
         item.bids[bidder] = item.bids.get(bidder, 0) + bid
+        self._emit(
+            "RocketAuctionManager",
+            "BidPlaced",
+            lotIndex=lot,
+            by=bidder,
+            bidAmount=bid,
+            time=self.now,
+        )
         self.auction_eth_raised += bid
         self._pay_in(bidder, bid)
+        self._emit(
+            "RocketDepositPool",
+            "DepositRecycled",
+            sender=self.contract_address("rocketAuctionManager"),
+            amount=bid,
+            time=self.now,
+        )
         self._process_deposit(bid)
         return self._done(bid=bid, refund=amount - bid, assigned=self._moved.get("assigned", 0))
 
@@ -96,6 +120,31 @@ class AuctionsMixin:
         _require(bid > 0, "auction: no bid to claim")
         rpl = min(bid * ONE // item.current_price(block), item.total_rpl - item.rpl_paid)
         item.bids[bidder] = 0
+        self._emit(
+            "RocketAuctionManager",
+            "BidClaimed",
+            lotIndex=lot,
+            by=bidder,
+            bidAmount=bid,
+            rplAmount=rpl,
+            time=self.now,
+        )
+        if rpl > 0:  # the vault pays the lot's RPL
+            self._emit(
+                "RocketVault",
+                "TokenWithdrawn",
+                by="rocketAuctionManager",
+                token=self.contract_address("rocketTokenRPL"),
+                amount=rpl,
+                time=self.now,
+            )
+            self._emit(
+                "RocketTokenRPL",
+                "Transfer",
+                sender=self.contract_address("rocketVault"),
+                receiver=bidder,
+                value=rpl,
+            )
         item.rpl_paid += rpl
         self.auction_allotted -= rpl
         self.auction_rpl -= rpl
@@ -103,7 +152,7 @@ class AuctionsMixin:
         return {"rpl": rpl, "bid": bid}
 
     @_action
-    def recover_unclaimed_rpl(self, lot: int, block: int) -> dict[str, int]:
+    def recover_unclaimed_rpl(self, lot: int, block: int, by: str | None = None) -> dict[str, int]:
         """Anyone returns an ended lot's unbought RPL to the unallotted balance, once."""
         _require(0 <= lot < len(self.lots), "auction: lot does not exist")
         item = self.lots[lot]
@@ -113,4 +162,13 @@ class AuctionsMixin:
         _require(remaining > 0, "auction: no unclaimed RPL to recover")
         self.auction_allotted -= remaining
         item.recovered = True
+        if by is not None:  # the caller: what its event names
+            self._emit(
+                "RocketAuctionManager",
+                "RPLRecovered",
+                lotIndex=lot,
+                by=norm(by),
+                rplAmount=remaining,
+                time=self.now,
+            )
         return {"rpl": remaining}

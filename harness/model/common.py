@@ -109,17 +109,23 @@ def _action(fn: Callable[..., dict[str, int] | None]) -> Callable[..., Expect]:
         outermost = not self._acting
         if outermost:
             self._note_world()
+            self._standing = 0
         self._acting += 1
+        emitted = len(self.events)
         try:
             values = fn(self, *args, **kwargs)
         except _Revert as refusal:
             if self._checkpoint is not None:
                 self._restore(self._checkpoint)
+            # A reverted call emits nothing; a transaction of its own before it stands.
+            del self.events[max(emitted, self._standing) :]
             return Expect(False, refusal.reason, {})
         finally:
             self._acting -= 1
             if outermost:
                 self._checkpoint = None
+                # What only the action's events needed: nothing of it is state.
+                self._standing, self._sender = 0, ZERO_ADDRESS
         if outermost:
             self._held_mark = self.held_for_users()
         return Expect(True, None, dict(values or {}))

@@ -71,6 +71,22 @@ class CoreMixin:
             raise ValueError(f"blocks only move forward ({block} < {self.block})")
         self.block = block
 
+    def tell_time(self, now: int) -> None:
+        """The chain's time is ``now`` (what the next call's events are stamped with)."""
+        self._tick(now)
+
+    def _emit(self, contract: str, event: str, at: str | None = None, **args: Any) -> None:
+        """The call being predicted emits ``contract``'s ``event`` with ``args``.
+
+        ``contract`` is the deployable's name (``RocketNodeDeposit``); the
+        emitter is its address in the directory, or ``at`` (a minipool's).
+        Addresses among ``args`` must be lower-case (:func:`norm`).
+        """
+        if at is None:
+            name = contract[0].lower() + contract[1:]
+            at = self.directory.get(name, name)
+        self.events.append((contract, norm(at), event, args))
+
     def _tick(self, now: int | None) -> None:
         if now is not None:
             if now < self.now:
@@ -132,3 +148,6 @@ class CoreMixin:
         mp.status = status
         mp.status_time = self.now
         mp.status_block = self.block
+        self._emit(
+            "RocketMinipool", "StatusUpdated", at=mp.address, status=int(status), time=self.now
+        )

@@ -21,6 +21,7 @@ Rules modelled (``RocketDepositPool``, ``RocketTokenRETH``):
 from __future__ import annotations
 
 from harness.model.common import ZERO_ADDRESS, _action, _require, _Revert, norm
+from harness.model.tokens import TOKEN_CONTRACTS
 from harness.units import ONE
 
 
@@ -64,7 +65,20 @@ class DepositsMixin:
     def _process_deposit(self, amount: int) -> None:
         """ETH joins the pool (user deposit or recycled), then assignment runs."""
         self.pool_balance += amount
+        if amount > 0:
+            self._vault_ether_in(amount)
         self._assign(amount)
+
+    # The vault's ETH is the deposit pool's alone: each move logs under that name.
+    def _vault_ether_in(self, amount: int) -> None:
+        self._emit(
+            "RocketVault", "EtherDeposited", by="rocketDepositPool", amount=amount, time=self.now
+        )
+
+    def _vault_ether_out(self, amount: int) -> None:
+        self._emit(
+            "RocketVault", "EtherWithdrawn", by="rocketDepositPool", amount=amount, time=self.now
+        )
 
     def _deposit_excess_collateral(self) -> None:
         """rETH ETH above the collateral target goes back to the pool (and assignment)."""
@@ -73,6 +87,13 @@ class DepositsMixin:
             amount = self.reth_eth - keep
             self.reth_eth = keep
             self._move("recycled", amount)
+            self._emit(
+                "RocketDepositPool",
+                "DepositRecycled",
+                sender=self.reth_address,
+                amount=amount,
+                time=self.now,
+            )
             self._process_deposit(amount)
 
     # ---------------------------------------------------------------- actions
@@ -106,6 +127,16 @@ class DepositsMixin:
         minted = self._reth_value(amount - fee)
         _require(minted > 0, "reth: mint amount is zero")
         self._mint(depositor, minted)
+        t = self.now
+        self._emit(
+            "RocketTokenRETH",
+            "TokensMinted",
+            to=depositor,
+            amount=minted,
+            ethAmount=amount - fee,
+            time=t,
+        )
+        self._emit("RocketDepositPool", "DepositReceived", sender=depositor, amount=amount, time=t)
         self.deposit_fees += fee
         self.holders_paid_in += amount
         self._pay_in(depositor, amount)
@@ -116,6 +147,7 @@ class DepositsMixin:
         self.reth_balances[to] = self.reth_balances.get(to, 0) + amount
         self.reth_supply += amount
         self.reth_minted += amount
+        self._emit("RocketTokenRETH", "Transfer", sender=ZERO_ADDRESS, receiver=to, value=amount)
 
     @_action
     def burn(self, holder: str, reth_amount: int, now: int | None = None) -> dict[str, int]:
@@ -138,6 +170,33 @@ class DepositsMixin:
         self.reth_supply -= reth_amount
         self.reth_burned += reth_amount
         from_pool = max(0, eth - self.reth_eth)
+        self._emit(
+            "RocketTokenRETH", "Transfer", sender=holder, receiver=ZERO_ADDRESS, value=reth_amount
+        )
+        if from_pool:  # the pool takes it from the vault and hands it to rETH
+            self._vault_ether_out(from_pool)
+            self._emit(
+                "RocketTokenRETH",
+                "EtherDeposited",
+                sender=self.contract_address("rocketDepositPool"),
+                amount=from_pool,
+                time=self.now,
+            )
+            self._emit(
+                "RocketDepositPool",
+                "ExcessWithdrawn",
+                to=self.reth_address,
+                amount=from_pool,
+                time=self.now,
+            )
+        self._emit(
+            "RocketTokenRETH",
+            "TokensBurned",
+            sender=holder,
+            amount=reth_amount,
+            ethAmount=eth,
+            time=self.now,
+        )
         self.pool_balance -= from_pool
         self.reth_eth += from_pool - eth
         self.holders_paid_in -= eth
@@ -154,6 +213,7 @@ class DepositsMixin:
         )
         self.reth_balances[sender] = self.reth_balances.get(sender, 0) - amount
         self.reth_balances[to] = self.reth_balances.get(to, 0) + amount
+        self._emit("RocketTokenRETH", "Transfer", sender=sender, receiver=to, value=amount)
         return {"amount": amount}
 
     @_action
@@ -166,6 +226,7 @@ class DepositsMixin:
         owner, spender = norm(owner), norm(spender)
         _require(spender != ZERO_ADDRESS, "erc20: approve to the zero address")
         self.allowances[(token, owner, spender)] = amount
+        self._emit(TOKEN_CONTRACTS[token], "Approval", owner=owner, spender=spender, value=amount)
         return {}
 
     @_action
@@ -182,6 +243,13 @@ class DepositsMixin:
         allowed = self.allowances.get(key, 0)
         if allowed < 2**256 - 1:
             _require(allowed >= amount, "erc20: insufficient allowance")
+            self._emit(
+                TOKEN_CONTRACTS[token],
+                "Approval",
+                owner=owner,
+                spender=spender,
+                value=allowed - amount,
+            )
         values = self._token_transfer(token, owner, to, amount)
         if allowed < 2**256 - 1:
             self.allowances[key] = allowed - amount
@@ -194,6 +262,7 @@ class DepositsMixin:
         _require(balances.get(sender, 0) >= amount, "erc20: transfer amount exceeds balance")
         balances[sender] = balances.get(sender, 0) - amount
         balances[to] = balances.get(to, 0) + amount
+        self._emit(TOKEN_CONTRACTS[token], "Transfer", sender=sender, receiver=to, value=amount)
         return {"amount": amount}
 
     @_action

@@ -119,6 +119,24 @@ class DistributionMixin:
     # ---------------------------------------------------------------- paying out
     def _pay_split(self, mp: MinipoolState, balance: int, node_amount: int) -> int:
         user_amount = balance - node_amount
+        if user_amount > 0:  # the users' share goes to rETH
+            self._emit(
+                "RocketTokenRETH",
+                "EtherDeposited",
+                sender=mp.address,
+                amount=user_amount,
+                time=self.now,
+            )
+        self._emit(
+            "RocketMinipool",
+            "EtherWithdrawalProcessed",
+            at=mp.address,
+            executed=self._sender,
+            nodeAmount=node_amount,
+            userAmount=user_amount,
+            totalBalance=balance,
+            time=self.now,
+        )
         mp.refund += node_amount
         mp.node_credited += node_amount
         mp.eth -= user_amount
@@ -181,6 +199,14 @@ class DistributionMixin:
         mp.refund = 0
         mp.eth -= amount
         self._pay_node(mp, amount, "minipool: refund transfer failed")
+        self._emit(
+            "RocketMinipool",
+            "EtherWithdrawn",
+            at=mp.address,
+            to=self.withdrawal_address(mp.node),
+            amount=amount,
+            time=self.now,
+        )
         self._move("refunded", amount)
 
     def _user_distribute_allowed(self, mp: MinipoolState) -> bool:
@@ -222,7 +248,7 @@ class DistributionMixin:
         """
         self._tick(now)
         self._begin()
-        caller = norm(caller)
+        caller = self._sender = norm(caller)
         mp = self._minipool(minipool)
         owner = self._is_owner(mp, caller)
         if owner:
@@ -278,6 +304,13 @@ class DistributionMixin:
                 "minipool: user distribution already pending",
             )
         mp.user_distribute_time = self.now
+        self._emit(
+            "RocketMinipool",
+            "UserDistributeBegun",
+            at=mp.address,
+            sender=norm(caller),
+            time=self.now,
+        )
         return {"time": self.now}
 
     @_action
@@ -289,6 +322,7 @@ class DistributionMixin:
         self._tick(now)
         self._begin()
         mp = self._minipool(minipool)
+        self._sender = norm(caller)
         _require(self._is_owner(mp, norm(caller)), "minipool: caller is not the minipool owner")
         _require(mp.refund > 0, "minipool: no refund balance")
         self._checkpoint_payment(mp)
@@ -304,6 +338,7 @@ class DistributionMixin:
         self._tick(now)
         self._begin()
         mp = self._minipool(minipool)
+        self._sender = norm(caller)
         _require(self._is_owner(mp, norm(caller)), "minipool: caller is not the minipool owner")
         _require(mp.user_distributed, "minipool: can only finalise after a user distribution")
         self._checkpoint_payment(mp)

@@ -71,6 +71,10 @@ class MinipoolsMixin:
             return True
         assigned, self.queue = self.queue[:count], self.queue[count:]
         self.pool_balance -= len(assigned) * STAKE_VALUE
+        for address in assigned:  # the queue dequeues them all first
+            self._emit("RocketMinipoolQueue", "MinipoolDequeued", minipool=address, time=self.now)
+        self._vault_ether_out(len(assigned) * STAKE_VALUE)
+        pool = self.contract_address("rocketDepositPool")
         for address in assigned:
             mp = self.minipools[address]
             mp.eth += STAKE_VALUE
@@ -78,6 +82,18 @@ class MinipoolsMixin:
             mp.user_capital = STAKE_VALUE + PRELAUNCH_VALUE - mp.bond
             mp.assigned_time = self.now
             self._set_status(mp, PRELAUNCH)
+            t = self.now
+            self._emit(
+                "RocketMinipool",
+                "EtherDeposited",
+                at=address,
+                sender=pool,
+                amount=STAKE_VALUE,
+                time=t,
+            )
+            self._emit(
+                "RocketDepositPool", "DepositAssigned", minipool=address, amount=STAKE_VALUE, time=t
+            )
             self.pool_node_balance -= mp.bond - PRELAUNCH_VALUE
         self._move("assigned", len(assigned))
         return True
@@ -163,6 +179,12 @@ class MinipoolsMixin:
         )
         # Effects. Credit is spent first (the contract does it before creation).
         state.deposit_credit -= shortfall
+        t = self.now
+        if shortfall:
+            self._emit(
+                "RocketNodeDeposit", "DepositCreditUsed", node=node, amount=shortfall, time=t
+            )
+        self._emit("RocketNodeDeposit", "DepositReceived", sender=node, amount=value, time=t)
         self._pay_in(node, value)
         mp = MinipoolState(
             address=address,
@@ -174,7 +196,8 @@ class MinipoolsMixin:
             eth_matched=matched,
             eth_provided=bond_wei,
         )
-        self._set_status(mp, INITIALISED)
+        self._set_status(mp, INITIALISED)  # by the manager, before it logs the creation
+        self._emit("RocketMinipoolManager", "MinipoolCreated", minipool=address, node=node, time=t)
         self.minipools[address] = mp
         self.pubkeys_used[pubkey] = address
         self.minipool_list.append(address)
@@ -191,13 +214,17 @@ class MinipoolsMixin:
             # Credit pays part of the pre-deposit, from the node balance's ETH.
             self.pool_balance -= PRELAUNCH_VALUE - in_hand
             self.pool_node_balance -= PRELAUNCH_VALUE - in_hand
+            self._vault_ether_out(PRELAUNCH_VALUE - in_hand)
             in_hand = PRELAUNCH_VALUE
         mp.beacon_deposited += PRELAUNCH_VALUE
         self.beacon_deposits += PRELAUNCH_VALUE
         self.beacon_deposit_count += 1
         self.pool_balance += in_hand - PRELAUNCH_VALUE
         self.pool_node_balance += in_hand - PRELAUNCH_VALUE
+        if in_hand > PRELAUNCH_VALUE:
+            self._vault_ether_in(in_hand - PRELAUNCH_VALUE)
         self.queue.append(address)
+        self._emit("RocketMinipoolQueue", "MinipoolEnqueued", minipool=address, time=t)
         self._assign(0)
         return self._done(
             pre_deposit=PRELAUNCH_VALUE,
@@ -244,7 +271,18 @@ class MinipoolsMixin:
         mp.user_capital = 0
         mp.eth -= amount
         self._move("recycled", amount)
+        self._emit(
+            "RocketDepositPool", "DepositRecycled", sender=mp.address, amount=amount, time=self.now
+        )
         self._process_deposit(amount)
+        self._emit(
+            "RocketMinipool",
+            "EtherWithdrawn",
+            at=mp.address,
+            to=self.contract_address("rocketDepositPool"),
+            amount=amount,
+            time=self.now,
+        )
         return amount
 
     @_action
@@ -290,6 +328,13 @@ class MinipoolsMixin:
         _swap_and_pop(self.minipool_list, mp.address)
         if mp.address in node.minipools:
             _swap_and_pop(node.minipools, mp.address)
+        self._emit(
+            "RocketMinipoolManager",
+            "MinipoolDestroyed",
+            minipool=mp.address,
+            node=mp.node,
+            time=self.now,
+        )
         paid = self._pay_owner_everything(mp)
         return {"paid": paid}
 
@@ -306,6 +351,14 @@ class MinipoolsMixin:
         if amount:
             mp.eth = 0
             self._pay_node(mp, amount, "minipool: transfer to withdrawal address failed")
+            self._emit(
+                "RocketMinipool",
+                "EtherWithdrawn",
+                at=mp.address,
+                to=self.withdrawal_address(mp.node),
+                amount=amount,
+                time=self.now,
+            )
         return amount
 
     @_action
@@ -334,9 +387,11 @@ class MinipoolsMixin:
         _require(mp.scrub_votes.get(member) != nonce, "minipool: member has already voted to scrub")
         _require(len(mp.scrub_votes) < MAX_VOTES, "odao votes: ballot is full")
         mp.scrub_votes[member] = nonce
+        self._emit("RocketMinipool", "ScrubVoted", at=mp.address, member=member, time=self.now)
         scrubbed = self._reached(mp.scrub_votes, self._s("minipool.scrub.quorum"))
         if scrubbed:
             self._dissolve(mp, self._scrub_penalty(mp))
+            self._emit("RocketMinipool", "MinipoolScrubbed", at=mp.address, time=self.now)
         return self._done(votes=self._count_valid(mp.scrub_votes), scrubbed=int(scrubbed))
 
     def _scrub_penalty(self, mp: MinipoolState) -> int:
@@ -367,6 +422,13 @@ class MinipoolsMixin:
         _require(new_bond < mp.bond, "bond reducer: bond must be lower than the current bond")
         mp.reduce_time = self.now
         mp.reduce_value = new_bond
+        self._emit(
+            "RocketMinipoolBondReducer",
+            "BeginBondReduction",
+            minipool=mp.address,
+            newBondAmount=new_bond,
+            time=self.now,
+        )
         return {"time": self.now}
 
     def _reduction_window_open(self, mp: MinipoolState) -> bool:
@@ -390,11 +452,24 @@ class MinipoolsMixin:
         )
         _require(len(mp.cancel_votes) < MAX_VOTES, "odao votes: ballot is full")
         mp.cancel_votes[member] = nonce
+        self._emit(
+            "RocketMinipoolBondReducer",
+            "CancelReductionVoted",
+            minipool=mp.address,
+            member=member,
+            time=self.now,
+        )
         cancelled = self._reached(mp.cancel_votes, self._s("minipool.scrub.quorum"))
         if cancelled:
             mp.reduction_cancelled = True
             mp.reduce_time = 0
             mp.reduce_value = 0
+            self._emit(
+                "RocketMinipoolBondReducer",
+                "ReductionCancelled",
+                minipool=mp.address,
+                time=self.now,
+            )
         return {"votes": self._count_valid(mp.cancel_votes), "cancelled": int(cancelled)}
 
     @_action
@@ -435,10 +510,37 @@ class MinipoolsMixin:
         mp.reduce_time = 0
         mp.reduce_value = 0
         mp.last_reduction_time = self.now
+        self._sender = self.contract_address("rocketMinipoolBondReducer")  # calls the minipool
         if balance > 0:
             self._distribute_rewards(mp, balance)
         total = self._total(mp)
         share_before = self._user_share(mp, total)
+        previous, t = mp.bond, self.now
+        self._emit(
+            "RocketMinipool",
+            "BondReduced",
+            at=mp.address,
+            previousBondAmount=previous,
+            newBondAmount=new_bond,
+            time=t,
+        )
+        self._emit(
+            "RocketMinipoolManager",
+            "MinipoolBondUpdated",
+            minipool=mp.address,
+            previousBondAmount=mp.eth_provided,
+            newBondAmount=new_bond,
+            time=t,
+        )
+        self._emit("RocketNodeDeposit", "DepositCreditIncreased", node=node, amount=delta, time=t)
+        self._emit(
+            "RocketMinipoolBondReducer",
+            "BondReductionCompleted",
+            minipool=mp.address,
+            previousBondAmount=previous,
+            newBondAmount=new_bond,
+            time=t,
+        )
         mp.bond = new_bond
         mp.user_capital += delta
         # The reference leaves the validator's health to the oDAO: it must

@@ -32,6 +32,7 @@ from harness.model.common import (
     norm,
 )
 from harness.model.records import NodeState
+from harness.model.tokens import NODE_STAKING, VAULT
 from harness.units import ONE
 
 
@@ -97,6 +98,7 @@ class NodesMixin:
         _require(node not in self.nodes, "node manager: node already registered")
         _require(len(timezone) >= MIN_TIMEZONE, "node manager: invalid timezone location")
         self.nodes[node] = NodeState(node, self.now, timezone=timezone)
+        self._emit("RocketNodeManager", "NodeRegistered", node=node, time=self.now)
         self._open_distributor(node)
         return {}
 
@@ -107,6 +109,7 @@ class NodesMixin:
         _require(node in self.nodes, "node manager: node not registered")
         _require(len(timezone) >= MIN_TIMEZONE, "node manager: invalid timezone location")
         self.nodes[node].timezone = timezone
+        self._emit("RocketNodeManager", "NodeTimezoneLocationSet", node=node, time=self.now)
         return {}
 
     @_action
@@ -125,8 +128,22 @@ class NodesMixin:
         if confirm:
             state.withdrawal_address = new_address
             state.pending_withdrawal_address = None
+            self._emit(
+                "RocketNodeManager",
+                "NodeWithdrawalAddressSet",
+                node=node,
+                withdrawalAddress=new_address,
+                time=self.now,
+            )
         else:
             state.pending_withdrawal_address = new_address
+            self._emit(
+                "RocketNodeManager",
+                "NodePendingWithdrawalAddressSet",
+                node=node,
+                pendingAddress=new_address,
+                time=self.now,
+            )
         return {}
 
     @_action
@@ -141,6 +158,13 @@ class NodesMixin:
         )
         state.withdrawal_address = caller
         state.pending_withdrawal_address = None
+        self._emit(
+            "RocketNodeManager",
+            "NodeWithdrawalAddressSet",
+            node=node,
+            withdrawalAddress=caller,
+            time=self.now,
+        )
         return {}
 
     def fund_rpl(self, to: str, amount: int) -> Expect:
@@ -173,7 +197,23 @@ class NodesMixin:
         _require(node in self.nodes, "node staking: caller is not a registered node")
         _require(self.rpl_balances.get(node, 0) >= amount, "erc20: transfer amount exceeds balance")
         self.rpl_balances[node] -= amount
+        self._emit("RocketNodeStaking", "RPLStaked", node=node, amount=amount, time=self.now)
         self._spend_rpl_allowance(node, amount)
+        # Node staking takes the RPL, approves the vault for it, and the vault's deposit
+        # spends that approval to take it in turn.
+        staking, vault = self.contract_address(NODE_STAKING), self.contract_address(VAULT)
+        self._emit("RocketTokenRPL", "Transfer", sender=node, receiver=staking, value=amount)
+        self._emit("RocketTokenRPL", "Approval", owner=staking, spender=vault, value=amount)
+        self._emit(
+            "RocketVault",
+            "TokenDeposited",
+            by=NODE_STAKING,
+            token=self._rpl_token(),
+            amount=amount,
+            time=self.now,
+        )
+        self._emit("RocketTokenRPL", "Approval", owner=staking, spender=vault, value=0)
+        self._emit("RocketTokenRPL", "Transfer", sender=staking, receiver=vault, value=amount)
         state = self.nodes[node]
         state.rpl_stake += amount
         state.rpl_staked_time = self.now
@@ -203,13 +243,57 @@ class NodesMixin:
         )
         state.rpl_stake -= amount
         self.total_rpl_stake -= amount
+        self._emit(
+            "RocketNodeStaking",
+            "RPLWithdrawn",
+            node=node,
+            to=state.payee,
+            amount=amount,
+            time=self.now,
+        )
+        self._emit(
+            "RocketVault",
+            "TokenWithdrawn",
+            by=NODE_STAKING,
+            token=self._rpl_token(),
+            amount=amount,
+            time=self.now,
+        )
+        self._emit(
+            "RocketTokenRPL",
+            "Transfer",
+            sender=self.contract_address(VAULT),
+            receiver=state.payee,
+            value=amount,
+        )
         self.rpl_balances[state.payee] = self.rpl_balances.get(state.payee, 0) + amount
         return {"rpl": amount}
+
+    def _rpl_token(self) -> str:
+        return self.contract_address("rocketTokenRPL")
 
     def _slash_rpl(self, node: str, eth_amount: int) -> int:
         """RPL worth ``eth_amount`` at the price (rounded up), capped at the stake, to auction."""
         state = self.nodes[node]
         rpl = min(mul_div(eth_amount, ONE, self.rpl_price, True), state.rpl_stake)
+        self._emit(
+            "RocketNodeStaking",
+            "RPLSlashed",
+            node=state.address,
+            amount=rpl,
+            ethValue=eth_amount,
+            time=self.now,
+        )
+        if rpl > 0:  # inside the vault, from node staking's RPL to the auction manager's
+            self._emit(
+                "RocketVault",
+                "TokenTransfer",
+                by=NODE_STAKING,
+                to="rocketAuctionManager",
+                token=self._rpl_token(),
+                amount=rpl,
+                time=self.now,
+            )
         state.rpl_stake -= rpl
         state.rpl_slashed += rpl
         self.total_rpl_stake -= rpl

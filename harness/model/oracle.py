@@ -84,6 +84,13 @@ class OracleMixin:
         _require(member not in self.members, "odao: already a member")
         _require(len(self.members) < MAX_MEMBERS, "odao: member limit reached")
         self._admit(member)
+        self._emit(
+            "RocketDAONodeTrusted",
+            "MemberJoined",
+            nodeAddress=member,
+            nonce=self.last_nonce,
+            time=self.now,
+        )
         return {"nonce": self.last_nonce}
 
     @_action
@@ -95,6 +102,7 @@ class OracleMixin:
         del self.members[member]
         del self.member_joined[member]
         _swap_and_pop(self.member_list, member)
+        self._emit("RocketDAONodeTrusted", "MemberLeft", nodeAddress=member, time=self.now)
         return {"members": len(self.members)}
 
     # ---------------------------------------------------------------- balances
@@ -130,6 +138,17 @@ class OracleMixin:
         key = (block, slot_timestamp, total_eth, staking_eth, reth_supply)
         self._record_vote(
             self._balance_votes, self._balance_voted, norm(member), block, key, prefix
+        )
+        self._emit(
+            "RocketNetworkBalances",
+            "BalancesSubmitted",
+            sender=norm(member),
+            block=block,
+            slotTimestamp=slot_timestamp,
+            totalEth=total_eth,
+            stakingEth=staking_eth,
+            rethSupply=reth_supply,
+            time=self.now,
         )
         if key not in self._balance_marks:
             self._balance_marks[key] = ReportMarks.of(self)
@@ -175,6 +194,17 @@ class OracleMixin:
         value = moved * total // supply if supply else moved
         stale = max(0, value - (self.holders_paid_in - marks.paid_in))
         self.report = Report(*key, marks=replace(marks, stale=stale))
+        block, slot_timestamp, total_eth, staking_eth, reth_supply = key
+        self._emit(
+            "RocketNetworkBalances",
+            "BalancesUpdated",
+            block=block,
+            slotTimestamp=slot_timestamp,
+            totalEth=total_eth,
+            stakingEth=staking_eth,
+            rethSupply=reth_supply,
+            time=self.now,
+        )
 
     def pending_report(self, which: str) -> tuple | None:
         """The newest ``"balances"`` or ``"prices"`` report voted for but not applied, or None.
@@ -227,10 +257,27 @@ class OracleMixin:
         self._record_vote(
             self._price_votes, self._price_voted, norm(member), block, key, "network prices"
         )
+        self._emit(
+            "RocketNetworkPrices",
+            "PricesSubmitted",
+            sender=norm(member),
+            block=block,
+            slotTimestamp=slot_timestamp,
+            rplPrice=rpl_price,
+            time=self.now,
+        )
         accepted = self._reached(self._price_votes[key], self._s("network.consensus.threshold"))
         if accepted:
             self.rpl_price = rpl_price
             self.prices_block = block
+            self._emit(
+                "RocketNetworkPrices",
+                "PricesUpdated",
+                block=block,
+                slotTimestamp=slot_timestamp,
+                rplPrice=rpl_price,
+                time=self.now,
+            )
         return {"votes": self._count_valid(self._price_votes[key]), "accepted": int(accepted)}
 
     @_action
@@ -251,6 +298,14 @@ class OracleMixin:
         )
         self.rpl_price = rpl_price
         self.prices_block = block
+        self._emit(
+            "RocketNetworkPrices",
+            "PricesUpdated",
+            block=block,
+            slotTimestamp=slot_timestamp,
+            rplPrice=rpl_price,
+            time=self.now,
+        )
         return {"accepted": 1}
 
     def _check_price_report(self, block: int, rpl_price: int, current_block: int | None) -> None:

@@ -79,6 +79,18 @@ class SettingsMixin:
             self._check_bounds(path, value)
         old = self.settings[path]
         self.settings[path] = value
+        if isinstance(value, bool):
+            self._emit(
+                "RocketDAOProtocolSettings", "SettingBoolUpdated", path=path, new_value=value
+            )
+        else:
+            self._emit(
+                "RocketDAOProtocolSettings",
+                "SettingUintUpdated",
+                path=path,
+                old_value=int(old),
+                new_value=value,
+            )
         return {"old": int(old)}
 
     def _check_bounds(self, path: str, val: int) -> None:

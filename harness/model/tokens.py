@@ -30,6 +30,8 @@ RPL_NAME, RPL_SYMBOL = "Rocket Pool Protocol", "RPL"
 TOKEN_DECIMALS = 18
 RPL_TOTAL_SUPPLY = 18_000_000 * ETH
 VAULT = "rocketVault"
+# The token contracts by the model's names for them (what their events are emitted by).
+TOKEN_CONTRACTS = {"reth": "RocketTokenRETH", "rpl": "RocketTokenRPL"}
 NODE_STAKING = "rocketNodeStaking"
 
 
@@ -69,10 +71,22 @@ class TokensMixin:
     def _approve_rpl_stake(self, node: str, amount: int) -> None:
         """The node approves node staking for ``amount``, in a transaction of its own."""
         if self.directory:
-            self.allowances[("rpl", norm(node), self.directory[NODE_STAKING])] = amount
+            staking = self.directory[NODE_STAKING]
+            self.allowances[("rpl", norm(node), staking)] = amount
+            self._emit(
+                "RocketTokenRPL", "Approval", owner=norm(node), spender=staking, value=amount
+            )
+            self._standing = len(self.events)
 
     def _spend_rpl_allowance(self, node: str, amount: int) -> None:
         """Node staking takes ``amount`` of the node's approval (snekmate keeps max unlimited)."""
         key = ("rpl", norm(node), self.directory.get(NODE_STAKING)) if self.directory else None
         if key in self.allowances and self.allowances[key] != 2**256 - 1:
             self.allowances[key] -= amount
+            self._emit(
+                "RocketTokenRPL",
+                "Approval",
+                owner=key[1],
+                spender=key[2],
+                value=self.allowances[key],
+            )

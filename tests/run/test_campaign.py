@@ -190,12 +190,13 @@ def test_a_tiny_campaign_passes_and_writes_the_rule_table(tmp_path, monkeypatch,
     assert checked["outcome"] == sum(
         row["calls"] for rule, row in report["rules"].items() if ACTIONS[rule].checked
     )
+    assert checked["events"] == checked["outcome"]  # the same steps' events, compared
     assert all(row["failed_at_step"] is None for row in invariants.values())
     printed = capsys.readouterr().out
     assert "Rule metrics" in printed
     assert "Flows" in printed
     assert "Invariants" in printed
-    assert "every invariant held: 12 of 14 checked, 3 to 16 times each" in printed
+    assert "every invariant held: 13 of 15 checked, 3 to 16 times each" in printed
     # The seed alone on its line, at the start and at the end.
     assert printed.splitlines().count("seed: 1") == 2
 

@@ -22,7 +22,7 @@ declare(
         # Anyone, from RPL slashed and not yet in a lot.
         "create_lot",
         step=lambda ctx, who: ctx.cp.create_lot(ctx.who(who)),
-        expect=lambda m, cp, caller: m.create_lot(cp.block()),
+        expect=lambda m, cp, caller: m.create_lot(cp.block(), by=caller),
         call=lambda p, caller: p.auction_manager.createLot(sender=caller),
         entries=("auction_manager.createLot",),
     )
@@ -53,7 +53,7 @@ declare(
     Action(
         "recover_unclaimed_rpl",
         step=lambda ctx, lot, who: ctx.cp.recover_unclaimed_rpl(lot, ctx.who(who)),
-        expect=lambda m, cp, lot, caller: m.recover_unclaimed_rpl(lot, cp.block()),
+        expect=lambda m, cp, lot, caller: m.recover_unclaimed_rpl(lot, cp.block(), by=caller),
         call=lambda p, lot, caller: p.auction_manager.recoverUnclaimedRPL(lot, sender=caller),
         entries=("auction_manager.recoverUnclaimedRPL",),
     )
