@@ -101,6 +101,9 @@ class DistributorMixin:
         node = norm(node)
         address = self.distributor_address(node)
         self._distributor_nodes[address] = node
+        self._emit(
+            "RocketNodeDistributorFactory", "ProxyCreated", proxyAddress=address, nodeAddress=node
+        )
         early = self.other_credits.pop(address, 0)
         if early:
             self.distributor_eth[node] = self.distributor_eth.get(node, 0) + early
@@ -133,10 +136,23 @@ class DistributorMixin:
         self.distributor_eth[node] = self.distributor_balance(node) - user_amount
         self.reth_eth += user_amount
         self.fees_to_users += user_amount
+        at = self.distributor_address(node)
+        if user_amount > 0:
+            self._emit(
+                "RocketTokenRETH", "EtherDeposited", sender=at, amount=user_amount, time=self.now
+            )
         if payout:
             to = self.withdrawal_address(node)
             if to in self.refusers:
                 self.distributor_held[node] = payout
+                self._emit(
+                    "RocketNodeDistributorDelegate",
+                    "NodeShareHeld",
+                    at=at,
+                    nodeAddress=node,
+                    amount=payout,
+                    time=self.now,
+                )
             else:
                 self.distributor_held[node] = 0
                 self.distributor_eth[node] -= payout
@@ -144,6 +160,15 @@ class DistributorMixin:
                 self.fees_to_nodes += payout
                 if to in self.reentrants:
                     self.reentry_attempts[to] = self.reentry_attempts.get(to, 0) + 1
+        self._emit(
+            "RocketNodeDistributorDelegate",
+            "FeesDistributed",
+            at=at,
+            nodeAddress=node,
+            userAmount=user_amount,
+            nodeAmount=node_amount,
+            time=self.now,
+        )
         self.last_fee_split = {"node": norm(node), "user": user_amount, "node_amount": node_amount}
         return user_amount, node_amount
 

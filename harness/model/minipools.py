@@ -524,6 +524,8 @@ class MinipoolsMixin:
             newBondAmount=new_bond,
             time=t,
         )
+        if figures is not None:  # the manager's update distributes first
+            self._try_distribute_fees(mp.node, figures)
         self._emit(
             "RocketMinipoolManager",
             "MinipoolBondUpdated",
@@ -552,8 +554,6 @@ class MinipoolsMixin:
         # for a named outcome rather than left to look like a bug.
         grown = self._user_share(mp, total) - share_before
         self.unpoliced_losses += max(0, delta - grown)
-        if figures is not None:
-            self._try_distribute_fees(mp.node, figures)
         mp.eth_provided -= delta
         mp.eth_matched += delta
         state.eth_provided -= delta
