@@ -50,6 +50,22 @@ class OracleConfig:
 
 
 @dataclass
+class ProposalsConfig:
+    """``[proposals]`` in ``boa_config.toml``: what a live validator's block pays its fee recipient.
+
+    A block's priority fees are drawn up to ``priority_fee``; with chance
+    ``mev_chance`` (a fraction of 1e18) it also carries MEV, up to ``mev``;
+    with chance ``theft_chance`` the proposer names another fee recipient
+    (the fault the MEV-theft penalty answers). Wei.
+    """
+
+    priority_fee: int = 10**17  # at most 0.1 ETH of priority fees a block
+    mev: int = 2 * 10**18  # at most 2 ETH of MEV a block that has some
+    mev_chance: int = 2 * 10**17  # 20% of blocks carry MEV
+    theft_chance: int = 5 * 10**16  # 5% of blocks pay another fee recipient
+
+
+@dataclass
 class Config:
     """The parsed configuration.
 
@@ -66,6 +82,7 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict)
     beacon: BeaconConfig = field(default_factory=BeaconConfig)
     oracle: OracleConfig = field(default_factory=OracleConfig)
+    proposals: ProposalsConfig = field(default_factory=ProposalsConfig)
 
 
 # How each [beacon] / [oracle] key is read, and the example shown when it is wrong.
@@ -79,6 +96,12 @@ _BEACON_FIELDS = {
     "slashing_correlation": (to_fraction, '"3" (a multiplier)'),
     "slashing_window": (to_seconds, '"18 days"'),
     "slashing_withdrawal_delay": (to_seconds, '"36 days"'),
+}
+_PROPOSALS_FIELDS = {
+    "priority_fee": (to_wei, '"0.1 ether"'),
+    "mev": (to_wei, '"2 ether"'),
+    "mev_chance": (to_fraction, '"20%"'),
+    "theft_chance": (to_fraction, '"5%"'),
 }
 _ORACLE_FIELDS = {
     "rpl_price": (to_wei, '"0.01 ether" (ETH per RPL)'),
@@ -204,6 +227,7 @@ def _parse(data: dict, source: str) -> Config:
     return Config(
         beacon=_section(data, "beacon", _BEACON_FIELDS, BeaconConfig, source),
         oracle=_section(data, "oracle", _ORACLE_FIELDS, OracleConfig, source),
+        proposals=_section(data, "proposals", _PROPOSALS_FIELDS, ProposalsConfig, source),
         settings=settings,
         odao_members=count("odao_members", 3, 1),
         depositors=count("depositors", 4, 0),

@@ -255,21 +255,24 @@ def conservation_baseline(obs: Observation) -> int:
     ``obs.accounted_eth`` less the beacon rewards and plus the penalties
     already counted, so that later rewards and penalties are the only change.
     """
-    return obs.accounted_eth - obs.beacon_rewards + obs.beacon_penalties
+    return obs.accounted_eth - obs.beacon_rewards + obs.beacon_penalties - obs.fees_received
 
 
 def check_eth_conservation(obs: Observation, initial_total: int, funded: int = 0) -> None:
     """ETH is neither created nor destroyed, except by the beacon chain and the harness.
 
     ``obs.accounted_eth`` (every actor + every protocol contract + every
-    minipool, leaving out the beacon deposit contract, + validator balances)
-    ``== initial_total + rewards - penalties + funded``, where rewards and
-    penalties are the beacon chain's cumulative totals, ``initial_total``
+    minipool + every fee distributor, leaving out the beacon deposit
+    contract, + validator balances) ``== initial_total + rewards - penalties
+    + fees + funded``, where rewards and penalties are the beacon chain's
+    cumulative totals, fees the blocks' fees and MEV paid to fee distributors
+    (the model's cumulative ``fees_received``), ``initial_total``
     comes from :func:`conservation_baseline` and ``funded`` is the ETH the
     harness minted into actors since. ETH paid to an address outside the
     observed actors shows up here as missing.
     """
-    expected = initial_total + obs.beacon_rewards - obs.beacon_penalties + funded
+    expected = initial_total + obs.beacon_rewards - obs.beacon_penalties + obs.fees_received
+    expected += funded
     actual = obs.accounted_eth
     if actual != expected:
         diff = actual - expected
@@ -573,10 +576,23 @@ def check_node_accounting(obs: Observation, model: Model) -> None:
     """Every node's ETH matched and provided, RPL stake and minipool counters equal the rules'.
 
     Counters: staking (staking, unfinalised), active (neither finalised nor
-    destroyed), finalised.
+    destroyed), finalised. And each node's fee distributor holds exactly the
+    ETH the rules say: every block's fees paid to it, less what
+    ``distribute()`` (by anyone, or the minipool manager's distribute-first
+    rule) paid out; a refused node share stays.
     """
     for address, node in sorted(obs.nodes.items()):
         _check_record("node-accounting", "node", node, model.nodes.get(address), _NODE_FIELDS)
+    for address, eth in sorted(obs.distributor_eth.items()):
+        expected = model.distributor_balance(address)
+        if eth != expected:
+            raise InvariantViolation(
+                "node-accounting",
+                f"node {address}'s fee distributor holds {_amount(eth)} but the rules say "
+                f"{_amount(expected)}: a split paid out more or less than it should, or fees "
+                "arrived that the model was not told of",
+                {"node": address, "expected": expected, "actual": eth},
+            )
 
 
 def _check_record(

@@ -82,7 +82,8 @@ class Observation:
     (the manager's live ones), ``nodes`` (every node the model knows),
     ``auction_rpl``. ETH: ``actor_eth``, ``contract_eth`` (other protocol
     contracts by facade name, without rETH, the vault and the beacon
-    deposit contract), ``deposit_contract_eth``. Beacon chain (wei):
+    deposit contract), ``deposit_contract_eth``, ``distributor_eth`` (each
+    registered node's fee distributor, by node). Beacon chain (wei):
     ``beacon_balance``, ``beacon_rewards``, ``beacon_penalties`` (cumulative)
     and ``beacon_deposited`` (every deposit it has seen).
     """
@@ -113,17 +114,22 @@ class Observation:
     beacon_rewards: int = 0
     beacon_penalties: int = 0
     beacon_deposited: int = 0
+    # ETH at each registered node's fee distributor, by node; and the blocks' fees
+    # paid to distributors so far (cumulative, as the model was told, as the beacon's are).
+    distributor_eth: dict[str, int] = field(default_factory=dict)
+    fees_received: int = 0
 
     @property
     def accounted_eth(self) -> int:
         """ETH the conservation law counts: the execution layer and the beacon chain.
 
-        Actors + rETH + vault + other protocol contracts + minipools +
-        validator balances. The deposit contract is left out: its ETH is
-        the beacon balances' origin, counted there.
+        Actors + rETH + vault + other protocol contracts + minipools + fee
+        distributors + validator balances. The deposit contract is left out:
+        its ETH is the beacon balances' origin, counted there.
         """
         return (
             sum(self.actor_eth.values())
+            + sum(self.distributor_eth.values())
             + self.reth_eth
             + self.vault_eth
             + sum(self.contract_eth.values())
@@ -509,6 +515,10 @@ def _eth_and_beacon(at: _Layout, model: Model, actors: Iterable[str]) -> dict[st
         "beacon_rewards": beacon.total_rewards * GWEI,
         "beacon_penalties": beacon.total_penalties * GWEI,
         "beacon_deposited": sum(v.deposited for v in beacon.validators) * GWEI,
+        "fees_received": model.fees_received,
+        "distributor_eth": {n: balance(model.distributor_address(n)) for n in model.nodes}
+        if model.has_distributors()
+        else {},
     }
 
 

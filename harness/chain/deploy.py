@@ -110,6 +110,14 @@ NETWORK_CONTRACTS: tuple[ContractSpec, ...] = (
     ContractSpec("rocketNodeDeposit", "RocketNodeDeposit.vy", "node_deposit"),
     ContractSpec("rocketMinipoolManager", "RocketMinipoolManager.vy", "minipool_manager"),
     ContractSpec("rocketMinipoolBondReducer", "RocketMinipoolBondReducer.vy", "bond_reducer"),
+    # Each node's fee distributor is a minimal proxy to the delegate, made by
+    # the factory when the node registers (the node manager asks for it).
+    ContractSpec(
+        "rocketNodeDistributorFactory", "RocketNodeDistributorFactory.vy", "distributor_factory"
+    ),
+    ContractSpec(
+        "rocketNodeDistributorDelegate", "RocketNodeDistributorDelegate.vy", "distributor_delegate"
+    ),
     # Every minipool is a copy of this blueprint, made by the minipool manager.
     ContractSpec("rocketMinipoolBase", "RocketMinipool.vy", "minipool_base", kind="blueprint"),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,8 @@ class Protocol:
     # for every salt tried. They depend only on the manager and the blueprint's
     # code, which never change (a redeploy is a new facade).
     _expected_addresses: dict[tuple[str, int], str] = field(default_factory=dict, repr=False)
+    # Fee distributor handles by address (every one runs the delegate's code).
+    _distributor_handles: dict[str, Any] = field(default_factory=dict, repr=False)
     # The simulated consensus layer and the honest oDAO (set by deploy_protocol).
     beacon: BeaconChain | None = None
     oracle: Any = None
@@ -274,6 +277,23 @@ class Protocol:
             if self._minipool_deployer is None:
                 self._minipool_deployer = self.chain.load(self.contracts_dir / "RocketMinipool.vy")
             handle = self._minipool_handles[key] = self._minipool_deployer.at(address)
+        return handle
+
+    def distributor(self, node: str) -> Any:
+        """A handle on ``node``'s fee distributor, at the factory's address for it.
+
+        Its code is there once the node registered (registering creates it);
+        before that the address only holds whatever ETH was sent to it.
+        """
+        address = str(self.distributor_factory.getProxyAddress(node))
+        key = address.lower()
+        handle = self._distributor_handles.get(key)
+        if handle is None:
+            deployer = self.chain.load(self.contracts_dir / "RocketNodeDistributorDelegate.vy")
+            # Its code is the EIP-1167 forwarder, not the delegate's: titanoboa would say so.
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "casted bytecode does not match")
+                handle = self._distributor_handles[key] = deployer.at(address)
         return handle
 
     def free_salt(self, node: str) -> int:

@@ -176,6 +176,10 @@ class CheckedProtocol:
             logs = chain.take_logs()
         model = self.p.model  # a flow may have rewound the facade
         self._events.minipools = model.minipools
+        # Every node's fee distributor runs the delegate's code, and logs its events.
+        self._events.emitters.update(
+            dict.fromkeys(model._distributor_nodes, "RocketNodeDistributorDelegate")
+        )
         check_events(action.name, [Event(*e) for e in model.events], self._events.decode(logs))
         model.events.clear()
         return result

@@ -26,6 +26,7 @@ from harness.chain.actors import REENTRANT, REFUSER
 from harness.chain.status import DISSOLVED, INITIALISED, PRELAUNCH, STAKING
 from harness.fuzz.actions import RULES
 from harness.fuzz.actions.auctions import BIDS
+from harness.fuzz.actions.distributor import propose_block
 from harness.fuzz.flows import Edges, observe
 from harness.fuzz.flows import before as flow_state
 from harness.fuzz.invariant_runner import check_step, count_step, start_watching
@@ -257,8 +258,9 @@ class RocketPoolMachine(RuleBasedStateMachine):
         Queued: a depositor funds the queue. Prelaunch: wait out the scrub
         period and stake. Staking, validator live: it exits, is slashed, or
         is penalised past its bond and exits (a 16 ETH one may first have
-        its bond reduced), then the withdrawal sweep is awaited. Withdrawn:
-        the owner distributes (and finalises), or a stranger starts the
+        its bond reduced), then the withdrawal sweep is awaited; or, half
+        the time, it first proposes a block. Withdrawn: the owner
+        distributes (and finalises), or a stranger starts the
         user-distribute timer and distributes in the window. Distributed by
         a user: anyone slashes the shortfall, the owner takes the refund or
         finalises. Dissolved: the owner closes. With no minipool yet, a
@@ -289,7 +291,11 @@ class RocketPoolMachine(RuleBasedStateMachine):
             self._settle_user_distributed(data, index, mp)
         else:
             validator = self._validator(mp)
-            if validator is not None and validator.status in ("active", "exiting"):
+            live = validator is not None and validator.status == "active" and not validator.slashed
+            if live and data.draw(st.sampled_from(["end", "propose"]), label="live") == "propose":
+                # Blocks before the end: its node's fee distributor fills up.
+                propose_block(self, data, index)
+            elif validator is not None and validator.status in ("active", "exiting"):
                 self._end_validator(data, index, mp, validator)
             else:
                 self._distribute_exit(data, index)

@@ -286,6 +286,26 @@ def _node_minipool_at(r: Read) -> int | None:
     )(r)
 
 
+def _distributor(r: Read) -> Any:
+    """The drawn node's fee distributor once it exists (registered), else the bare delegate.
+
+    Every node's distributor runs the delegate's code; an unregistered node's
+    address holds none, so its views are asked of the delegate itself, which
+    must answer as an uninitialised distributor.
+    """
+    distributor = r.p.distributor(r.node)
+    return distributor if r.p.chain.get_code(distributor.address) else r.p.distributor_delegate
+
+
+def _distributor_share(which: int) -> Callable[[Read], Any]:
+    def expect(r: Read) -> Any:
+        if r.node_state is None:
+            return Reverts("node distributor: not initialised")
+        return r.model.distributor_shares(r.node)[which]
+
+    return expect
+
+
 def _votes_key(r: Read) -> tuple:
     """The balances report ``getSubmissionVotes`` is asked about: the pending one, else the last."""
     if not r.ctx.cp.check:
@@ -913,6 +933,26 @@ VIEWS: dict[str, View] = {
         lambda r: r.p.storage.getContractExists(r.address("holder")),
         lambda r: r.model.contract_name(r.address("holder")) != "",
     ),
+    # ------------------------------------------------------------------ fee distributors
+    "distributor_factory.getProxyAddress": View(
+        ("node",),
+        lambda r: r.p.distributor_factory.getProxyAddress(r.node),
+        lambda r: r.model.distributor_address(r.node),
+    ),
+    "distributor.getNodeShare": View(
+        ("node",), lambda r: _distributor(r).getNodeShare(), _distributor_share(0)
+    ),
+    "distributor.getUserShare": View(
+        ("node",), lambda r: _distributor(r).getUserShare(), _distributor_share(1)
+    ),
+    "distributor.getNodeAddress": View(
+        ("node",),
+        lambda r: _distributor(r).getNodeAddress(),
+        lambda r: norm(r.node) if r.node_state is not None else ZERO_ADDRESS,
+    ),
+    "distributor.ROCKET_STORAGE": View(
+        ("node",), lambda r: _distributor(r).ROCKET_STORAGE(), lambda r: r.model.storage
+    ),
     **{
         f"{attr}.ROCKET_STORAGE": _storage_immutable(attr)
         for attr in (
@@ -931,6 +971,7 @@ VIEWS: dict[str, View] = {
             "node_deposit",
             "minipool_manager",
             "bond_reducer",
+            "distributor_factory",
         )
     },
     # ------------------------------------------------------------------ the tokens
@@ -993,7 +1034,8 @@ def deployed_views(contracts_dir: str | Path | None = None) -> dict[str, tuple[s
     """Every view and pure function of every deployable contract, from the compiled ABIs.
 
     Keyed ``"<facade attribute>.<function>"`` as :data:`VIEWS` is (the
-    minipool blueprint's as ``minipool.``); each maps to its input types.
+    minipool blueprint's as ``minipool.``, the distributor delegate's, which
+    every node's distributor runs, as ``distributor.``); each maps to its input types.
     Public getters, immutables and constants are in the ABI as views, so
     they are here too. ``contracts_dir`` is a copy of ``contracts/`` (the
     project's own by default).
@@ -1003,7 +1045,9 @@ def deployed_views(contracts_dir: str | Path | None = None) -> dict[str, tuple[s
     sources += [(spec.attr, spec.source) for spec in NETWORK_CONTRACTS]
     out: dict[str, tuple[str, ...]] = {}
     for attr, source in sources:
-        prefix = "minipool" if attr == "minipool_base" else attr
+        prefix = {"minipool_base": "minipool", "distributor_delegate": "distributor"}.get(
+            attr, attr
+        )
         for entry in build_abi_output(compiled(root / source).compiler_data):
             if entry["type"] == "function" and entry["stateMutability"] in ("view", "pure"):
                 out[f"{prefix}.{entry['name']}"] = tuple(i["type"] for i in entry["inputs"])

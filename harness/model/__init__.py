@@ -31,6 +31,8 @@ that copies and restores it. The areas:
   assignment, prelaunch, scrub, stake, dissolve, close, bond reduction;
 - :mod:`~harness.model.distribution`: the node/users split of a minipool's
   balance, distribution, refund, finalise;
+- :mod:`~harness.model.distributor`: each node's fee distributor, its
+  balance and ``distribute()``'s split;
 - :mod:`~harness.model.oracle`: oDAO members and votes, balances and price
   reports;
 - :mod:`~harness.model.auctions`: RPL lots, bids, claims, recovery;
@@ -87,6 +89,7 @@ from harness.model.common import (
 from harness.model.core import CoreMixin
 from harness.model.deposits import DepositsMixin
 from harness.model.distribution import DistributionMixin
+from harness.model.distributor import DistributorMixin
 from harness.model.ledger import LedgerMixin
 from harness.model.minipools import MinipoolsMixin
 from harness.model.nodes import NodesMixin
@@ -144,6 +147,7 @@ class Model(
     NodesMixin,
     MinipoolsMixin,
     DistributionMixin,
+    DistributorMixin,
     OracleMixin,
     AuctionsMixin,
     LedgerMixin,
@@ -252,6 +256,17 @@ class Model(
         self._balance_voted: dict[tuple[str, int, int], tuple] = {}
         self._price_votes: dict[tuple, list[tuple[str, int]]] = {}
         self._price_voted: dict[tuple[str, int, int], tuple] = {}
+        # Fee distributors: node -> ETH at its distributor, of which held for the
+        # node (a refused payment); address -> node, once the node registered.
+        self.distributor_eth: dict[str, int] = {}
+        self.distributor_held: dict[str, int] = {}
+        self._distributor_nodes: dict[str, str] = {}
+        self._distributor_addresses: dict[str, str] = {}
+        # Execution-layer income: paid to distributors, distributed so far, the last split.
+        self.fees_received = 0
+        self.fees_to_users = 0
+        self.fees_to_nodes = 0
+        self.last_fee_split: dict[str, int | str] | None = None
         # ETH credited to addresses the model has no account for.
         self.other_credits: dict[str, int] = {}
         # Contract withdrawal addresses: those that refuse ETH, those that

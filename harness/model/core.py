@@ -29,7 +29,8 @@ class CoreMixin:
         """ETH arrived at ``address`` without code running (a beacon sweep, a gift).
 
         A minipool's balance rises (the beacon chain's way of paying it); the
-        rETH contract's ETH rises if ``address`` is ``reth_address``; anything
+        rETH contract's ETH rises if ``address`` is ``reth_address``; a node's
+        fee distributor's (a block's fees and MEV) if it is one; anything
         else is only remembered in ``other_credits``.
         """
         address = norm(address)
@@ -37,6 +38,8 @@ class CoreMixin:
             self.minipools[address].eth += wei
         elif address == self.reth_address:
             self.reth_eth += wei
+        elif self._credit_distributor(address, wei):
+            pass
         else:
             self.other_credits[address] = self.other_credits.get(address, 0) + wei
 

@@ -177,6 +177,7 @@ class DistributionMixin:
             self._distribute_rewards(mp, extra)
         node = self.nodes[mp.node]
         if mp.staking_counted:
+            self._try_distribute_fees(mp.node)
             mp.staking_counted = False
             node.staking_count -= 1
         node.finalised_count += 1

@@ -56,7 +56,9 @@ class LedgerMixin:
 
         Deposit pool user balance (may be negative while queued nodes' bond
         ETH funds users' capital) + rETH contract ETH + users' share of every
-        minipool's beacon and contract balance. ``shares``: :meth:`user_shares`
+        minipool's beacon and contract balance. Fee distributor balances are
+        not counted until distributed (as on mainnet: the oracle does not
+        count them); their users' share then is rETH's ETH. ``shares``: :meth:`user_shares`
         taken since the model last changed, if the caller has it.
         """
         held = self.pool_balance - self.pool_node_balance + self.reth_eth  # user_balance()

@@ -255,6 +255,8 @@ class MinipoolsMixin:
         mp.beacon_deposited += STAKE_VALUE
         self.beacon_deposits += STAKE_VALUE
         self.beacon_deposit_count += 1
+        # The manager distributes the node's fees first, at the figures before this one stakes.
+        self._try_distribute_fees(mp.node)
         mp.staking_counted = True
         self.nodes[mp.node].staking_count += 1
         return {"staked": STAKE_VALUE}
@@ -502,6 +504,9 @@ class MinipoolsMixin:
             balance < FULL_EXIT_THRESHOLD,
             "minipool: cannot reduce bond with a balance of 8 ETH or more",
         )
+        # The manager's update (below) distributes the node's fees first, at the figures
+        # before the reduction: taken now, before the minipool's bond changes.
+        figures = self._fee_figures(mp.node) if mp.staking_counted else None
         mp.reduce_time = 0
         mp.reduce_value = 0
         mp.last_reduction_time = self.now
@@ -519,6 +524,8 @@ class MinipoolsMixin:
             newBondAmount=new_bond,
             time=t,
         )
+        if figures is not None:  # the manager's update distributes first
+            self._try_distribute_fees(mp.node, figures)
         self._emit(
             "RocketMinipoolManager",
             "MinipoolBondUpdated",

@@ -99,6 +99,7 @@ class NodesMixin:
         _require(len(timezone) >= MIN_TIMEZONE, "node manager: invalid timezone location")
         self.nodes[node] = NodeState(node, self.now, timezone=timezone)
         self._emit("RocketNodeManager", "NodeRegistered", node=node, time=self.now)
+        self._open_distributor(node)
         return {}
 
     @_action

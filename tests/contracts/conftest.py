@@ -16,11 +16,11 @@ around the one under test:
   finalising minipool would. Fixtures ``rpl_protocol``, ``node_manager``,
   ``minipool_manager``, ``mock_minipool``, ``withdrawal_address``,
   ``node_operator``.
-- ``dp`` (fee distributors): as ``np``, plus the node distributor factory
-  and delegate, which the harness's own deployment does not have yet; every
-  node registered on it gets its distributor. Fixtures ``dp``, ``dp_node``.
+- ``dp`` (fee distributors): as ``np`` (the harness deploys the node
+  distributor factory and delegate, so every node registered on it gets its
+  distributor). Fixtures ``dp``, ``dp_node``.
 - ``fee_protocol`` (the distributor's split alone): ``rpl_protocol``'s
-  doubles plus the factory and delegate, so a test sets a node's ETH
+  doubles with the real factory and delegate, so a test sets a node's ETH
   matched, active minipools and average fee directly.
 
 titanoboa's plugin anchors every test and fixture, and the autouse fixture
@@ -40,12 +40,6 @@ from harness.config import PROJECT_ROOT
 from tests.contracts.helpers import node_staking
 
 MOCKS = PROJECT_ROOT / "contracts" / "mocks"
-DISTRIBUTOR_CONTRACTS = {
-    "rocketNodeDistributorFactory": PROJECT_ROOT / "contracts" / "RocketNodeDistributorFactory.vy",
-    "rocketNodeDistributorDelegate": PROJECT_ROOT
-    / "contracts"
-    / "RocketNodeDistributorDelegate.vy",
-}
 RPL_SIDE_DOUBLES = {
     "rocketMinipoolManager": MOCKS / "MockMinipoolManager.vy",
     "rocketNodeManager": MOCKS / "MockNodeManager.vy",
@@ -158,7 +152,7 @@ def dp() -> Protocol:
     """``np`` with the node distributor factory and delegate: nodes get distributors."""
     return deploy_protocol(
         config={"settings": {"deposit.pool.maximum": "1000 ether"}},
-        replace={"rocketNodeStaking": MOCKS / "MockNodeStaking.vy", **DISTRIBUTOR_CONTRACTS},
+        replace={"rocketNodeStaking": MOCKS / "MockNodeStaking.vy"},
     )
 
 
@@ -173,4 +167,4 @@ def dp_node(dp: Protocol) -> str:
 @pytest.fixture(scope="session")
 def fee_protocol() -> Protocol:
     """The RPL side's doubles plus the distributor contracts: the split's inputs set by hand."""
-    return deploy_protocol(replace={**RPL_SIDE_DOUBLES, **DISTRIBUTOR_CONTRACTS})
+    return deploy_protocol(replace=RPL_SIDE_DOUBLES)

@@ -37,8 +37,8 @@ PROXY_INIT = (
 
 def distributor_of(protocol, node: str) -> Any:
     """The handle of ``node``'s distributor (the delegate's ABI at the proxy's address)."""
-    address = protocol.contracts["rocketNodeDistributorFactory"].getProxyAddress(node)
-    return protocol.contracts["rocketNodeDistributorDelegate"].deployer.at(address)
+    address = protocol.distributor_factory.getProxyAddress(node)
+    return protocol.distributor_delegate.deployer.at(address)
 
 
 def create2_address(factory: str, node: str, delegate: str) -> str:
@@ -79,8 +79,8 @@ def withdrawal(dp, dp_node) -> str:
 
 # ------------------------------------------------------------ the factory
 def test_registration_creates_the_distributor_at_its_predicted_address(dp, stranger):
-    factory = dp.contracts["rocketNodeDistributorFactory"]
-    delegate = dp.contracts["rocketNodeDistributorDelegate"]
+    factory = dp.distributor_factory
+    delegate = dp.distributor_delegate
     node = dp.node_operators[1]
     predicted = factory.getProxyAddress(node)
     assert predicted == create2_address(str(factory.address), str(node), str(delegate.address))
@@ -95,7 +95,7 @@ def test_registration_creates_the_distributor_at_its_predicted_address(dp, stran
 
 
 def test_create_proxy_refusals(dp, dp_node, stranger):
-    factory = dp.contracts["rocketNodeDistributorFactory"]
+    factory = dp.distributor_factory
     with boa.reverts("node distributor factory: caller is not the node manager"):
         factory.createProxy(stranger, sender=stranger)
     with boa.reverts("node distributor factory: distributor already exists"):
@@ -104,12 +104,12 @@ def test_create_proxy_refusals(dp, dp_node, stranger):
 
 def test_initialise_refusals_and_the_bare_delegate(dp, dp_node, stranger):
     distributor = distributor_of(dp, dp_node)
-    factory = dp.contracts["rocketNodeDistributorFactory"].address
+    factory = dp.distributor_factory.address
     with boa.reverts("node distributor: caller is not the factory"):
         distributor.initialise(stranger, sender=stranger)
     with boa.reverts("node distributor: already initialised"):
         distributor.initialise(stranger, sender=factory)
-    delegate = dp.contracts["rocketNodeDistributorDelegate"]
+    delegate = dp.distributor_delegate
     with boa.reverts("node distributor: invalid node address"):
         delegate.initialise("0x" + "00" * 20, sender=factory)
     for call in (delegate.distribute, delegate.getNodeShare, delegate.getUserShare):
@@ -263,7 +263,7 @@ def _set_figures(protocol, node: str, matched: int, active: int, fee: int) -> No
 @pytest.fixture
 def fee_distributor(fee_protocol) -> tuple[Any, str]:
     node = fee_protocol.node_operators[0]
-    factory = fee_protocol.contracts["rocketNodeDistributorFactory"]
+    factory = fee_protocol.distributor_factory
     factory.createProxy(node, sender=fee_protocol.node_manager.address)
     return distributor_of(fee_protocol, node), node
 

@@ -12,6 +12,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from harness.fuzz.actions import ACTIONS, RULES, Action, declare
 from harness.fuzz.actions.access import _call_as_wrong_caller
+from harness.fuzz.actions.distributor import propose_block
 from harness.fuzz.machine import RocketPoolMachine
 from harness.fuzz.steps import StepContext, execute
 from harness.model import Expect
@@ -62,7 +63,7 @@ def _recorded_rules(fn) -> set[str]:
 def test_the_machine_has_every_declared_rule_and_the_composite_ones():
     rules = _machine_rules()
     assert set(rules) == set(RULES) | COMPOSITE
-    assert len(RULES) == 38
+    assert len(RULES) == 40
     for name, fn in RULES.items():
         assert getattr(RocketPoolMachine, name) is fn
 
@@ -76,6 +77,7 @@ def test_every_step_a_rule_records_is_a_declared_action():
         RocketPoolMachine._distribute_exit,
         RocketPoolMachine._auction_slashed_rpl,
         _call_as_wrong_caller,
+        propose_block,
     ]:
         recorded |= _recorded_rules(fn)
     assert recorded <= set(ACTIONS)
@@ -84,7 +86,7 @@ def test_every_step_a_rule_records_is_a_declared_action():
 
 
 def test_the_vocabulary_is_the_registry():
-    assert len(ACTIONS) == 50
+    assert len(ACTIONS) == 52
     assert ACTIONS["deposit"].wei == ("amount",)
     parameters = [p.name for p in ACTIONS["set_withdrawal_address"].parameters]
     assert parameters == ["node", "to", "by", "confirm"]
@@ -96,6 +98,7 @@ def test_the_vocabulary_is_the_registry():
         "beacon_slash",
         "beacon_exit",
         "beacon_offline",
+        "propose",
         "read_view",
     }
 

@@ -30,7 +30,9 @@ from invariants import InvariantViolation
 
 # The facade's name of each deployable, and its source.
 SOURCES = {"storage": "RocketStorage.vy"} | {
-    ("minipool" if spec.attr == "minipool_base" else spec.attr): spec.source
+    {"minipool_base": "minipool", "distributor_delegate": "distributor"}.get(
+        spec.attr, spec.attr
+    ): spec.source
     for spec in NETWORK_CONTRACTS
 }
 
@@ -61,7 +63,7 @@ def declared_entries() -> dict[str, set[str]]:
 # --------------------------------------------------------------------------- completeness
 def test_the_abis_are_read():
     entries = non_view_entries()
-    assert len(entries) == 72
+    assert len(entries) == 75
     assert "node_manager.setTimezoneLocation" in entries
     assert "minipool.reduceBondAmount" in entries
     assert "node_manager.getNodeTimezoneLocation" not in entries  # a view
@@ -133,6 +135,8 @@ SCRIPT: list[tuple[str, dict]] = [
     ("vote_scrub", {"member": "odao_member_0", "minipool": 1}),
     ("advance", {"seconds": 13 * HOUR}),
     ("stake", {"minipool": 0}),
+    ("propose", {"minipool": 0, "fees": ETH // 3}),
+    ("distribute_fees", {"node": "node_operator_0", "who": "stranger"}),
     ("dissolve", {"who": "stranger", "minipool": 1}),
     ("close", {"minipool": 1}),
     ("begin_reduce_bond", {"minipool": 0}),
@@ -180,7 +184,11 @@ def recorded(p, monkeypatch):
     def recording(self, *args, **kwargs):
         address = str(self.contract.address).lower()
         name = names.get(address) or (
-            "minipool" if address in (a.lower() for a in ctx.minipools) else address
+            "minipool"
+            if address in (a.lower() for a in ctx.minipools)
+            else "distributor"
+            if address in p._distributor_handles
+            else address
         )
         if current:
             calls[current[-1]].add(f"{name}.{self.func_t.name}")

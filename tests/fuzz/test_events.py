@@ -187,7 +187,12 @@ def test_every_checked_action_emits_the_events_the_model_predicts(revm_protocol,
         "RocketVault.TokenDeposited",
     }
     assert "RocketMinipool.EtherWithdrawalProcessed" in compared["distribute"]
-    assert len(seen) == 36, sorted(seen)
+    assert "RocketNodeDistributorFactory.ProxyCreated" in compared["register_node"]
+    assert compared["distribute_fees"] == {
+        "RocketTokenRETH.EtherDeposited",
+        "RocketNodeDistributorDelegate.FeesDistributed",
+    }
+    assert len(seen) == 38, sorted(seen)
 
 
 # A bond reduced from 16 to 8 ETH, then its credit spent on a new minipool.

@@ -2,8 +2,9 @@
 
 The ``read_view`` step (:mod:`harness.fuzz.views`) runs here over a short
 history that reaches every kind of record: queued, prelaunch and staking
-minipools, a scrub vote, a bond reduction under way, an RPL slashing and
-an auction lot with a bid.
+minipools, a scrub vote, a bond reduction under way, an RPL slashing,
+an auction lot with a bid, and fee distributors paid by block proposals (one
+still holding its fees, one distributed when its minipool finalised).
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def _history(ctx: StepContext) -> None:
         ("vote_scrub", {"member": "odao_member_1", "minipool": 3}),
         ("advance", {"seconds": 13 * 3_600}),
         ("stake", {"minipool": 0}),
+        ("propose", {"minipool": 0, "fees": ETH // 3 + 7}),
         ("stake", {"minipool": 1}),
+        ("propose", {"minipool": 1, "fees": 2 * ETH + 11}),
         ("report", {}),
         ("deposit", {"who": "depositor_1", "amount": 31 * ETH}),
         ("begin_reduce_bond", {"minipool": 0}),
@@ -105,8 +108,10 @@ def test_every_view_answers_with_the_models_value(ctx):
             read += 1
     # 584, then 79 more: the average node fee (4 nodes), the staking count and fee
     # numerator by bond size (4 nodes x 8 amounts each), and 16 ETH among the amounts
-    # (3 amount views, 2 minipool views x 4 minipools).
-    assert read == 663
+    # (3 amount views, 2 minipool views x 4 minipools); then 23 more: the fee
+    # distributor's four views and the factory's address (4 nodes each), the
+    # factory's directory, and the two new contract names for each name view.
+    assert read == 686
 
 
 def test_a_view_that_disagrees_with_the_model_is_the_views_invariant(ctx, monkeypatch):

@@ -15,6 +15,8 @@ and the Hypothesis rules that draw them:
 - :mod:`.depositors` also: approve_reth, transfer_from_reth, deposit_excess_collateral;
 - :mod:`.nodes` also: set_timezone, confirm_withdrawal_address, transfer_rpl,
   approve_rpl, transfer_from_rpl;
+- :mod:`.distributor`: propose (a block's fees to a fee distributor),
+  distribute_fees;
 - :mod:`.governance`: set_setting;
 - :mod:`.access`: unauthorised (every entry point's wrong callers), with the
   checked-in lists of entry points reached only through other contracts
@@ -34,6 +36,7 @@ from harness.fuzz.actions import (  # noqa: F401 - imported to declare their act
     beacon,
     clock,
     depositors,
+    distributor,
     governance,
     minipools,
     nodes,

@@ -107,6 +107,12 @@ def _stake_rpl(m: Any, cp: Any, sender: str, target: Any) -> Expect:
     return Expect(False, "erc20: insufficient allowance", {})
 
 
+def _distributor_or_delegate(p: Any, node: str) -> Any:
+    """``node``'s fee distributor if it exists (the node registered), else the delegate."""
+    distributor = p.distributor(node)
+    return distributor if p.chain.get_code(distributor.address) else p.distributor_delegate
+
+
 UNAUTHORISED: dict[str, WrongCall] = {
     # ------------------------------------------------------------- directory and vault
     "storage.setContract": _only(
@@ -342,6 +348,19 @@ UNAUTHORISED: dict[str, WrongCall] = {
         lambda p, s, mp: mp.reduceBondAmount(sender=s),
         about="minipool",
     ),
+    # ------------------------------------------------------------- fee distributors
+    "distributor_factory.createProxy": _only(
+        "node distributor factory: caller is not the node manager",
+        lambda p, s, node: p.distributor_factory.createProxy(node, sender=s),
+        about="node",
+    ),
+    "distributor.initialise": _only(
+        # The node's distributor once it registered, else the bare delegate: the
+        # caller is checked first on both.
+        "node distributor: caller is not the factory",
+        lambda p, s, node: _distributor_or_delegate(p, node).initialise(s, sender=s),
+        about="node",
+    ),
 }
 
 # Entry points no action calls itself: only other contracts (or the deployment) call
@@ -379,6 +398,8 @@ REACHED: dict[str, str] = {
     "minipool.initialise": "the minipool manager creating it: create_minipool",
     "minipool.deposit": "the deposit pool's assignment: deposit, assign_deposits",
     "minipool.reduceBondAmount": "the bond reducer: reduce_bond",
+    "distributor_factory.createProxy": "the node manager registering a node: register_node",
+    "distributor.initialise": "the factory creating the distributor: register_node",
 }
 
 # Entry points with no wrong-caller draw: anyone may call them.
@@ -408,6 +429,8 @@ OPEN: dict[str, str] = {
     "distribute (stranger, depositor)",
     "minipool.beginUserDistribute": "anyone, once the validator's balance is back",
     "minipool.slash": "anyone slashes a recorded shortfall",
+    "distributor.distribute": "anyone distributes a node's fees (distribute_fees draws the "
+    "node, its withdrawal address and a stranger)",
 }
 
 
