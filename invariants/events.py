@@ -58,10 +58,20 @@ class Event(NamedTuple):
 
 
 def deployables(contracts_dir: str | Path | None = None) -> list[tuple[str, Path]]:
-    """Every deployable contract: its name (the source's stem) and source file."""
+    """Every deployable contract: its name (the source's stem) and source file.
+
+    A file missing from ``contracts_dir`` is the project's own, as a deployment
+    that replaces only some contracts (``deploy_protocol(replace=...)``) takes it.
+    """
     root = DEFAULT_CONTRACTS_DIR if contracts_dir is None else Path(contracts_dir)
     sources = ["RocketStorage.vy", *(spec.source for spec in NETWORK_CONTRACTS)]
-    return [(source.removesuffix(".vy"), root / source) for source in sources]
+    return [
+        (
+            source.removesuffix(".vy"),
+            root / source if (root / source).is_file() else DEFAULT_CONTRACTS_DIR / source,
+        )
+        for source in sources
+    ]
 
 
 def abi_events(contracts_dir: str | Path | None = None) -> dict[str, list[dict]]:

@@ -63,9 +63,12 @@ def test_the_directory_views_name_what_the_deployment_registered(ctx, p):
     assert read_view(ctx, "storage.getContractExists", {"holder": "rocketVault"}) is True
     assert read_view(ctx, "storage.getContractExists", {"holder": "depositor_0"}) is False
     immutables = [v for v in VIEWS if v.endswith(".ROCKET_STORAGE")]
-    assert len(immutables) == 16  # every network contract's, and the minipool's
+    # Every network contract's, the minipool's and a node's fee distributor's.
+    assert len(immutables) == 18
     for view in immutables:
-        if not view.startswith("minipool."):  # a minipool's: with one, below
+        if view.startswith("distributor."):  # a registered node's distributor's
+            assert read_view(ctx, view, {"node": "node_operator_0"}) == p.storage.address
+        elif not view.startswith("minipool."):  # a minipool's: with one, below
             assert read_view(ctx, view, {}) == p.storage.address
 
 

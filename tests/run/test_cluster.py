@@ -279,12 +279,13 @@ def test_a_second_run_on_the_same_redis_fails_on_its_first_example(
     contracts = planted
     options = dict(
         profile="quick",
-        seed=1,
-        # The size decides the draws: with 40 examples of 20 steps, seed 1 finds
-        # the bug several examples in (the 12th with today's machine).
+        seed=4,
+        # The size decides the draws: with 40 examples of 20 steps, seed 4 finds
+        # the bug several examples in (the 6th with today's machine; seed 1, which
+        # found it in the 12th, no longer did once the machine had more rules).
         examples=40,
         steps=20,
-        max_seconds=3,
+        max_seconds=10,
         contracts_dir=contracts,
         backend_name="revm",
         database=redis_url,
@@ -296,8 +297,8 @@ def test_a_second_run_on_the_same_redis_fails_on_its_first_example(
     first = run_campaign(failures_dir=tmp_path / "first", workers=1, **options)
     assert [f.invariant for f in first.failures] == [INVARIANT]
     # Found by generating, several examples in (if a change to the machine makes
-    # seed 1 find it at once, pick a seed that does not: the test needs one).
-    assert first.first_failure_examples > 1, "seed 1 finds the bug in its first example"
+    # seed 4 find it at once, pick a seed that does not: the test needs one).
+    assert first.first_failure_examples > 1, "seed 4 finds the bug in its first example"
     # The workers' local copies are gone: only the Redis remembers.
     shutil.rmtree(cwd / ".hypothesis", ignore_errors=True)
     second = run_campaign(failures_dir=tmp_path / "second", workers=2, **options)
