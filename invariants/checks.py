@@ -151,6 +151,7 @@ def check_solvency(
         "lost_since_report": lost,
         "uncovered_since_report": uncovered,
         "unpoliced_since_report": unpoliced,
+        "skimmed_past_bond_since_report": now.skimmed - marks.skimmed,
         "deficit_at_report": marks.deficit,
         "stale_at_report": marks.stale,
         "reth_supply": obs.reth_supply,
@@ -164,7 +165,8 @@ def check_solvency(
             f"holds {_amount(held)} for them: short by {_amount(gap - dust - lost)} "
             f"beyond {dust} wei of rounding and {_amount(lost)} the users lost since the "
             "moment the last report describes (on the beacon chain, to bond reductions the "
-            "oDAO did not cancel, or a deficit the report carried); look for ETH that left "
+            "oDAO did not cancel, to skims paid to a node whose bond was under water, or a "
+            "deficit the report carried); look for ETH that left "
             "the users' side (a split paying the node too much, a burn or refund paying "
             "twice) or a report above the truth",
             details,

@@ -278,6 +278,9 @@ class Model(
         self._moved: dict[str, int] = {}
         # Users' capital lost to bond reductions the oDAO did not cancel (see reduce_bond).
         self.unpoliced_losses = 0
+        # Users' ETH paid to nodes by skims while their bond was under water (see
+        # DistributionMixin._distribute_rewards).
+        self.skim_past_bond_losses = 0
         # ETH rETH holders paid in by deposits less what burns paid them (see ReportMarks).
         self.holders_paid_in = 0
         # What the world (not the protocol) did to held_for_users(): see world_gain().

@@ -155,8 +155,16 @@ class DistributionMixin:
         mp.capital_returned += self._pay_split(mp, balance, node_amount)
 
     def _distribute_rewards(self, mp: MinipoolState, balance: int) -> None:
+        users_before = self._user_share(mp, self._total(mp))
         node_amount = econ.rewards_node_share(balance, mp.user_capital, mp.bond, mp.fee)
         user_amount = self._pay_split(mp, balance, node_amount)
+        # A skim is split by its own balance alone, as v1.3.1's calculateNodeShare
+        # does: it cannot see a validator whose losses went past the bond, and
+        # then pays the node a share of ETH that was the users' (the RPL slashed
+        # at the exit is what makes them whole). Booked as the users' loss, like
+        # the beacon chain's, for solvency's allowance (see ReportMarks).
+        users_after = self._user_share(mp, self._total(mp)) + user_amount
+        self.skim_past_bond_losses += max(0, users_before - users_after)
         if not mp.capital_distributed and self._validator_withdrawn(mp):
             # docs/protocol.md's known weakness: an exit under 8 ETH is split as
             # rewards. It is still the users' capital coming back.
