@@ -177,7 +177,12 @@ FOLLOW_UPS: dict[str, Callable[[Any, dict[str, Any]], Reads]] = {
     "set_withdrawal_address": _withdrawal_address,
     # Minipools.
     "create_minipool": _created,
-    "stake": _minipool_step(counts=("Staking",), status=True),
+    # The stake's deposit is a leaf of the beacon deposit tree, as was the prestake's
+    # (the count is checked whenever time passes: Protocol.check_beacon_synced).
+    "stake": lambda ctx, a: [
+        ("deposit_contract.get_deposit_root", {}),
+        *_minipool_step(counts=("Staking",), status=True)(ctx, a),
+    ],
     "vote_scrub": lambda ctx, a: [
         ("minipool.getTotalScrubVotes", {"minipool": a["minipool"]}),
         ("minipool.getScrubVoted", {"minipool": a["minipool"], "member": a["member"]}),

@@ -137,6 +137,7 @@ SCRIPT: list[tuple[str, dict]] = [
     ("stake", {"minipool": 0}),
     ("propose", {"minipool": 0, "fees": ETH // 3}),
     ("distribute_fees", {"node": "node_operator_0", "who": "stranger"}),
+    ("beacon_deposit", {"flaw": "wrong-root"}),
     ("dissolve", {"who": "stranger", "minipool": 1}),
     ("close", {"minipool": 1}),
     ("begin_reduce_bond", {"minipool": 0}),

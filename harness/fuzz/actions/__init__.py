@@ -21,6 +21,7 @@ and the Hypothesis rules that draw them:
 - :mod:`.access`: unauthorised (every entry point's wrong callers), with the
   checked-in lists of entry points reached only through other contracts
   (:data:`REACHED`) and open to anyone (:data:`OPEN`);
+- :mod:`.deposit_contract`: beacon_deposit (a stranger's flawed deposit);
 - :mod:`.clock`: advance;
 - :mod:`.read`: read_view.
 
@@ -35,6 +36,7 @@ from harness.fuzz.actions import (  # noqa: F401 - imported to declare their act
     auctions,
     beacon,
     clock,
+    deposit_contract,
     depositors,
     distributor,
     governance,

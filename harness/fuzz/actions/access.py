@@ -386,8 +386,6 @@ REACHED: dict[str, str] = {
     "minipool_queue.enqueueMinipool": "node deposit: create_minipool",
     "minipool_queue.dequeueMinipools": "the deposit pool's assignment: deposit, assign_deposits",
     "node_staking.slashRPL": "a minipool: slash, distribute",
-    "deposit_contract.deposit": "node deposit's 1 ETH and the minipool's 31 ETH: "
-    "create_minipool, stake",
     "node_deposit.increaseDepositCreditBalance": "the bond reducer: reduce_bond",
     "minipool_manager.createMinipool": "node deposit: create_minipool",
     "minipool_manager.incrementNodeStakingMinipoolCount": "a minipool staking: stake",
