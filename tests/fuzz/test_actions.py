@@ -63,7 +63,8 @@ def _recorded_rules(fn) -> set[str]:
 def test_the_machine_has_every_declared_rule_and_the_composite_ones():
     rules = _machine_rules()
     assert set(rules) == set(RULES) | COMPOSITE
-    assert len(RULES) == 40
+    # With the penalties': penalise_theft, vote_penalty, execute_penalty, set_max_penalty_rate.
+    assert len(RULES) == 44
     for name, fn in RULES.items():
         assert getattr(RocketPoolMachine, name) is fn
 
@@ -86,7 +87,7 @@ def test_every_step_a_rule_records_is_a_declared_action():
 
 
 def test_the_vocabulary_is_the_registry():
-    assert len(ACTIONS) == 52
+    assert len(ACTIONS) == 55  # with submit_penalty, execute_update_penalty, set_max_penalty_rate
     assert ACTIONS["deposit"].wei == ("amount",)
     parameters = [p.name for p in ACTIONS["set_withdrawal_address"].parameters]
     assert parameters == ["node", "to", "by", "confirm"]
