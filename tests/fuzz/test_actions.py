@@ -63,8 +63,9 @@ def _recorded_rules(fn) -> set[str]:
 def test_the_machine_has_every_declared_rule_and_the_composite_ones():
     rules = _machine_rules()
     assert set(rules) == set(RULES) | COMPOSITE
-    # With the penalties': penalise_theft, vote_penalty, execute_penalty, set_max_penalty_rate.
-    assert len(RULES) == 44
+    # With the penalties: penalise_theft, vote_penalty, execute_penalty,
+    # penalty_after_members_left, set_max_penalty_rate.
+    assert len(RULES) == 45
     for name, fn in RULES.items():
         assert getattr(RocketPoolMachine, name) is fn
 

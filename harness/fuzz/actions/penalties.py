@@ -16,6 +16,9 @@ refused: already applied), one draw in three three times over, so the rate
 bites at the minipool's exit. ``vote_penalty`` draws the rest: a lone
 (minority or dishonest) vote, a member voting again, a vote on a ballot
 already applied, on a closed minipool or on an address that is no minipool.
+``penalty_after_members_left`` has the members who did not vote on an open
+ballot leave, a stranger apply the penalty, and the leavers come back;
+``execute_penalty`` has a stranger try any ballot.
 """
 
 from __future__ import annotations
@@ -164,6 +167,42 @@ def vote_penalty(self, data) -> None:
         return
     index = data.draw(st.integers(0, len(self.ctx.minipools) - 1), label="minipool")
     self.do("submit_penalty", member=member, minipool=index, block=block)
+
+
+def _open_with_votes(machine: Any) -> list[tuple[int, int]]:
+    """Ballots not applied whose votes count for something: members leaving can carry them."""
+    return [
+        (i, b)
+        for i, b in _ballots(machine)
+        if not machine.model.penalty_applied(machine.ctx.minipools[i], b)
+        and machine.model.penalty_votes(machine.ctx.minipools[i], b)
+    ]
+
+
+@machine_rule
+@precondition(lambda self: _open_with_votes(self))
+@rule(data=st.data())
+def penalty_after_members_left(self, data) -> None:
+    """The members who did not vote leave, a stranger applies the penalty, they come back.
+
+    The way a penalty with too few votes reaches consensus later, as the
+    reference's ``executeUpdatePenalty`` exists for: the remaining members
+    are all voters, so the stranger's call applies it; the leavers are
+    admitted again, as new memberships.
+    """
+    index, block = self._pick(data, _open_with_votes(self), "ballot")
+    address = norm(self.ctx.minipools[index])
+    voters = {m for m, n in self.model._penalty_ballots[(address, block)]}
+    leavers = [
+        n
+        for n in _members(self)
+        if norm(self.ctx.who(n)) in self.model.members and norm(self.ctx.who(n)) not in voters
+    ]
+    for member in leavers:
+        self.do("remove_member", member=member)
+    self.do("execute_update_penalty", minipool=index, block=block)
+    for member in leavers:
+        self.do("add_member", member=member)
 
 
 @machine_rule
