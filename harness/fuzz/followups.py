@@ -140,6 +140,17 @@ def _pool(*extra: tuple[str, dict[str, Any]]) -> Reads:
 
 
 # --------------------------------------------------------------------------- the table
+def _penalty(args: dict[str, Any]) -> Reads:
+    """A minipool's penalty count and rate (none when the vote was on no minipool)."""
+    index = args["minipool"]
+    if not isinstance(index, int):
+        return []
+    return [
+        ("network_penalties.getPenaltyCount", {"minipool": index}),
+        ("minipool_penalty.getPenaltyRate", {"minipool": index}),
+    ]
+
+
 FOLLOW_UPS: dict[str, Callable[[Any, dict[str, Any]], Reads]] = {
     # Depositors.
     "deposit": lambda ctx, a: _pool(
@@ -183,6 +194,9 @@ FOLLOW_UPS: dict[str, Callable[[Any, dict[str, Any]], Reads]] = {
         ("deposit_contract.get_deposit_root", {}),
         *_minipool_step(counts=("Staking",), status=True)(ctx, a),
     ],
+    "submit_penalty": lambda ctx, a: _penalty(a),
+    "execute_update_penalty": lambda ctx, a: _penalty(a),
+    "set_max_penalty_rate": lambda ctx, a: [("minipool_penalty.getMaxPenaltyRate", {})],
     "vote_scrub": lambda ctx, a: [
         ("minipool.getTotalScrubVotes", {"minipool": a["minipool"]}),
         ("minipool.getScrubVoted", {"minipool": a["minipool"], "member": a["member"]}),
