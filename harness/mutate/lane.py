@@ -27,6 +27,7 @@ original and the mutants run the same campaign.
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,12 +109,20 @@ def prepare(setup: LaneSetup) -> LaneState:
 def _install_loader(state: LaneState, contracts: Path, changed: tuple[str, ...]) -> None:
     """Make this process's compiling reuse the lane's deployers for every unchanged file.
 
-    Both backends' ``load`` go through :func:`harness.chain.revm.compiled`,
-    whose own cache is keyed on a digest of the whole contracts directory
-    (any mutant is a new key for every contract). Here, in a fork that ends
-    with the mutant, the function is replaced by one that knows which files
-    the mutant changed: those are compiled, the rest are the lane's. A file
-    the lane did not load (outside the directory) is compiled as before.
+    Everything that compiles goes through :func:`harness.chain.revm.compiled`
+    (both backends' ``load``, the event decoders, the views' ABIs), whose
+    own cache is keyed on a digest of the whole contracts directory (any
+    mutant is a new key for every contract). Here, in a fork that ends with
+    the mutant, the function is replaced by one that knows which files the
+    mutant changed: those are compiled, the rest are the lane's. A file the
+    lane did not load (outside the directory) is compiled as before.
+
+    It is replaced in every module that holds it, not only in ``revm``: a
+    module that imported it by name keeps the original, which would load
+    every contract of the working copy again from titanoboa's disk cache
+    (the event decoders did, inside the first example: seconds of the
+    mutant's budget that a fresh process, whose deploy filled the cache for
+    that directory, does not spend; issue 17).
     """
     compile_anew = revm.compiled
     root = contracts.resolve()
@@ -126,8 +135,9 @@ def _install_loader(state: LaneState, contracts: Path, changed: tuple[str, ...])
                 return state.deployers[relative]
         return compile_anew(resolved)
 
-    revm.compiled = lane_compiled
-    backend.compiled = lane_compiled
+    for module in list(sys.modules.values()):
+        if getattr(module, "__dict__", {}).get("compiled") is compile_anew:
+            module.compiled = lane_compiled
 
 
 def run_mutant(state: LaneState, task: MutantJob) -> dict[str, Any]:
