@@ -283,6 +283,15 @@ class RocketPoolMachine(RuleBasedStateMachine):
                 amount = maximum_deposit(self.model)
             self.do("deposit", who=self._actor(data, "depositor", label="who"), amount=amount)
         elif mp.status == PRELAUNCH:
+            if (
+                data.draw(st.sampled_from(["stake", "stake", "scrub"]), label="prelaunch")
+                == "scrub"
+            ):
+                # The oDAO finds its credentials wrong: every member votes until the
+                # quorum dissolves it (later votes are refused); its node closes it next.
+                for member in [n for n in self.ctx.actors if n.startswith("odao_member")]:
+                    self.do("vote_scrub", member=member, minipool=index)
+                return
             self.do("advance", seconds=13 * HOUR)
             self.do("stake", minipool=index)
         elif mp.status == DISSOLVED:
@@ -327,6 +336,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
                     amount = data.draw(st.sampled_from([12 * ETH, 27 * ETH]), label="amount")
                     self.do("beacon_penalty", minipool=index, amount=amount)
                 self.do("reduce_bond", minipool=index)
+                self._spend_credit(data, mp.node)
                 return
             if kind == "slash":
                 self.do("beacon_slash", minipool=index)
@@ -338,6 +348,23 @@ class RocketPoolMachine(RuleBasedStateMachine):
             self.do("beacon_exit", minipool=index)
         self.do("advance", seconds=(37 if validator.slashed else 7) * DAY)
 
+    def _spend_credit(self, data, node: str) -> None:
+        """After a reduction, its node may bond a new minipool with the credit it left.
+
+        Half the time, sending nothing, half an ETH or a whole bond besides;
+        left to the credit rule alone, the credit was hardly ever spent.
+        """
+        state = self.model.nodes.get(norm(node))
+        if (
+            state is None
+            or not state.deposit_credit
+            or not data.draw(st.booleans(), label="credit")
+        ):
+            return
+        value = data.draw(st.sampled_from([0, ETH // 2, 8 * ETH]), label="value")
+        name = next(n for n, a in self.ctx.actors.items() if norm(a) == norm(node))
+        self.do("create_minipool", node=name, bond=8, credit=True, value=value)
+
     def _distribute_exit(self, data, index: int) -> None:
         """The owner distributes the exit, or a stranger does after the user-distribute wait.
 
@@ -346,7 +373,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
         always followed by a depositor's attempt to start it again (refused
         while it runs).
         """
-        by = data.draw(st.sampled_from(["owner", "user", "stranger first"]), label="by")
+        by = data.draw(st.sampled_from(["owner", "user", "stranger first", "user"]), label="by")
         if by == "user":
             self.do("begin_user_distribute", who="stranger", minipool=index)
             # Restarting a running timer must be refused: else anyone could keep
@@ -405,15 +432,19 @@ class RocketPoolMachine(RuleBasedStateMachine):
         self.do("create_lot", who="depositor_1")
         if len(self.model.lots) == lots:
             return  # refused: lots disabled, or less RPL than the smallest lot
-        amount = data.draw(st.sampled_from(BIDS), label="amount")
-        who = self._actor(data, "depositor", label="who")
-        lot = len(self.model.lots) - 1
-        self.do("place_bid", lot=lot, who=who, amount=amount)
         # Left to the auction rule, a lot was seldom claimed or recovered (no
         # claim succeeded in a 60 s campaign of 12,000 steps): half the lots, and
         # the draw Hypothesis favours, are carried to their end here, around the
         # last block, by the bidder and then by anyone recovering what was not sold.
-        if data.draw(st.sampled_from([True, False]), label="to the end"):
+        # Those are bid on for less than the lot half the time: else the bid
+        # bought it all and no recovery ever succeeded.
+        to_the_end = data.draw(st.sampled_from([True, False]), label="to the end")
+        bids = [ETH // 2, *BIDS] if to_the_end else BIDS
+        amount = data.draw(st.sampled_from(bids), label="amount")
+        who = self._actor(data, "depositor", label="who")
+        lot = len(self.model.lots) - 1
+        self.do("place_bid", lot=lot, who=who, amount=amount)
+        if to_the_end:
             end = self.model.lots[lot].end_block
             self._to_edge(data, [self.p.now() + 12 * (end - self.p.chain.block_number)], unit=12)
             self.do("claim_bid", lot=lot, who=who)
