@@ -16,7 +16,7 @@ from harness.fuzz.actions.governance import GUARD_RAILS, sweep_every_guard_rail
 from harness.fuzz.actions.minipools import exited
 from harness.fuzz.flows import flow_counts
 from harness.fuzz.machine import RocketPoolMachine
-from harness.fuzz.views import VIEW_NAMES
+from harness.fuzz.views import VIEW_NAMES, VIEWS
 from harness.model import norm
 from harness.units import DAY, ETH, HOUR
 from harness.world.deploy import shared_protocol
@@ -170,3 +170,25 @@ def test_the_read_view_rule_can_read_every_view(machine):
     m.read_view(Draws("all"))
     read = {s["args"]["view"] for s in m.steps if s["rule"] == "read_view"}
     assert read == set(VIEW_NAMES)
+
+
+def test_every_view_is_read_once_an_example(machine):
+    m = machine
+    assert not getattr(m, "read_every_view_done", False)
+    m.read_every_view(Draws())
+    read = [s["args"]["view"] for s in m.steps if s["rule"] == "read_view"]
+    # No minipool yet: the minipools' views have nothing to read.
+    assert set(read) == {v for v in VIEW_NAMES if "minipool" not in VIEWS[v].needs}
+    assert m.read_every_view_done is True
+
+
+def test_the_lifecycle_bonds_with_a_node_whose_rpl_backs_it_or_stakes_more_first(machine):
+    m = machine
+    everyone = sorted(n for n in m.ctx.actors if n.startswith("node_operator"))
+    assert m._can_bond(8 * ETH) == everyone
+    # The RPL price falls a hundredfold: 3,000 RPL back 3 ETH, not the 24 a minipool needs.
+    m.do("report_price", price=m.model.rpl_price // 100)
+    assert m._can_bond(8 * ETH) == []
+    m._lifecycle(Draws(8, "node_operator_1"))
+    assert [s["rule"] for s in m.steps[-2:]] == ["stake_rpl", "create_minipool"]
+    assert m.steps[-2]["args"] == {"node": "node_operator_1", "amount": 1_000 * ETH}
