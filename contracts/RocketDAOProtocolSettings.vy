@@ -62,6 +62,10 @@ def __init__(rocket_storage: address):
     self._init_uint("network.node.fee.minimum", 14 * 10**16)
     self._init_uint("network.node.fee.target", 14 * 10**16)
     self._init_uint("network.node.fee.maximum", 14 * 10**16)
+    # MEV-theft penalties: oDAO consensus to apply one, and the rate each
+    # penalty from the third on adds.
+    self._init_uint("network.penalty.threshold", 51 * 10**16)
+    self._init_uint("network.penalty.per.rate", 10**17)
     # Minipools
     self._init_uint("minipool.launch.timeout", 72 * 3_600)
     self._init_uint("minipool.scrub.period", 12 * 3_600)
@@ -291,6 +295,26 @@ def getMaximumNodeFee() -> uint256:
     @notice The highest node commission, as a fraction of 1e18.
     """
     return self._uints["network.node.fee.maximum"]
+
+
+@external
+@view
+def getNodePenaltyThreshold() -> uint256:
+    """
+    @notice The share of oDAO members (fraction of 1e18) whose votes apply
+            a MEV-theft penalty.
+    """
+    return self._uints["network.penalty.threshold"]
+
+
+@external
+@view
+def getPerPenaltyRate() -> uint256:
+    """
+    @notice The penalty rate (fraction of 1e18) each penalty from a
+            minipool's third on adds.
+    """
+    return self._uints["network.penalty.per.rate"]
 
 
 # @dev Minipool settings
@@ -538,6 +562,12 @@ def _check_bounds(path: String[MAX_PATH], val: uint256):
         assert (
             val >= 3_600
         ), "settings: submit frequency must be at least 1 hour"
+    elif key == keccak256("network.penalty.threshold"):
+        assert (
+            val >= 51 * 10**16 and val <= ONE
+        ), "settings: penalty threshold must be between 51% and 100%"
+    elif key == keccak256("network.penalty.per.rate"):
+        assert val <= ONE, "settings: penalty rate must be at most 100%"
     elif key == keccak256("network.reth.collateral.target"):
         assert val <= ONE, "settings: collateral target must be at most 100%"
     elif (

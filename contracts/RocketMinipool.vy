@@ -23,6 +23,7 @@ from interfaces import IRocketDepositPool
 from interfaces import IRocketMinipool
 from interfaces import IRocketMinipoolManagerNetwork
 from interfaces import IRocketMinipoolNetwork
+from interfaces import IRocketMinipoolPenalty
 from interfaces import IRocketNodeManager
 from interfaces import IRocketNodeStaking
 from interfaces import IRocketTokenRETH
@@ -871,17 +872,28 @@ def _node_rewards(rewards: uint256) -> uint256:
 @internal
 @view
 def _calculate_node_share(balance: uint256) -> uint256:
+    """
+    @dev From 8 ETH (an exit) the node's share is reduced by its MEV-theft
+         penalty rate, capped at the share, the rest going to the users;
+         skimmed rewards are not penalised (as in v1.3.1).
+    """
     if balance < FULL_EXIT_THRESHOLD:
         return self._node_rewards(balance)
     user_capital: uint256 = self._user_deposit_balance
     node_capital: uint256 = self._node_deposit_balance
+    share: uint256 = 0
     if balance > user_capital + node_capital:
-        return node_capital + self._node_rewards(
+        share = node_capital + self._node_rewards(
             balance - user_capital - node_capital
         )
-    if balance > user_capital:
-        return balance - user_capital
-    return 0
+    elif balance > user_capital:
+        share = balance - user_capital
+    rate: uint256 = staticcall IRocketMinipoolPenalty(
+        rocket_base._contract("rocketMinipoolPenalty")
+    ).getPenaltyRate(self)
+    if rate > 0:
+        share -= min(share * rate // ONE, share)
+    return share
 
 
 @internal

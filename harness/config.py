@@ -66,6 +66,18 @@ class ProposalsConfig:
 
 
 @dataclass
+class PenaltiesConfig:
+    """``[penalties]`` in ``boa_config.toml``: the guardian's cap on MEV-theft penalty rates.
+
+    ``max_rate`` (a fraction of 1e18) is what the deployment's guardian sets
+    with ``RocketMinipoolPenalty.setMaxPenaltyRate``; 0 leaves it unset, as
+    the reference deploys it, and no penalty then takes anything.
+    """
+
+    max_rate: int = 5 * 10**17  # a minipool's penalty rate is capped at 50%
+
+
+@dataclass
 class Config:
     """The parsed configuration.
 
@@ -83,6 +95,7 @@ class Config:
     beacon: BeaconConfig = field(default_factory=BeaconConfig)
     oracle: OracleConfig = field(default_factory=OracleConfig)
     proposals: ProposalsConfig = field(default_factory=ProposalsConfig)
+    penalties: PenaltiesConfig = field(default_factory=PenaltiesConfig)
 
 
 # How each [beacon] / [oracle] key is read, and the example shown when it is wrong.
@@ -102,6 +115,9 @@ _PROPOSALS_FIELDS = {
     "mev": (to_wei, '"2 ether"'),
     "mev_chance": (to_fraction, '"20%"'),
     "theft_chance": (to_fraction, '"5%"'),
+}
+_PENALTIES_FIELDS = {
+    "max_rate": (to_fraction, '"50%"'),
 }
 _ORACLE_FIELDS = {
     "rpl_price": (to_wei, '"0.01 ether" (ETH per RPL)'),
@@ -228,6 +244,7 @@ def _parse(data: dict, source: str) -> Config:
         beacon=_section(data, "beacon", _BEACON_FIELDS, BeaconConfig, source),
         oracle=_section(data, "oracle", _ORACLE_FIELDS, OracleConfig, source),
         proposals=_section(data, "proposals", _PROPOSALS_FIELDS, ProposalsConfig, source),
+        penalties=_section(data, "penalties", _PENALTIES_FIELDS, PenaltiesConfig, source),
         settings=settings,
         odao_members=count("odao_members", 3, 1),
         depositors=count("depositors", 4, 0),

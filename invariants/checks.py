@@ -151,6 +151,7 @@ def check_solvency(
         "lost_since_report": lost,
         "uncovered_since_report": uncovered,
         "unpoliced_since_report": unpoliced,
+        "skimmed_past_bond_since_report": now.skimmed - marks.skimmed,
         "deficit_at_report": marks.deficit,
         "stale_at_report": marks.stale,
         "reth_supply": obs.reth_supply,
@@ -164,7 +165,8 @@ def check_solvency(
             f"holds {_amount(held)} for them: short by {_amount(gap - dust - lost)} "
             f"beyond {dust} wei of rounding and {_amount(lost)} the users lost since the "
             "moment the last report describes (on the beacon chain, to bond reductions the "
-            "oDAO did not cancel, or a deficit the report carried); look for ETH that left "
+            "oDAO did not cancel, to skims paid to a node whose bond was under water, or a "
+            "deficit the report carried); look for ETH that left "
             "the users' side (a split paying the node too much, a burn or refund paying "
             "twice) or a report above the truth",
             details,
@@ -660,6 +662,48 @@ def check_distribution_split(
         )
 
 
+def check_penalty_split(penalty: Mapping[str, Any], observed_node: int, observed_user: int) -> None:
+    """An exit split under a MEV-theft penalty moved exactly the penalty, from the node's share.
+
+    ``penalty`` is the model's record of the exit it split
+    (``Model.last_penalty``: the minipool, its effective ``rate``, the
+    node's ``share`` before the penalty, what the penalty ``taken``, the
+    ``balance``); the observed amounts are the contract's
+    ``EtherWithdrawalProcessed`` figures for that exit. Two laws: the
+    penalty never takes more than the node's share (``taken <= share``,
+    with ``taken = min(share * rate / 1e18, share)``), and the node's
+    amount is its share less exactly that, the users getting the rest: a
+    penalty taken twice, from the users' share, or not at all shows here.
+    """
+    share, rate, balance = penalty["share"], penalty["rate"], penalty["balance"]
+    taken = min(share * rate // ONE, share)
+    if penalty["taken"] != taken or taken > share:
+        raise InvariantViolation(
+            "penalty-split",
+            f"the model's penalty on {penalty['minipool']} took {_amount(penalty['taken'])} of "
+            f"a node share of {_amount(share)} at rate {rate}: the rules take {_amount(taken)}",
+            {"minipool": penalty["minipool"], "expected": taken, "actual": penalty["taken"]},
+        )
+    expected_node, expected_user = share - taken, balance - (share - taken)
+    if (observed_node, observed_user) != (expected_node, expected_user):
+        raise InvariantViolation(
+            "penalty-split",
+            f"minipool {penalty['minipool']}'s exit of {_amount(balance)} under a penalty rate "
+            f"of {rate} gave the node {_amount(observed_node)} and the users "
+            f"{_amount(observed_user)}; the node's share is {_amount(share)}, less "
+            f"{_amount(taken)} for the users: {_amount(expected_node)} and "
+            f"{_amount(expected_user)}",
+            {
+                "minipool": penalty["minipool"],
+                "rate": rate,
+                "expected_node": expected_node,
+                "actual_node": observed_node,
+                "expected_user": expected_user,
+                "actual_user": observed_user,
+            },
+        )
+
+
 def check_outcome(action: str, expect: Expect, ok: bool, reason: str | None) -> None:
     """A call succeeded or reverted exactly as the model predicted, with the predicted reason.
 
@@ -832,6 +876,7 @@ __all__ = [
     "check_no_free_lunch",
     "check_node_accounting",
     "check_outcome",
+    "check_penalty_split",
     "check_rate_monotonicity",
     "check_reth_supply",
     "check_solvency",

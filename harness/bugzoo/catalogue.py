@@ -398,6 +398,26 @@ BUGS: tuple[Bug, ...] = (
             ),
         ),
     ),
+    Bug(
+        name="penalty-applied-twice",
+        description=(
+            "submitPenalty() forgets to refuse a vote on a penalty already applied: a late "
+            "member's vote applies it again"
+        ),
+        imitates="MEV-theft penalties: one penalty per minipool and block",
+        edits=(
+            Edit(
+                "RocketNetworkPenalties.vy",
+                """    assert not self._executed[
+        ballot
+    ], "network penalties: penalty already applied for this block"
+    odao_votes._cast(ballot, msg.sender, nonce)
+""",
+                """    odao_votes._cast(ballot, msg.sender, nonce)
+""",
+            ),
+        ),
+    ),
 )
 
 BY_NAME: dict[str, Bug] = {bug.name: bug for bug in BUGS}

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from harness.chain.deposit_data import DepositTree, deposit_data_root
 from harness.config import BeaconConfig
 from harness.units import ETH_GWEI, GWEI, to_wei
 
@@ -106,6 +107,8 @@ class BeaconChain:
     total_rewards: int = 0
     total_penalties: int = 0
     _by_pubkey: dict[bytes, int] = field(default_factory=dict)
+    # The deposit contract's tree as the deposits seen build it (for get_deposit_root).
+    deposit_tree: DepositTree = field(default_factory=DepositTree)
 
     # ---------------------------------------------------------------- deposits
     def process_deposit(
@@ -132,6 +135,14 @@ class BeaconChain:
             if type(log).__name__ != "DepositEvent":
                 continue
             amount = int.from_bytes(bytes(log.amount), "little")
+            self.deposit_tree.add(
+                deposit_data_root(
+                    bytes(log.pubkey),
+                    bytes(log.withdrawal_credentials),
+                    amount * GWEI,
+                    bytes(log.signature),
+                )
+            )
             touched.append(
                 self.process_deposit(bytes(log.pubkey), bytes(log.withdrawal_credentials), amount)
             )

@@ -120,6 +120,10 @@ NETWORK_CONTRACTS: tuple[ContractSpec, ...] = (
     ),
     # Every minipool is a copy of this blueprint, made by the minipool manager.
     ContractSpec("rocketMinipoolBase", "RocketMinipool.vy", "minipool_base", kind="blueprint"),
+    # MEV-theft penalties: the oDAO's votes, and each minipool's rate with the
+    # guardian's cap (set from `[penalties] max_rate` below).
+    ContractSpec("rocketNetworkPenalties", "RocketNetworkPenalties.vy", "network_penalties"),
+    ContractSpec("rocketMinipoolPenalty", "RocketMinipoolPenalty.vy", "minipool_penalty"),
 )
 
 
@@ -244,6 +248,10 @@ def deploy_contracts(
                 ) from exc
         for member in odao_members:
             contracts["odao"].addMember(member)
+        # The reference leaves the cap at 0 (no penalty bites) until the guardian
+        # sets it; this deployment's guardian sets it once, from the configuration.
+        if cfg.penalties.max_rate and "minipool_penalty" in contracts:
+            contracts["minipool_penalty"].setMaxPenaltyRate(cfg.penalties.max_rate)
         storage.setDeployedStatus()
 
     protocol = Protocol(

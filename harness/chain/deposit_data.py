@@ -125,3 +125,46 @@ def make_deposit_data(
     pubkey, signature = make_validator_keys(seed)
     root = deposit_data_root(pubkey, withdrawal_credentials, amount_wei, signature)
     return DepositData(pubkey, withdrawal_credentials, amount_wei, signature, root)
+
+
+DEPOSIT_TREE_DEPTH = 32
+# The root of an empty subtree at each height: zero leaves, hashed upwards.
+_ZERO_HASHES = [bytes(32)]
+for _ in range(DEPOSIT_TREE_DEPTH - 1):
+    _ZERO_HASHES.append(_sha256(_ZERO_HASHES[-1] * 2))
+
+
+class DepositTree:
+    """The beacon chain's view of the deposit contract's Merkle tree, kept leaf by leaf.
+
+    What ``get_deposit_root()`` must return after the deposits seen so far:
+    the root of a depth-32 tree of ``deposit_data_root`` leaves, zero-padded,
+    mixed with the leaf count (little-endian). Keeps only the rightmost
+    branch, so adding a leaf and reading the root cost 32 hashes each.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._branch = [bytes(32)] * DEPOSIT_TREE_DEPTH
+
+    def add(self, leaf: bytes) -> None:
+        """Append one leaf (a deposit's ``deposit_data_root``)."""
+        self.count += 1
+        size, node = self.count, bytes(leaf)
+        for height in range(DEPOSIT_TREE_DEPTH):
+            if size % 2:
+                self._branch[height] = node
+                return
+            node = _sha256(self._branch[height] + node)
+            size //= 2
+
+    def root(self) -> bytes:
+        """The root the deposit contract reports now."""
+        node, size = bytes(32), self.count
+        for height in range(DEPOSIT_TREE_DEPTH):
+            if size % 2:
+                node = _sha256(self._branch[height] + node)
+            else:
+                node = _sha256(node + _ZERO_HASHES[height])
+            size //= 2
+        return _sha256(node + self.count.to_bytes(32, "little"))

@@ -29,7 +29,7 @@ from harness.fuzz.actions import ACTIONS
 from harness.fuzz.actions.clock import watch_bond_reductions
 from harness.model import Expect, Model, norm
 from harness.units import to_wei
-from invariants import InvariantViolation, check_outcome
+from invariants import InvariantViolation, check_outcome, check_penalty_split
 from invariants.events import Event, EventDecoder, check_events
 
 
@@ -38,6 +38,22 @@ class _NoModel:
 
     def __getattr__(self, name: str) -> Callable[..., Expect]:
         return lambda *args, **kwargs: Expect(True, None, {})
+
+
+def _check_penalty(penalty: dict[str, Any], decoded: list[Event]) -> None:
+    """The exit the model split (``penalty``), against its ``EtherWithdrawalProcessed`` event.
+
+    Only the model's exits record a penalty split, so a step without one is
+    not judged here; the events check already named a missing event.
+    """
+    for event in decoded:
+        if (
+            event.name == "EtherWithdrawalProcessed"
+            and norm(event.emitter) == penalty["minipool"]
+            and event.args["totalBalance"] == penalty["balance"]
+        ):
+            check_penalty_split(penalty, event.args["nodeAmount"], event.args["userAmount"])
+            return
 
 
 class CheckedProtocol:
@@ -69,6 +85,8 @@ class CheckedProtocol:
             guardian=p.guardian,
             storage=p.storage.address,
             directory=directory,
+            # The deployment's guardian set it from the configuration (harness.chain.deploy).
+            max_penalty_rate=p.config.penalties.max_rate,
         )
         emitters = {
             address.lower(): spec.source.removesuffix(".vy")
@@ -166,6 +184,7 @@ class CheckedProtocol:
                 self._depth -= 1
         model, chain = self.p.model, self.p.chain
         model.events.clear()
+        model.last_penalty = None
         model.tell_time(self.now())
         self._depth = 1
         chain.start_logs()
@@ -180,8 +199,11 @@ class CheckedProtocol:
         self._events.emitters.update(
             dict.fromkeys(model._distributor_nodes, "RocketNodeDistributorDelegate")
         )
-        check_events(action.name, [Event(*e) for e in model.events], self._events.decode(logs))
+        decoded = self._events.decode(logs)
+        check_events(action.name, [Event(*e) for e in model.events], decoded)
         model.events.clear()
+        if model.last_penalty is not None:
+            _check_penalty(model.last_penalty, decoded)
         return result
 
     def fund_rpl(self, node: str, amount: int | str) -> None:

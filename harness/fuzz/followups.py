@@ -216,6 +216,17 @@ def _assigned(ctx: Any) -> Reads:
 
 
 # --------------------------------------------------------------------------- the table
+def _penalty(args: dict[str, Any]) -> Reads:
+    """A minipool's penalty count and rate (none when the vote was on no minipool)."""
+    index = args["minipool"]
+    if not isinstance(index, int):
+        return []
+    return [
+        ("network_penalties.getPenaltyCount", {"minipool": index}),
+        ("minipool_penalty.getPenaltyRate", {"minipool": index}),
+    ]
+
+
 FOLLOW_UPS: dict[str, Callable[[Any, dict[str, Any]], Reads]] = {
     # Depositors.
     "deposit": lambda ctx, a: _pool(
@@ -263,15 +274,20 @@ FOLLOW_UPS: dict[str, Callable[[Any, dict[str, Any]], Reads]] = {
     "set_withdrawal_address": _withdrawal_address,
     # Minipools.
     "create_minipool": _created,
-    "stake": _minipool_step(
-        "minipool.getUserDepositAssignedTime",
-        counts=("Staking",),
-        status=True,
-        also=(
-            ("deposit_contract.get_deposit_count", {}),
-            ("minipool_manager.getStakingMinipoolCount", {}),
-        ),
-    ),
+    # The stake's deposit is a leaf of the beacon deposit tree, as was the prestake's
+    # (the count is checked whenever time passes: Protocol.check_beacon_synced).
+    "stake": lambda ctx, a: [
+        ("deposit_contract.get_deposit_root", {}),
+        *_minipool_step(
+            "minipool.getUserDepositAssignedTime",
+            counts=("Staking",),
+            status=True,
+            also=(("minipool_manager.getStakingMinipoolCount", {}),),
+        )(ctx, a),
+    ],
+    "submit_penalty": lambda ctx, a: _penalty(a),
+    "execute_update_penalty": lambda ctx, a: _penalty(a),
+    "set_max_penalty_rate": lambda ctx, a: [("minipool_penalty.getMaxPenaltyRate", {})],
     "vote_scrub": lambda ctx, a: [
         ("minipool.getTotalScrubVotes", {"minipool": a["minipool"]}),
         ("minipool.getScrubVoted", {"minipool": a["minipool"], "member": a["member"]}),

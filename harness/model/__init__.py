@@ -35,6 +35,8 @@ that copies and restores it. The areas:
   balance and ``distribute()``'s split;
 - :mod:`~harness.model.oracle`: oDAO members and votes, balances and price
   reports;
+- :mod:`~harness.model.penalties`: MEV-theft penalty votes, each minipool's
+  penalty count and rate, the guardian's cap;
 - :mod:`~harness.model.auctions`: RPL lots, bids, claims, recovery;
 - :mod:`~harness.model.ledger`: sums the invariants judge (held for users,
   the honest report, solvency, losses, earnings);
@@ -94,6 +96,7 @@ from harness.model.ledger import LedgerMixin
 from harness.model.minipools import MinipoolsMixin
 from harness.model.nodes import NodesMixin
 from harness.model.oracle import OracleMixin
+from harness.model.penalties import PenaltiesMixin
 from harness.model.records import Lot, MinipoolState, NodeState, Report, ReportMarks
 from harness.model.settings import DEFAULT_SETTINGS, SettingsMixin
 from harness.model.tokens import RPL_TOTAL_SUPPLY, TokensMixin
@@ -149,6 +152,7 @@ class Model(
     DistributionMixin,
     DistributorMixin,
     OracleMixin,
+    PenaltiesMixin,
     AuctionsMixin,
     LedgerMixin,
     SettingsMixin,
@@ -187,6 +191,7 @@ class Model(
         guardian: str | None = None,
         storage: str | None = None,
         directory: dict[str, str] | None = None,
+        max_penalty_rate: int = 0,
     ) -> None:
         self.settings: dict[str, int | bool] = dict(DEFAULT_SETTINGS)
         for path, value in (settings or {}).items():
@@ -267,6 +272,16 @@ class Model(
         self.fees_to_users = 0
         self.fees_to_nodes = 0
         self.last_fee_split: dict[str, int | str] | None = None
+        # MEV-theft penalties: the guardian's cap (set at deployment), each
+        # minipool's count and rate, the votes per (minipool, block) and those applied.
+        self.max_penalty_rate = max_penalty_rate
+        self.penalty_counts: dict[str, int] = {}
+        self.penalty_rates: dict[str, int] = {}
+        self._penalty_ballots: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        self._penalties_applied: set[tuple[str, int]] = set()
+        # The last exit split with its penalty, and what penalties took in all.
+        self.last_penalty: dict[str, int | str] | None = None
+        self.penalties_taken = 0
         # ETH credited to addresses the model has no account for.
         self.other_credits: dict[str, int] = {}
         # Contract withdrawal addresses: those that refuse ETH, those that
@@ -278,6 +293,9 @@ class Model(
         self._moved: dict[str, int] = {}
         # Users' capital lost to bond reductions the oDAO did not cancel (see reduce_bond).
         self.unpoliced_losses = 0
+        # Users' ETH paid to nodes by skims while their bond was under water (see
+        # DistributionMixin._distribute_rewards).
+        self.skim_past_bond_losses = 0
         # ETH rETH holders paid in by deposits less what burns paid them (see ReportMarks).
         self.holders_paid_in = 0
         # What the world (not the protocol) did to held_for_users(): see world_gain().

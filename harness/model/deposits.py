@@ -20,9 +20,15 @@ Rules modelled (``RocketDepositPool``, ``RocketTokenRETH``):
 
 from __future__ import annotations
 
+from harness.chain.deposit_data import (
+    PUBKEY_LENGTH,
+    SIGNATURE_LENGTH,
+    WITHDRAWAL_CREDENTIALS_LENGTH,
+    deposit_data_root,
+)
 from harness.model.common import ZERO_ADDRESS, _action, _require, _Revert, norm
 from harness.model.tokens import TOKEN_CONTRACTS
-from harness.units import ONE
+from harness.units import GWEI, ONE
 
 
 class DepositsMixin:
@@ -272,3 +278,37 @@ class DepositsMixin:
         self._begin()
         self._deposit_excess_collateral()
         return self._done()
+
+    @_action
+    def beacon_deposit(
+        self,
+        pubkey: bytes,
+        withdrawal_credentials: bytes,
+        signature: bytes,
+        root: bytes,
+        value: int,
+    ) -> dict[str, int]:
+        """Someone other than a minipool calls the beacon deposit contract's ``deposit``.
+
+        The contract's checks, in its order: the three lengths, at least
+        1 ETH, a whole number of gwei that fits 64 bits, and the
+        ``deposit_data_root`` rebuilt from the other arguments. Only
+        refusals are modelled: a deposit that passes would make a
+        validator no minipool owns, which the simulated world has no place
+        for, so asking for one is a harness error.
+        """
+        _require(len(pubkey) == PUBKEY_LENGTH, "deposit contract: invalid pubkey length")
+        _require(
+            len(withdrawal_credentials) == WITHDRAWAL_CREDENTIALS_LENGTH,
+            "deposit contract: invalid withdrawal credentials length",
+        )
+        _require(len(signature) == SIGNATURE_LENGTH, "deposit contract: invalid signature length")
+        _require(value >= ONE, "deposit contract: deposit value too low")
+        _require(value % GWEI == 0, "deposit contract: deposit value not multiple of gwei")
+        _require(value // GWEI < 2**64, "deposit contract: deposit value too high")
+        rebuilt = deposit_data_root(pubkey, withdrawal_credentials, value, signature)
+        _require(rebuilt == root, "deposit contract: reconstructed root does not match")
+        raise ValueError(
+            "beacon_deposit: a valid deposit by an outsider is not modelled (it would make a "
+            "validator no minipool owns); give it a flaw"
+        )

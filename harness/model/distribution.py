@@ -20,6 +20,8 @@ Rules modelled (``RocketMinipool``'s ``distributeBalance``, ``refund``,
   node's ETH matched and provided, slashes RPL for any shortfall, sends
   excess rETH collateral back to the pool, and pays the refund.
 - A dissolved minipool's balance is all the owner's.
+- The exit's node share is cut by the minipool's MEV-theft penalty rate
+  (:mod:`harness.model.penalties`), the users getting what it takes.
 """
 
 from __future__ import annotations
@@ -78,12 +80,16 @@ class DistributionMixin:
             return 0
         return self._user_share(mp, self._total(mp))
 
-    @staticmethod
-    def _user_share(mp: MinipoolState, total: int) -> int:
-        """:meth:`pending_user_share` of a live (not dissolved) ``mp`` whose total is ``total``."""
+    def _user_share(self, mp: MinipoolState, total: int) -> int:
+        """:meth:`pending_user_share` of a live (not dissolved) ``mp`` whose total is ``total``.
+
+        An exit's split counts the minipool's MEV-theft penalty rate.
+        """
         if mp.capital_distributed:
             return total - econ.rewards_node_share(total, mp.user_capital, mp.bond, mp.fee)
-        return econ.user_share(total, mp.user_capital, mp.bond, mp.fee)
+        return econ.user_share(
+            total, mp.user_capital, mp.bond, mp.fee, self.penalty_rate(mp.address)
+        )
 
     def user_shares(self) -> dict[str, int]:
         """:meth:`pending_user_share` of every minipool, keyed by address, in one pass.
@@ -109,7 +115,9 @@ class DistributionMixin:
         if mp.status == DISSOLVED:
             return {"node": balance, "user": 0, "slash": 0}
         if balance >= FULL_EXIT_THRESHOLD and not mp.capital_distributed:
-            node = econ.node_share(balance, mp.user_capital, mp.bond, mp.fee)
+            node = econ.node_share(
+                balance, mp.user_capital, mp.bond, mp.fee, self.penalty_rate(mp.address)
+            )
             slash = max(0, mp.user_capital - balance)
         else:
             node = econ.rewards_node_share(balance, mp.user_capital, mp.bond, mp.fee)
@@ -147,7 +155,19 @@ class DistributionMixin:
         return user_amount
 
     def _distribute_exit(self, mp: MinipoolState, balance: int) -> None:
-        node_amount = econ.node_share(balance, mp.user_capital, mp.bond, mp.fee)
+        rate = self.penalty_rate(mp.address)
+        node_amount = econ.node_share(balance, mp.user_capital, mp.bond, mp.fee, rate)
+        unpenalised = econ.node_share(balance, mp.user_capital, mp.bond, mp.fee)
+        # What the penalty moved from the node to the users, for the invariants.
+        self.last_penalty = {
+            "minipool": mp.address,
+            "rate": rate,
+            "share": unpenalised,
+            "taken": unpenalised - node_amount,
+            "user": balance - node_amount,
+            "balance": balance,
+        }
+        self.penalties_taken += unpenalised - node_amount
         if balance < mp.user_capital:
             mp.slash = mp.user_capital - balance
             self._move("slash", mp.slash)
@@ -155,8 +175,16 @@ class DistributionMixin:
         mp.capital_returned += self._pay_split(mp, balance, node_amount)
 
     def _distribute_rewards(self, mp: MinipoolState, balance: int) -> None:
+        users_before = self._user_share(mp, self._total(mp))
         node_amount = econ.rewards_node_share(balance, mp.user_capital, mp.bond, mp.fee)
         user_amount = self._pay_split(mp, balance, node_amount)
+        # A skim is split by its own balance alone, as v1.3.1's calculateNodeShare
+        # does: it cannot see a validator whose losses went past the bond, and
+        # then pays the node a share of ETH that was the users' (the RPL slashed
+        # at the exit is what makes them whole). Booked as the users' loss, like
+        # the beacon chain's, for solvency's allowance (see ReportMarks).
+        users_after = self._user_share(mp, self._total(mp)) + user_amount
+        self.skim_past_bond_losses += max(0, users_before - users_after)
         if not mp.capital_distributed and self._validator_withdrawn(mp):
             # docs/protocol.md's known weakness: an exit under 8 ETH is split as
             # rewards. It is still the users' capital coming back.

@@ -26,27 +26,50 @@ def rewards_node_share(rewards: int, user_capital: int, node_capital: int, fee: 
     return node_portion + (rewards - node_portion) * fee // ONE
 
 
-def node_share(balance: int, user_capital: int, node_capital: int, fee: int) -> int:
+def node_share(
+    balance: int, user_capital: int, node_capital: int, fee: int, penalty_rate: int = 0
+) -> int:
     """The node's share of a minipool balance (contract balance minus the node refund).
 
     Below 8 ETH the balance is skimmed rewards, split as rewards. From 8 ETH it
     is a full exit: above ``U + N`` the node gets its capital and its share of
     the excess; between ``U`` and ``U + N`` it gets ``b - U`` (it absorbs losses
-    first); at or below ``U`` it gets nothing.
+    first); at or below ``U`` it gets nothing. An exit's share is then cut by
+    the minipool's MEV-theft ``penalty_rate`` (:func:`penalised`); skims are not.
     """
     if balance < FULL_EXIT_THRESHOLD:
         return rewards_node_share(balance, user_capital, node_capital, fee)
     capital = user_capital + node_capital
     if balance > capital:
-        return node_capital + rewards_node_share(balance - capital, user_capital, node_capital, fee)
-    if balance > user_capital:
-        return balance - user_capital
-    return 0
+        share = node_capital + rewards_node_share(
+            balance - capital, user_capital, node_capital, fee
+        )
+    elif balance > user_capital:
+        share = balance - user_capital
+    else:
+        share = 0
+    return penalised(share, penalty_rate)
 
 
-def user_share(balance: int, user_capital: int, node_capital: int, fee: int) -> int:
+def penalty_amount(share: int, rate: int) -> int:
+    """What a penalty ``rate`` (fraction of 1e18) takes of a node ``share``.
+
+    ``share * rate / 1e18``, rounded down, and never more than the share
+    itself (a rate above 100% takes all of it).
+    """
+    return min(share * rate // ONE, share)
+
+
+def penalised(share: int, rate: int) -> int:
+    """The node's ``share`` after its penalty at ``rate``: the rest goes to the users."""
+    return share - penalty_amount(share, rate)
+
+
+def user_share(
+    balance: int, user_capital: int, node_capital: int, fee: int, penalty_rate: int = 0
+) -> int:
     """The users' share of a minipool balance: whatever is not the node's."""
-    return balance - node_share(balance, user_capital, node_capital, fee)
+    return balance - node_share(balance, user_capital, node_capital, fee, penalty_rate)
 
 
 def node_shortfall(balance: int, user_capital: int) -> int:

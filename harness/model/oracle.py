@@ -268,16 +268,7 @@ class OracleMixin:
         )
         accepted = self._reached(self._price_votes[key], self._s("network.consensus.threshold"))
         if accepted:
-            self.rpl_price = rpl_price
-            self.prices_block = block
-            self._emit(
-                "RocketNetworkPrices",
-                "PricesUpdated",
-                block=block,
-                slotTimestamp=slot_timestamp,
-                rplPrice=rpl_price,
-                time=self.now,
-            )
+            self._apply_prices(block, slot_timestamp, rpl_price)
         return {"votes": self._count_valid(self._price_votes[key]), "accepted": int(accepted)}
 
     @_action
@@ -296,6 +287,11 @@ class OracleMixin:
             self._reached(self._price_votes.get(key, []), self._s("network.consensus.threshold")),
             "network prices: consensus has not been reached",
         )
+        self._apply_prices(block, slot_timestamp, rpl_price)
+        return {"accepted": 1}
+
+    def _apply_prices(self, block: int, slot_timestamp: int, rpl_price: int) -> None:
+        """A price report with consensus takes effect (on the vote that reaches it, or executed)."""
         self.rpl_price = rpl_price
         self.prices_block = block
         self._emit(
@@ -306,7 +302,6 @@ class OracleMixin:
             rplPrice=rpl_price,
             time=self.now,
         )
-        return {"accepted": 1}
 
     def _check_price_report(self, block: int, rpl_price: int, current_block: int | None) -> None:
         prefix = "network prices"

@@ -187,8 +187,10 @@ class ReportMarks:
     old rate between the moment and the report's execution. ``stale``: the
     value the report's rate gives those trades beyond what they paid (set
     when a report is accepted late, see :meth:`Model.report_balances`),
-    carried like the deficit. The zero marks stand for a report at the very
-    start.
+    carried like the deficit. ``skimmed``: :attr:`Model.skim_past_bond_losses`
+    (users' ETH that skims paid to nodes whose bonds were under water, as
+    v1.3.1 pays them; the RPL slashed at the exit covers it). The zero marks
+    stand for a report at the very start.
     """
 
     uncovered: int = 0
@@ -198,6 +200,7 @@ class ReportMarks:
     supply: int = 0
     paid_in: int = 0
     stale: int = 0
+    skimmed: int = 0
 
     @classmethod
     def of(cls, model: Model, shares: Mapping[str, int] | None = None) -> ReportMarks:
@@ -209,17 +212,27 @@ class ReportMarks:
             max(0, -model.held_for_users(shares)),
             model.reth_supply,
             model.holders_paid_in,
+            skimmed=model.skim_past_bond_losses,
         )
 
     def lost_until(self, later: ReportMarks) -> int:
         """What holders may lose between these marks and ``later`` without a bug (wei, >= 0).
 
         The users' net loss to the beacon chain in between, plus their loss
-        to bond reductions the oDAO failed to cancel in between, plus the
-        deficit and the stale trades' gain these marks carried.
+        to bond reductions the oDAO failed to cancel and to skims paid past
+        the bond in between, plus the deficit and the stale trades' gain
+        these marks carried.
         """
         world = max(0, self.world_gain - later.world_gain)
-        return world + later.unpoliced - self.unpoliced + self.deficit + self.stale
+        return (
+            world
+            + later.unpoliced
+            - self.unpoliced
+            + later.skimmed
+            - self.skimmed
+            + self.deficit
+            + self.stale
+        )
 
     def uncovered_until(self, later: ReportMarks) -> int:
         """Growth of the losses past the bonds between these marks and ``later`` (wei, >= 0)."""

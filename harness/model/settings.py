@@ -33,6 +33,8 @@ DEFAULT_SETTINGS: dict[str, int | bool] = {
     "network.node.fee.minimum": 14 * 10**16,
     "network.node.fee.target": 14 * 10**16,
     "network.node.fee.maximum": 14 * 10**16,
+    "network.penalty.threshold": 51 * 10**16,
+    "network.penalty.per.rate": 10**17,
     "minipool.launch.timeout": 72 * 3_600,
     "minipool.scrub.period": 12 * 3_600,
     "minipool.scrub.quorum": 51 * 10**16,
@@ -108,6 +110,13 @@ class SettingsMixin:
                 51 * 10**16 <= val <= ONE,
                 "settings: consensus threshold must be between 51% and 100%",
             )
+        elif path == "network.penalty.threshold":
+            _require(
+                51 * 10**16 <= val <= ONE,
+                "settings: penalty threshold must be between 51% and 100%",
+            )
+        elif path == "network.penalty.per.rate":
+            _require(val <= ONE, "settings: penalty rate must be at most 100%")
         elif path in ("network.submit.balances.frequency", "network.submit.prices.frequency"):
             _require(val >= 3_600, "settings: submit frequency must be at least 1 hour")
         elif path == "network.reth.collateral.target":

@@ -78,6 +78,16 @@ STOP_POLL_INTERVAL = 1.0
 # A rerun of a lost worker gets what is left of the budget, but at least this
 # (capped at the budget): enough to replay the saved failure and shrink it.
 RERUN_FLOOR = 30.0
+# Dask settings for the workers of a local cluster. Dask's statistical profiler
+# walks every worker thread's stack every 10 ms, and its event-loop watchdog
+# wakes every 20 ms, each taking the GIL the campaign thread needs; a campaign
+# never reads either. The nanny hands these to the worker processes it starts.
+# (Workers on other hosts take the same from environment variables:
+# docs/scaling.md.)
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+}
 _HARNESS_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -350,6 +360,7 @@ def connect(address: str) -> Iterator[Any]:
     :data:`CONNECT_TIMEOUT` or has no worker within :data:`WORKERS_TIMEOUT`
     is a :class:`ConfigError` naming the address and the fix.
     """
+    import dask
     from distributed import Client, LocalCluster
 
     if address.startswith("local:"):
@@ -360,7 +371,7 @@ def connect(address: str) -> Iterator[Any]:
                 f"--cluster {address} is not local:N; write local:N with N (1 or more) the "
                 "number of worker processes"
             )
-        with _sigint_ignored():
+        with _sigint_ignored(), dask.config.set(LOCAL_WORKER_CONFIG):
             cluster = LocalCluster(
                 n_workers=int(count),
                 threads_per_worker=1,

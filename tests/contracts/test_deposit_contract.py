@@ -15,8 +15,10 @@ import boa
 import pytest
 from eth_utils import keccak
 
+from harness.chain.beacon import BeaconChain, BeaconConfig
 from harness.chain.deposit_data import (
     DepositData,
+    DepositTree,
     deposit_data_root,
     make_deposit_data,
     make_validator_keys,
@@ -195,6 +197,30 @@ def test_root_over_several_deposits(deposit_contract, depositor, credentials):
     assert deposit_contract.depositCount() == 7
     assert deposit_contract.get_deposit_count() == bytes.fromhex("0700000000000000")
     assert boa.env.get_balance(deposit_contract.address) == 28 * ETH
+
+
+def test_the_deposit_tree_kept_leaf_by_leaf_has_the_independent_root():
+    tree = DepositTree()
+    leaves = []
+    for n in range(40):  # past 32: every branch level up to 5 filled and emptied
+        assert (tree.count, tree.root()) == (n, _deposit_tree_root(leaves))
+        leaf = _sha256(n.to_bytes(32, "big"))
+        tree.add(leaf)
+        leaves.append(leaf)
+
+
+def test_the_beacon_chain_rebuilds_the_contracts_root_from_its_logs(credentials):
+    # A fresh contract: the module's fixture holds the other tests' deposits.
+    contract = boa.load_partial(str(REPO_ROOT / "contracts" / "DepositContract.vy")).deploy()
+    sender = boa.env.generate_address("tree-depositor")
+    boa.env.set_balance(sender, 100 * ETH)
+    beacon = BeaconChain(BeaconConfig(), credit=lambda address, wei: None)
+    assert beacon.deposit_tree.root() == contract.get_deposit_root() == EMPTY_DEPOSIT_ROOT
+    for seed in range(5):
+        _deposit(contract, sender, make_deposit_data(f"tree-{seed}", credentials, (seed + 1) * ETH))
+        beacon.ingest_logs(contract.get_logs())
+        assert beacon.deposit_tree.root() == contract.get_deposit_root()
+    assert beacon.deposit_tree.count == beacon.deposits_seen == 5
 
 
 def test_largest_uint64_gwei_amount_is_accepted(deposit_contract, credentials):

@@ -30,6 +30,8 @@ UINT_DEFAULTS = {
     "getMinimumNodeFee": ("network.node.fee.minimum", 14 * PCT),
     "getTargetNodeFee": ("network.node.fee.target", 14 * PCT),
     "getMaximumNodeFee": ("network.node.fee.maximum", 14 * PCT),
+    "getNodePenaltyThreshold": ("network.penalty.threshold", 51 * PCT),
+    "getPerPenaltyRate": ("network.penalty.per.rate", 10 * PCT),
     "getLaunchTimeout": ("minipool.launch.timeout", 72 * HOUR),
     "getScrubPeriod": ("minipool.scrub.period", 12 * HOUR),
     "getScrubQuorum": ("minipool.scrub.quorum", 51 * PCT),
@@ -95,6 +97,19 @@ BOUNDS = [
         ETH + 1,
         "settings: consensus threshold must be between 51% and 100%",
     ),
+    (
+        "network.penalty.threshold",
+        51 * PCT,
+        51 * PCT - 1,
+        "settings: penalty threshold must be between 51% and 100%",
+    ),
+    (
+        "network.penalty.threshold",
+        ETH,
+        ETH + 1,
+        "settings: penalty threshold must be between 51% and 100%",
+    ),
+    ("network.penalty.per.rate", ETH, ETH + 1, "settings: penalty rate must be at most 100%"),
     ("network.submit.balances.frequency", HOUR, HOUR - 1, FREQUENCY_REASON),
     ("network.submit.prices.frequency", HOUR, HOUR - 1, FREQUENCY_REASON),
     (
@@ -273,8 +288,8 @@ def test_first_value_outside_the_bound_is_refused(p, path, accepted, refused, re
 
 
 def test_every_bounded_path_is_covered():
-    # _check_bounds names 24 paths; each must appear in BOUNDS.
-    assert len({b[0] for b in BOUNDS}) == 24
+    # _check_bounds names 26 paths; each must appear in BOUNDS.
+    assert len({b[0] for b in BOUNDS}) == 26
 
 
 @pytest.mark.parametrize("path", UNBOUNDED)

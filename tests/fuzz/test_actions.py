@@ -63,7 +63,10 @@ def _recorded_rules(fn) -> set[str]:
 def test_the_machine_has_every_declared_rule_and_the_composite_ones():
     rules = _machine_rules()
     assert set(rules) == set(RULES) | COMPOSITE
-    assert len(RULES) == 40
+    # With the penalties: penalise_theft, vote_penalty, execute_penalty,
+    # penalty_after_members_left, set_max_penalty_rate;
+    # and beacon_deposit.
+    assert len(RULES) == 46
     for name, fn in RULES.items():
         assert getattr(RocketPoolMachine, name) is fn
 
@@ -86,7 +89,8 @@ def test_every_step_a_rule_records_is_a_declared_action():
 
 
 def test_the_vocabulary_is_the_registry():
-    assert len(ACTIONS) == 52
+    # with submit_penalty, execute_update_penalty, set_max_penalty_rate, beacon_deposit
+    assert len(ACTIONS) == 56
     assert ACTIONS["deposit"].wei == ("amount",)
     parameters = [p.name for p in ACTIONS["set_withdrawal_address"].parameters]
     assert parameters == ["node", "to", "by", "confirm"]

@@ -63,7 +63,7 @@ def declared_entries() -> dict[str, set[str]]:
 # --------------------------------------------------------------------------- completeness
 def test_the_abis_are_read():
     entries = non_view_entries()
-    assert len(entries) == 75
+    assert len(entries) == 79  # with the penalties: submit, execute, the two rate setters
     assert "node_manager.setTimezoneLocation" in entries
     assert "minipool.reduceBondAmount" in entries
     assert "node_manager.getNodeTimezoneLocation" not in entries  # a view
@@ -137,6 +137,11 @@ SCRIPT: list[tuple[str, dict]] = [
     ("stake", {"minipool": 0}),
     ("propose", {"minipool": 0, "fees": ETH // 3}),
     ("distribute_fees", {"node": "node_operator_0", "who": "stranger"}),
+    ("beacon_deposit", {"flaw": "wrong-root"}),
+    ("submit_penalty", {"member": "odao_member_0", "minipool": 0, "block": 1}),
+    ("submit_penalty", {"member": "odao_member_1", "minipool": 0, "block": 1}),
+    ("execute_update_penalty", {"minipool": 0, "block": 1, "who": "stranger"}),
+    ("set_max_penalty_rate", {"rate": ETH}),
     ("dissolve", {"who": "stranger", "minipool": 1}),
     ("close", {"minipool": 1}),
     ("begin_reduce_bond", {"minipool": 0}),

@@ -66,7 +66,8 @@ def test_the_abis_and_the_model_are_read(abi, emits):
         "time",
     ]
     assert "RocketNodeDeposit.DepositCreditUsed" in emits
-    assert len(abi) == 65  # with the fee distributors: ProxyCreated, FeesDistributed, NodeShareHeld
+    assert len(abi) == 65 + 3  # with the fee distributors: ProxyCreated, FeesDistributed,
+    # NodeShareHeld; and the penalties: PenaltySubmitted, PenaltyUpdated, MaxPenaltyRateUpdated
 
 
 def test_every_event_is_predicted_by_the_model_or_exempt(abi, emits):

@@ -110,8 +110,11 @@ def test_every_view_answers_with_the_models_value(ctx):
     # numerator by bond size (4 nodes x 8 amounts each), and 16 ETH among the amounts
     # (3 amount views, 2 minipool views x 4 minipools); then 23 more: the fee
     # distributor's four views and the factory's address (4 nodes each), the
-    # factory's directory, and the two new contract names for each name view.
-    assert read == 686
+    # factory's directory, and the two new contract names for each name view; then 17
+    # more: the penalty count and rate (4 minipools each), the cap, the two penalty
+    # contracts' directory, the two penalty settings (getter and by path) and the two
+    # new contract names.
+    assert read == 703
 
 
 def test_a_view_that_disagrees_with_the_model_is_the_views_invariant(ctx, monkeypatch):

@@ -23,8 +23,6 @@ runs on the contracts in $RPFUZZ_CONTRACTS if set, else on these:
 
 import os
 
-import pytest
-
 from harness.replay.session import replaying
 from harness.units import to_wei
 
@@ -69,21 +67,17 @@ RECORDED_CONTRACTS = None
 CONTRACTS = os.environ.get("RPFUZZ_CONTRACTS") or RECORDED_CONTRACTS
 
 
-# Found on the shipped contracts by a 60 s revm campaign (7 December 2026), not yet
-# settled: a balances report voted while a 1 ETH gift sat in an 8 ETH minipool,
-# executed later; the validator then loses 12 ETH (past the bond), and the owner's
-# distribute splits the gift as a skim, 0.355 ETH to a node whose bond is gone (the
-# reference does the same: it cannot see the beacon balance, and the RPL slash at
-# exit is what makes the users whole). The solvency invariant's allowance for
-# users' losses counts the gift as the users' and misses the 0.355 ETH that left
-# to the node: most likely a harness defect (the allowance), to be decided against
-# the reference. Strict: once fixed, this test passes and the mark must go.
-@pytest.mark.xfail(
-    strict=True,
-    reason="known, unsettled: solvency short by the node's share of a skim paid while its "
-    "bond is underwater (tests/data/replays/README.md)",
-)
+# Found on the shipped contracts by a 60 s revm campaign (7 December 2026): a
+# balances report voted while a 1 ETH gift sat in an 8 ETH minipool, executed
+# later; the validator then loses 12 ETH (past the bond), and the owner's
+# distribute splits the gift as a skim, 0.355 ETH to a node whose bond is gone.
+# The reference does the same (v1.3.1's calculateNodeShare sees the contract's
+# balance, not the beacon chain's), and the RPL slashed at the exit is what
+# makes the users whole. The harness was wrong: solvency's allowance counted the
+# whole gift as the users'. The model now books such a skim as the users' loss
+# past the bond (Model.skim_past_bond_losses), and the exit's slash covers it.
 def test_solvency_does_not_fail():
+    model = None
     with replaying(CONFIG, CONTRACTS) as run:
         # One rule of the campaign's machine made the steps in a `with run.rule()`
         # block: the invariants run after its last step, as they did in the campaign.
@@ -125,18 +119,23 @@ def test_solvency_does_not_fail():
             # step 27
             run.execute_update(who="stranger", which="balances", pending=True)
         run.beacon_penalty(minipool=0, amount=12 * ETH)  # step 28
-        # Step 29: `solvency` fails here: rETH holders are owed 51.645 ETH
-        #   (51645000000000000000 wei) at the reported rate but the protocol holds
-        #   47.645 ETH (47645000000000000000 wei) for them: short by 0.354999… ETH
-        #   (354999999999999949 wei) beyond 51 wei of rounding and 3.645 ETH
-        #   (3645000000000000000 wei) the users lost since the moment the last report
-        #   describes (on the beacon chain, to bond reductions the oDAO did not cancel,
-        #   or a deficit the report carried); look for ETH that left the users' side (a
-        #   split paying the node too much, a burn or refund paying twice) or a report
-        #   above the truth
-        #   ETH for rETH holders: held for them (model), owed at the reported rate:
-        #     expected 47.645 ETH (47645000000000000000 wei), actual 51.645 ETH
-        #     (51645000000000000000 wei)
-        run.distribute(who="owner", minipool=0, rewards_only=False)  # step 29
-        # Every step passed: with the bug fixed, every invariant holds at the end too.
+        # Step 29 failed `solvency` here, short by 0.355 ETH: the node's share of the
+        # gift, paid as a skim while its bond was under water.
+        skim = run.distribute(who="owner", minipool=0, rewards_only=False)  # step 29
+        model = run.session.model
+        [mp] = model.minipools.values()
+        assert (mp.node_credited, mp.user_paid) == (355 * ETH // 1000, 645 * ETH // 1000)
+        assert model.skim_past_bond_losses == 355 * ETH // 1000
+        # the users' loss past the bond is now the 4 ETH the exit will not return
+        assert model.user_losses() == {mp.address: 4 * ETH}
+        assert "uncovered-loss" in skim.events
+        # The exit: the 20.0022 ETH that come back are all the users'; what they
+        # miss of their 24 ETH (3.9978 ETH) is slashed as RPL at 0.0097 ETH each.
+        run.beacon_exit(minipool=0)
+        run.advance(seconds=7 * DAY)  # exited, withdrawable, then swept (every 5 days)
+        exit_ = run.distribute(who="owner", minipool=0, rewards_only=False)
+        assert exit_.outcome == "ok", exit_.reason
+        assert mp.capital_returned == mp.exit_balance == to_wei("20.00219178")
+        assert mp.node_credited == 355 * ETH // 1000  # nothing more for the node
+        assert mp.rpl_slashed == 412_145_177_319_587_628_866
         run.assert_invariants()

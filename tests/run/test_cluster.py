@@ -158,11 +158,24 @@ def test_an_unreachable_scheduler_is_exit_2_naming_the_address_and_the_fix(capsy
     assert f"dask worker {address}" in out and "--cluster local:N" in out
 
 
+def _profiling(dask_worker):
+    import dask
+
+    return (
+        dask.config.get("distributed.worker.profile.enabled"),
+        "profile" in dask_worker.periodic_callbacks,
+        dask.config.get("distributed.admin.tick.interval"),
+    )
+
+
 def test_local_n_starts_n_single_threaded_worker_processes_and_stops_them():
     with cluster_module.connect("local:1") as client:
         assert cluster_module.cluster_slots(client) == 1
         [pid] = client.run(os.getpid).values()
         assert pid != os.getpid()
+        # Dask's sampling profiler, which takes the GIL from the campaign every
+        # 10 ms, is off in the worker processes (docs/scaling.md)
+        assert list(client.run(_profiling).values()) == [(False, False, "1s")]
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # gone with the cluster
 

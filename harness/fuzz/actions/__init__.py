@@ -17,10 +17,13 @@ and the Hypothesis rules that draw them:
   approve_rpl, transfer_from_rpl;
 - :mod:`.distributor`: propose (a block's fees to a fee distributor),
   distribute_fees;
+- :mod:`.penalties`: submit_penalty, execute_update_penalty (MEV-theft
+  penalties), set_max_penalty_rate;
 - :mod:`.governance`: set_setting;
 - :mod:`.access`: unauthorised (every entry point's wrong callers), with the
   checked-in lists of entry points reached only through other contracts
   (:data:`REACHED`) and open to anyone (:data:`OPEN`);
+- :mod:`.deposit_contract`: beacon_deposit (a stranger's flawed deposit);
 - :mod:`.clock`: advance;
 - :mod:`.read`: read_view.
 
@@ -35,12 +38,14 @@ from harness.fuzz.actions import (  # noqa: F401 - imported to declare their act
     auctions,
     beacon,
     clock,
+    deposit_contract,
     depositors,
     distributor,
     governance,
     minipools,
     nodes,
     oracle,
+    penalties,
     read,
 )
 from harness.fuzz.actions.access import OPEN, REACHED, UNAUTHORISED

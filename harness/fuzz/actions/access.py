@@ -361,6 +361,24 @@ UNAUTHORISED: dict[str, WrongCall] = {
         lambda p, s, node: _distributor_or_delegate(p, node).initialise(s, sender=s),
         about="node",
     ),
+    # ------------------------------------------------------------- MEV-theft penalties
+    "network_penalties.submitPenalty": _only(
+        # Membership is checked first, whatever the minipool.
+        "network penalties: caller is not an oDAO member",
+        lambda p, s, mp: p.network_penalties.submitPenalty(mp.address, 1, sender=s),
+        callers=NOT_MEMBER,
+        about="minipool",
+    ),
+    "minipool_penalty.setPenaltyRate": _only(
+        # Minipools are not network contracts: the directory does not name them.
+        "minipool penalty: caller is not a network contract",
+        lambda p, s, mp: p.minipool_penalty.setPenaltyRate(mp.address, ETH, sender=s),
+        about="minipool",
+    ),
+    "minipool_penalty.setMaxPenaltyRate": _only(
+        "minipool penalty: caller is not the guardian",
+        lambda p, s, t: p.minipool_penalty.setMaxPenaltyRate(ETH, sender=s),
+    ),
 }
 
 # Entry points no action calls itself: only other contracts (or the deployment) call
@@ -386,8 +404,6 @@ REACHED: dict[str, str] = {
     "minipool_queue.enqueueMinipool": "node deposit: create_minipool",
     "minipool_queue.dequeueMinipools": "the deposit pool's assignment: deposit, assign_deposits",
     "node_staking.slashRPL": "a minipool: slash, distribute",
-    "deposit_contract.deposit": "node deposit's 1 ETH and the minipool's 31 ETH: "
-    "create_minipool, stake",
     "node_deposit.increaseDepositCreditBalance": "the bond reducer: reduce_bond",
     "minipool_manager.createMinipool": "node deposit: create_minipool",
     "minipool_manager.incrementNodeStakingMinipoolCount": "a minipool staking: stake",
@@ -400,6 +416,8 @@ REACHED: dict[str, str] = {
     "minipool.reduceBondAmount": "the bond reducer: reduce_bond",
     "distributor_factory.createProxy": "the node manager registering a node: register_node",
     "distributor.initialise": "the factory creating the distributor: register_node",
+    "minipool_penalty.setPenaltyRate": "network penalties applying a minipool's third "
+    "penalty and after: submit_penalty, execute_update_penalty",
 }
 
 # Entry points with no wrong-caller draw: anyone may call them.
@@ -431,6 +449,8 @@ OPEN: dict[str, str] = {
     "minipool.slash": "anyone slashes a recorded shortfall",
     "distributor.distribute": "anyone distributes a node's fees (distribute_fees draws the "
     "node, its withdrawal address and a stranger)",
+    "network_penalties.executeUpdatePenalty": "anyone applies a penalty with consensus "
+    "(execute_penalty draws the stranger)",
 }
 
 

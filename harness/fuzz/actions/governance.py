@@ -43,6 +43,8 @@ GUARD_RAILS: dict[str, Callable[[dict[str, Any]], list[int | bool]]] = {
     "network.node.fee.minimum": lambda s: _FEE,
     "network.node.fee.target": lambda s: _FEE,
     "network.node.fee.maximum": lambda s: _FEE,
+    "network.penalty.threshold": lambda s: [51 * PERCENT - 1, 51 * PERCENT, ETH, ETH + 1],
+    "network.penalty.per.rate": lambda s: [0, 10 * PERCENT, ETH, ETH + 1],
     "minipool.launch.timeout": lambda s: [
         s["minipool.scrub.period"] + HOUR - 1,
         s["minipool.scrub.period"] + HOUR,
