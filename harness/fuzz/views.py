@@ -211,6 +211,8 @@ _GETTERS = {
     "auction.price.start": "getStartingPriceRatio",
     "auction.price.reserve": "getReservePriceRatio",
 }
+# Each setting's own getter, by path (the follow-up reads after a change use it).
+SETTING_GETTERS: dict[str, str] = _GETTERS
 
 
 # --------------------------------------------------------------------------- expectations

@@ -135,19 +135,37 @@ def set_setting(self, data) -> None:
 
     Two times in three one of the settings that shape most examples
     (:data:`SETTINGS`); otherwise any other at the edge of its bounds,
-    or just past it (:data:`GUARD_RAILS`). Half of those first sweep
-    every value of that setting's list, in order, so each bound is tried
-    on both sides in one rule (a dropped bound shows within seconds, not
-    after thousands of draws); the drawn value is set last.
+    or just past it (:data:`GUARD_RAILS`). Of those, about half first
+    sweep every value of that setting's list, in order, so each bound is
+    tried on both sides in one rule (a dropped bound shows within
+    seconds, not after thousands of draws); the drawn value is set last.
+    And one in four sweeps every guard rail in turn, each setting then
+    put back as it was: a campaign on titanoboa draws this rule a few
+    dozen times, too few for some 25 settings one at a time, and left
+    half the bounds untried.
     """
     if data.draw(st.sampled_from([True, True, False]), label="shaping"):
         path = self._pick(data, sorted(SETTINGS), "path")
         value = self._pick(data, SETTINGS[path], "value")
     else:
+        sweep = data.draw(st.sampled_from(["sweep", "one", "sweep", "every"]), label="sweep")
+        if sweep == "every":
+            sweep_every_guard_rail(self)
+            return
         path = self._pick(data, sorted(GUARD_RAILS), "path")
         rails = [max(v, 0) for v in GUARD_RAILS[path](self.model.settings)]
         value = self._pick(data, rails, "value")
-        if data.draw(st.booleans(), label="sweep"):
+        if sweep == "sweep":
             for each in rails:
                 self.do("set_setting", path=path, value=each)
     self.do("set_setting", path=path, value=value)
+
+
+def sweep_every_guard_rail(machine: Any) -> None:
+    """Every guard-rail setting at each of its edges, then back to the value it had."""
+    for path in sorted(GUARD_RAILS):
+        was = machine.model.settings[path]
+        for value in [max(v, 0) for v in GUARD_RAILS[path](machine.model.settings)]:
+            machine.do("set_setting", path=path, value=value)
+        if machine.model.settings[path] != was:
+            machine.do("set_setting", path=path, value=was)
