@@ -17,7 +17,7 @@ from harness.fuzz.actions.distributor import ELSEWHERE
 from harness.fuzz.steps import StepContext, execute
 from harness.fuzz.views import read_view
 from harness.model import economics as econ
-from harness.units import ETH, HOUR, ONE
+from harness.units import DAY, ETH, HOUR, ONE
 from harness.world.deploy import deploy_protocol
 from invariants import InvariantViolation, Watcher
 
@@ -239,3 +239,42 @@ def test_a_distributor_that_skips_the_distribute_first_rule_is_caught(tmp_path):
     # The model distributes first: the rETH deposit and FeesDistributed the stake must emit.
     with pytest.raises(InvariantViolation, match="should have been RocketTokenRETH.EtherDeposited"):
         execute(ctx, "stake", {"minipool": 2})
+
+
+def test_time_passing_with_a_seed_gives_blocks_that_pay_the_distributors(p):
+    """``advance`` with a seed: blocks at the ``[proposals]`` rate, each paying its node's
+    distributor; the model is told (the invariants after the step agree), and the same
+    seed replays the same blocks. Without a seed (every older replay) no block comes."""
+    ctx = StepContext.create(p, check=True)
+    watcher = Watcher(p, ctx.cp.model, list(ctx.actors.values()))
+    _two_staking_eight_eth_minipools(ctx, watcher=watcher)
+    node = ctx.who("node_operator_0")
+    distributor = p.distributor(node)
+    start = p.beacon.now
+    execute(ctx, "advance", {"seconds": 91 * DAY})
+    watcher.step()
+    assert p.beacon.proposals == [] and p.balance(distributor) == 0
+    drawn = p.beacon.draw_proposals(91 * DAY, seed=7)
+    execute(ctx, "advance", {"seconds": 91 * DAY, "seed": 7})
+    watcher.step()
+    made = p.beacon.proposals
+    # The default rate, 0.005% of 655,200 slots: 32.8 blocks expected.
+    assert [(b.time, b.validator, b.wei) for b in made] == drawn and 15 < len(made) < 55
+    assert all(b.recipient == str(distributor.address) and not b.stolen for b in made)
+    assert all(start + 91 * DAY < b.time <= start + 182 * DAY for b in made)
+    total = sum(b.wei for b in made)
+    assert p.balance(distributor) == total == ctx.cp.model.distributor_balance(node)
+    assert ctx.cp.model.fees_received == total
+    expect = execute(ctx, "distribute_fees", {"node": "node_operator_0", "who": "node"})
+    watcher.step()
+    fee_part = econ.distributor_node_share(total, _fee(ctx), 4 * ONE)
+    assert expect.values == {"user": total - fee_part, "node": fee_part}
+
+
+def test_an_explicit_proposal_is_recorded_on_the_beacon_chain(ctx):
+    execute(ctx, "propose", {"minipool": 1, "fees": 3 * ETH})
+    execute(ctx, "propose", {"minipool": 0, "fees": ETH, "stolen": True})
+    validator = ctx.p.validator(ctx.minipool(1))
+    honest, stolen = ctx.p.beacon.proposals
+    assert (honest.validator, honest.wei, honest.stolen) == (validator.index, 3 * ETH, False)
+    assert (stolen.recipient, stolen.wei, stolen.stolen) == (ELSEWHERE, ETH, True)

@@ -1,11 +1,13 @@
 """Execution-layer rewards: block proposals paying fee distributors, and ``distribute()``.
 
 - ``propose``: a live validator (a staking minipool's, active, not slashed)
-  proposes a block whose priority fees and MEV go to its fee recipient: its
-  node's fee distributor, or, as a fault (``stolen``), an address outside
-  the protocol (:data:`ELSEWHERE`). A step
-  only: the balance rises and no code runs (as a beacon withdrawal does), the
-  model is told, and the invariants see what follows.
+  proposes a block (:meth:`BeaconChain.propose`; time passing gives blocks
+  too, at the ``[proposals]`` rate: ``advance`` with a seed, in ``clock``)
+  whose priority fees and MEV go to its fee recipient: its node's fee
+  distributor, or, as a fault (``stolen``), an address outside the
+  protocol (:data:`ELSEWHERE`). A step only: the balance rises and no code
+  runs (as a beacon withdrawal does), the model is told, and the
+  invariants see what follows.
 - ``distribute_fees``: anyone (the node, its withdrawal address, a stranger)
   distributes a registered node's distributor; the model predicts the split
   to the wei (the ``FeesDistributed`` event's amounts are compared).
@@ -38,9 +40,7 @@ def _propose(ctx: Any, minipool: int, fees: int, stolen: bool = False) -> None:
     validator = ctx.p.validator(handle)
     if validator is None or validator.status != ACTIVE or validator.slashed or fees <= 0:
         return
-    node = handle.getNodeAddress()
-    recipient = ELSEWHERE if stolen else str(ctx.p.distributor(node).address)
-    ctx.p.beacon_credit(recipient, fees)
+    ctx.p.beacon.propose(validator, fees, recipient=ELSEWHERE if stolen else None)
 
 
 def _fee_split(logs: list[Any]) -> dict[str, int]:
