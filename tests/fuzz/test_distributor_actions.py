@@ -9,6 +9,7 @@ invariants after each step (the watcher) see the distributor balances.
 from __future__ import annotations
 
 import pytest
+from eth_utils import keccak
 
 from harness.bugzoo.patch import Bug, Edit, apply_bug
 from harness.chain.actors import reentry_counters
@@ -278,3 +279,28 @@ def test_an_explicit_proposal_is_recorded_on_the_beacon_chain(ctx):
     honest, stolen = ctx.p.beacon.proposals
     assert (honest.validator, honest.wei, honest.stolen) == (validator.index, 3 * ETH, False)
     assert (stolen.recipient, stolen.wei, stolen.stolen) == (ELSEWHERE, ETH, True)
+
+
+def test_a_reentrant_payee_calling_distribute_back_is_refused_by_both_payers(p):
+    """``reenter_with distribute``: the re-entrant address calls ``distribute()`` on whoever
+    pays it. The distributor's lock refuses it; a minipool paying it (whose fallback takes
+    any calldata) refuses it too, its lock covering the fallback. Counted, never through."""
+    ctx = StepContext.create(p, check=True)
+    watcher = Watcher(p, ctx.cp.model, list(ctx.actors.values()))
+    _two_staking_eight_eth_minipools(ctx, watcher=watcher)
+    reentrant = ctx.contracts["reentrant"]
+    attempts, _ = reentry_counters(reentrant)
+    for rule, args in [
+        ("set_withdrawal_address", {"node": "node_operator_0", "to": "reentrant"}),
+        ("reenter_with", {"call": "distribute"}),
+        ("propose", {"minipool": 0, "fees": 2 * ETH}),
+        ("distribute_fees", {"node": "node_operator_0", "who": "stranger"}),
+        ("advance", {"seconds": 6 * DAY}),  # a skim reaches the minipools
+        ("distribute", {"minipool": 0, "who": "owner", "rewards_only": True}),
+    ]:
+        assert execute(ctx, rule, args) is not False, rule
+        watcher.step()  # the reentrancy check among the invariants
+    assert reentrant.reentryCall() == keccak(b"distribute()")[:4]
+    assert reentry_counters(reentrant) == (attempts + 2, 0)
+    with pytest.raises(ValueError, match="unknown call 'refund'"):
+        execute(ctx, "reenter_with", {"call": "refund"})
