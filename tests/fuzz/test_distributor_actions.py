@@ -304,3 +304,16 @@ def test_a_reentrant_payee_calling_distribute_back_is_refused_by_both_payers(p):
     assert reentry_counters(reentrant) == (attempts + 2, 0)
     with pytest.raises(ValueError, match="unknown call 'refund'"):
         execute(ctx, "reenter_with", {"call": "refund"})
+
+
+def test_the_fee_distributor_is_initialised_when_its_node_registers(p):
+    """``getFeeDistributorInitialised``: false before registering, true after (v1.3.1:
+    code at the factory's address for the node), read against the model too."""
+    ctx = StepContext.create(p, check=True)
+    node = "node_operator_1"
+    assert p.node_manager.getFeeDistributorInitialised(ctx.who(node)) is False
+    assert read_view(ctx, "node_manager.getFeeDistributorInitialised", {"node": node}) is False
+    execute(ctx, "register_node", {"node": node})  # its follow-up reads the view too
+    assert p.node_manager.getFeeDistributorInitialised(ctx.who(node)) is True
+    assert read_view(ctx, "node_manager.getFeeDistributorInitialised", {"node": node}) is True
+    assert p.node_manager.getFeeDistributorInitialised(ctx.who("stranger")) is False
