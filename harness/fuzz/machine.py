@@ -270,7 +270,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """Move one minipool to its next stage, so whole lives happen in most examples.
 
         Queued: a depositor funds the queue. Prelaunch: wait out the scrub
-        period and stake, or, one time in three, every oDAO member votes to
+        period and stake, or, one time in four, every oDAO member votes to
         scrub it (half of those with the scrub penalty switched on first).
         Staking, validator live: it exits, is slashed, or is penalised
         past its bond and exits (a 16 ETH one may first have its bond
@@ -299,7 +299,7 @@ class RocketPoolMachine(RuleBasedStateMachine):
                 amount = maximum_deposit(self.model)
             self.do("deposit", who=self._actor(data, "depositor", label="who"), amount=amount)
         elif mp.status == PRELAUNCH:
-            fate = data.draw(st.sampled_from(["stake", "stake", "scrub"]), label="fate")
+            fate = data.draw(st.sampled_from(["stake", "stake", "stake", "scrub"]), label="fate")
             if fate == "scrub":
                 self._scrub(data, index)
             else:

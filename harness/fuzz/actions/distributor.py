@@ -141,12 +141,6 @@ def propose_block(machine: Any, data: Any, index: int) -> None:
         fees += data.draw(st.integers(1, cfg.mev // GWEI), label="mev") * GWEI
     stolen = data.draw(st.integers(0, ONE - 1), label="theft roll") < cfg.theft_chance
     self.do("propose", minipool=index, fees=fees, stolen=stolen)
-    # One block in three is split at once: fees that wait for a distribute() the
-    # machine draws separately are seldom split in a short example.
-    if data.draw(st.sampled_from(["later", "later", "now"]), label="split") == "now":
-        owner = norm(self.model.minipools[norm(self.ctx.minipools[index])].node)
-        node = next(n for n, a in self.ctx.actors.items() if norm(a) == owner)
-        _distribute_by(self, data, node)
 
 
 @machine_rule
