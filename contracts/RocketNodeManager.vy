@@ -171,6 +171,27 @@ def getNodeRegistrationTime(node_address: address) -> uint256:
 
 @external
 @view
+def getFeeDistributorInitialised(node_address: address) -> bool:
+    """
+    @notice Whether the node's fee distributor exists: code at the address
+            the distributor factory gives the node (v1.3.1's test). Made
+            when the node registers; false without a factory.
+    @param node_address The node.
+    @return True once the distributor is deployed.
+    """
+    factory: address = staticcall rocket_base.ROCKET_STORAGE.getAddress(
+        "rocketNodeDistributorFactory"
+    )
+    if factory == empty(address):
+        return False
+    proxy: address = staticcall IRocketNodeDistributorFactory(
+        factory
+    ).getProxyAddress(node_address)
+    return proxy.codesize > 0
+
+
+@external
+@view
 def getAverageNodeFee(node_address: address) -> uint256:
     """
     @notice The node's average fee over its staking minipools, each bond

@@ -53,7 +53,9 @@ class OracleConfig:
 class ProposalsConfig:
     """``[proposals]`` in ``boa_config.toml``: what a live validator's block pays its fee recipient.
 
-    A block's priority fees are drawn up to ``priority_fee``; with chance
+    Each 12-second slot gives one of the world's live validators a block
+    with chance ``rate`` (a fraction of 1e18) as time passes. A block's
+    priority fees are drawn up to ``priority_fee``; with chance
     ``mev_chance`` (a fraction of 1e18) it also carries MEV, up to ``mev``;
     with chance ``theft_chance`` the proposer names another fee recipient
     (the fault the MEV-theft penalty answers). Wei.
@@ -63,6 +65,7 @@ class ProposalsConfig:
     mev: int = 2 * 10**18  # at most 2 ETH of MEV a block that has some
     mev_chance: int = 2 * 10**17  # 20% of blocks carry MEV
     theft_chance: int = 5 * 10**16  # 5% of blocks pay another fee recipient
+    rate: int = 5 * 10**13  # 0.005% of slots: a block every 20,000 slots (~2.8 days)
 
 
 @dataclass
@@ -115,6 +118,7 @@ _PROPOSALS_FIELDS = {
     "mev": (to_wei, '"2 ether"'),
     "mev_chance": (to_fraction, '"20%"'),
     "theft_chance": (to_fraction, '"5%"'),
+    "rate": (to_fraction, '"0.005%" (of slots)'),
 }
 _PENALTIES_FIELDS = {
     "max_rate": (to_fraction, '"50%"'),

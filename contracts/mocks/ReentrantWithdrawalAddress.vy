@@ -4,8 +4,9 @@
 @notice A contract a node can make its withdrawal address. On every payment
         it calls the payer back (`msg.sender`) with a configured call, by
         default `distributeBalance(false)`, which a minipool would accept
-        from its owner's withdrawal address; then it keeps the ETH whether
-        or not the call went through. It counts its attempts and their
+        from its owner's withdrawal address, and, if that fails,
+        `distribute()`, a fee distributor's; then it keeps the ETH whether
+        or not the calls went through (one attempt per payment). It counts its attempts and their
         successes: while every contract that moves ETH holds its
         reentrancy lock, no attempt ever succeeds. For the fuzzing harness
         and tests only; never deployed by the protocol.
@@ -46,6 +47,11 @@ def __default__():
     success: bool = raw_call(
         msg.sender, self.reentryCall, revert_on_failure=False
     )
+    if not success:
+        # @dev A fee distributor pays too: its one entry point, tried next.
+        success = raw_call(
+            msg.sender, method_id("distribute()"), revert_on_failure=False
+        )
     self.reentryAttempts += 1
     if success:
         self.reentrySuccesses += 1

@@ -17,6 +17,7 @@ from harness.bugzoo.patch import Bug, Edit
 MINIPOOL = "RocketMinipool.vy"
 DEPOSIT_POOL = "RocketDepositPool.vy"
 RETH = "RocketTokenRETH.vy"
+DISTRIBUTOR = "RocketNodeDistributorDelegate.vy"
 
 BUGS: tuple[Bug, ...] = (
     # ------------------------------------------------------------------ audit findings
@@ -415,6 +416,99 @@ BUGS: tuple[Bug, ...] = (
 """,
                 """    odao_votes._cast(ballot, msg.sender, nonce)
 """,
+            ),
+        ),
+    ),
+    Bug(
+        name="distributor-pays-node-first",
+        description=(
+            "distribute() pays the node before it settles its own state and gives the users"
+            " what is left, without its lock: a re-entering withdrawal address splits the"
+            " users' share again and again"
+        ),
+        imitates="the Atlas audits' fee distributor re-entrancy (users' share drained)",
+        edits=(
+            Edit(DISTRIBUTOR, "# pragma nonreentrancy on\n", ""),
+            Edit(
+                DISTRIBUTOR,
+                """    payout: uint256 = held + node_amount
+    self._node_held = 0
+    if user_amount > 0:
+        raw_call(
+            rocket_base._contract("rocketTokenRETH"), b"", value=user_amount
+        )
+    if payout > 0:
+        to: address = staticcall IRocketNodeManager(
+            rocket_base._contract("rocketNodeManager")
+        ).getNodeWithdrawalAddress(node)
+        success: bool = raw_call(to, b"", value=payout, revert_on_failure=False)
+        if not success:
+            self._node_held = payout
+            log NodeShareHeld(
+                nodeAddress=node, amount=payout, time=block.timestamp
+            )
+""",
+                """    payout: uint256 = held + node_amount
+    if payout > 0:
+        to: address = staticcall IRocketNodeManager(
+            rocket_base._contract("rocketNodeManager")
+        ).getNodeWithdrawalAddress(node)
+        success: bool = raw_call(to, b"", value=payout, revert_on_failure=False)
+        if not success:
+            self._node_held = payout
+            log NodeShareHeld(
+                nodeAddress=node, amount=payout, time=block.timestamp
+            )
+        else:
+            self._node_held = 0
+    user_amount = self.balance - self._node_held
+    if user_amount > 0:
+        raw_call(
+            rocket_base._contract("rocketTokenRETH"), b"", value=user_amount
+        )
+""",
+            ),
+        ),
+    ),
+    Bug(
+        name="distributor-network-fee",
+        description=(
+            "the distributor splits by the network's target node fee of the moment instead"
+            " of the node's average fee over its minipools"
+        ),
+        imitates="v1.3.1's distributor: the fee is the node's own average, not today's",
+        edits=(
+            Edit(
+                DISTRIBUTOR,
+                "from interfaces import IRocketNodeManagerFees\n",
+                "from interfaces import IRocketNodeManagerFees\n"
+                "from interfaces import IRocketDAOProtocolSettings\n",
+            ),
+            Edit(
+                DISTRIBUTOR,
+                """    average_fee: uint256 = staticcall IRocketNodeManagerFees(
+        rocket_base._contract("rocketNodeManager")
+    ).getAverageNodeFee(node)
+""",
+                """    average_fee: uint256 = staticcall IRocketDAOProtocolSettings(
+        rocket_base._contract("rocketDAOProtocolSettings")
+    ).getTargetNodeFee()
+""",
+            ),
+        ),
+    ),
+    Bug(
+        name="scrub-penalty-from-users",
+        description=(
+            "a scrub's penalty is taken from the users' deposit, not from the node's bond:"
+            " the pool gets back less than the users put in"
+        ),
+        imitates="v1.3.1's _dissolve(scrubPenalty): the penalty comes out of the bond",
+        edits=(
+            Edit(
+                MINIPOOL,
+                "    amount: uint256 = self._user_deposit_balance + penalty\n",
+                "    amount: uint256 = self._user_deposit_balance - penalty\n",
             ),
         ),
     ),

@@ -13,22 +13,32 @@ initial penalty plus a correlation penalty that grows with how many
 validators were slashed within the window, and withdrawals are swept at a
 fixed interval: any balance above 32 ETH is skimmed, an exited validator's
 whole balance is withdrawn.
+
+Block proposals (:meth:`BeaconChain.propose`) pay the execution layer: a
+proposer's priority fees and MEV go to its fee recipient (a node's fee
+distributor, found by the ``fee_recipient`` callback the facade gives), a
+balance rising with no code running. Time passing draws them at the
+``[proposals]`` rate, per 12-second slot, when :meth:`BeaconChain.advance`
+is given a seed (:meth:`BeaconChain.draw_proposals`).
 """
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from harness.chain.deposit_data import DepositTree, deposit_data_root
-from harness.config import BeaconConfig
-from harness.units import ETH_GWEI, GWEI, to_wei
+from harness.config import BeaconConfig, ProposalsConfig
+from harness.units import ETH_GWEI, GWEI, ONE, to_wei
 
 __all__ = ["BeaconChain", "BeaconConfig", "Validator"]
 MAX_EFFECTIVE_GWEI = 32 * ETH_GWEI
 YEAR_SECONDS = 365 * 86_400
+SLOT_SECONDS = 12
 
 PENDING = "pending"
 ACTIVE = "active"
@@ -88,16 +98,33 @@ class Withdrawal:
 
 
 @dataclass
+class Proposal:
+    """A block a validator proposed, and what it paid its fee recipient (wei)."""
+
+    time: int
+    validator: int
+    recipient: str
+    wei: int
+    stolen: bool = False
+
+
+@dataclass
 class BeaconChain:
     """The simulated consensus layer.
 
     ``credit(address, wei)`` pays a withdrawal (the facade passes one that
     raises the address's EVM balance); ``now`` is the beacon clock in seconds,
     kept equal to the EVM's timestamp by whoever advances time.
+    ``fee_recipient(validator)`` names the address a validator's blocks
+    pay (None: it has none the world knows, and proposes nothing);
+    ``proposals`` is what a block pays and how often one comes.
     """
 
     config: BeaconConfig
     credit: Callable[[str, int], None]
+    fee_recipient: Callable[[Validator], str | None] = lambda validator: None
+    proposals_config: ProposalsConfig = field(default_factory=ProposalsConfig)
+    proposals: list[Proposal] = field(default_factory=list)
     now: int = 0
     validators: list[Validator] = field(default_factory=list)
     withdrawals: list[Withdrawal] = field(default_factory=list)
@@ -158,15 +185,19 @@ class BeaconChain:
         return [v for v in self.validators if (v.withdrawal_address or "") == address]
 
     # ---------------------------------------------------------------- time
-    def advance(self, seconds: int) -> None:
-        """Move the beacon clock by ``seconds``: rewards, penalties, exits, sweeps.
+    def advance(self, seconds: int, seed: int | None = None) -> list[Proposal]:
+        """Move the beacon clock by ``seconds``: rewards, penalties, exits, sweeps, proposals.
 
         Withdrawal sweeps happen every ``skim_interval``; rewards accrue between
-        them, so a sweep sees what was earned up to its own time.
+        them, so a sweep sees what was earned up to its own time. With a
+        ``seed``, the slots passing give blocks to validators on duty at
+        the ``[proposals]`` rate (:meth:`draw_proposals`, all drawn from
+        ``seed``, so the same seed gives the same blocks); returns them.
         """
         if seconds < 0:
             raise ValueError("time only moves forward")
         end = self.now + seconds
+        drawn = [] if seed is None else self.draw_proposals(seconds, seed)
         while True:
             next_sweep = self.last_sweep + self.config.skim_interval
             # Stop at every exit and withdrawability time too, so a validator
@@ -185,6 +216,76 @@ class BeaconChain:
                 self.sweep()
             if self.now >= end:
                 break
+        return [self.propose(self.validators[index], wei, at=at) for at, index, wei in drawn]
+
+    def draw_proposals(self, seconds: int, seed: int) -> list[tuple[int, int, int]]:
+        """The blocks the next ``seconds`` give, as ``(time, validator index, wei)``; nothing paid.
+
+        Each slot (every 12 s) starting in the interval gives a block with
+        chance ``rate``; the number is binomial, drawn as geometric gaps
+        between blocks, so the cost follows the blocks, not the slots. A
+        block goes to a validator on duty at its slot (active, or exiting
+        before its exit, not slashed) that has a fee recipient, chosen
+        uniformly; none on duty: no block. Its pay: priority fees up to
+        ``priority_fee``, plus MEV up to ``mev`` with chance
+        ``mev_chance``, whole gwei. Deterministic in ``seed``.
+        """
+        cfg = self.proposals_config
+        rng = random.Random(seed)
+        first = self.now // SLOT_SECONDS + 1
+        last = (self.now + seconds) // SLOT_SECONDS
+        if cfg.rate <= 0 or last < first:
+            return []
+        duty = [v for v in self.validators if self._on_duty(v)]
+        recipients = {v.index: self.fee_recipient(v) for v in duty}
+        duty = [v for v in duty if recipients[v.index] is not None]
+        out: list[tuple[int, int, int]] = []
+        p = cfg.rate / ONE
+        slot = first - 1
+        while True:
+            if p < 1:
+                # Slots to the next block: geometric, 1 + floor(ln U / ln(1 - p)).
+                u = 1.0 - rng.random()  # in (0, 1]
+                slot += 1 + int(math.log(u) / math.log1p(-p))
+            else:
+                slot += 1
+            if slot > last:
+                return out
+            at = slot * SLOT_SECONDS
+            live = [v for v in duty if v.exit_time is None or at < v.exit_time]
+            if not live:
+                continue
+            chosen = live[rng.randrange(len(live))]
+            wei = rng.randrange(cfg.priority_fee // GWEI + 1) * GWEI
+            if cfg.mev > 0 and rng.randrange(ONE) < cfg.mev_chance:
+                wei += (1 + rng.randrange(cfg.mev // GWEI)) * GWEI
+            out.append((at, chosen.index, wei))
+
+    def propose(
+        self,
+        validator: Validator,
+        amount: int | str | Decimal,
+        recipient: str | None = None,
+        at: int | None = None,
+    ) -> Proposal:
+        """``validator`` proposes a block paying ``amount`` to its fee recipient; returns it.
+
+        ``amount``: wei as an int, ETH as a str or Decimal ("0.3"). The
+        recipient is ``fee_recipient(validator)`` (its node's distributor)
+        unless ``recipient`` names another (a proposer's theft: ``stolen``).
+        The recipient's balance rises through ``credit``; no code runs.
+        """
+        wei = to_wei(amount)
+        own = self.fee_recipient(validator)
+        to = recipient if recipient is not None else own
+        if to is None:
+            raise ValueError(f"validator {validator.index} has no fee recipient the world knows")
+        stolen = own is None or str(to).lower() != str(own).lower()
+        record = Proposal(self.now if at is None else at, validator.index, str(to), wei, stolen)
+        self.proposals.append(record)
+        if wei:
+            self.credit(str(to), wei)
+        return record
 
     def _accrue(self, seconds: int) -> None:
         if seconds <= 0:

@@ -266,6 +266,11 @@ def deploy_contracts(
         chain=env,
     )
     # A closure over the facade, so a withdrawal also reaches an attached model.
-    protocol.beacon = BeaconChain(cfg.beacon, credit=lambda a, w: protocol.beacon_credit(a, w))
+    protocol.beacon = BeaconChain(
+        cfg.beacon,
+        credit=lambda a, w: protocol.beacon_credit(a, w),
+        fee_recipient=lambda v: protocol.fee_recipient(v),
+        proposals_config=cfg.proposals,
+    )
     protocol.beacon.now = protocol.beacon.last_sweep = protocol.now()
     return protocol

@@ -72,6 +72,9 @@ class Protocol:
     _expected_addresses: dict[tuple[str, int], str] = field(default_factory=dict, repr=False)
     # Fee distributor handles by address (every one runs the delegate's code).
     _distributor_handles: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Fee recipients by minipool address: a minipool's address fixes its node
+    # (CREATE2 over node and salt), so the node's distributor never changes.
+    _fee_recipients: dict[str, str] = field(default_factory=dict, repr=False)
     # The simulated consensus layer and the honest oDAO (set by deploy_protocol).
     beacon: BeaconChain | None = None
     oracle: Any = None
@@ -378,11 +381,22 @@ class Protocol:
         """The chain's timestamp (the beacon clock follows it)."""
         return self.chain.timestamp
 
-    def advance(self, seconds: int = 0, *, minutes: int = 0, hours: int = 0, days: int = 0) -> None:
+    def advance(
+        self,
+        seconds: int = 0,
+        *,
+        minutes: int = 0,
+        hours: int = 0,
+        days: int = 0,
+        proposals: int | None = None,
+    ) -> None:
         """Move time forward on the EVM and the beacon chain together.
 
         Rewards accrue, exits complete and withdrawal sweeps pay minipools on
         the way (their balances rise; no code runs). A block passes every 12 s.
+        ``proposals``: a seed; with one, the slots passing give blocks to live
+        validators at the ``[proposals]`` rate, each paying its node's fee
+        distributor (:meth:`BeaconChain.draw_proposals`); None: no blocks.
         """
         total = seconds + 60 * minutes + 3_600 * hours + 86_400 * days
         if total < 0:
@@ -391,7 +405,25 @@ class Protocol:
         self.chain.time_travel(seconds=total)
         # Catch up from wherever the beacon clock is, so a direct
         # time_travel on the chain earlier is not lost.
-        self.beacon.advance(max(0, self.now() - self.beacon.now))
+        self.beacon.advance(max(0, self.now() - self.beacon.now), seed=proposals)
+
+    def fee_recipient(self, validator: Validator) -> str | None:
+        """Where ``validator``'s blocks pay: its minipool's node's fee distributor.
+
+        None for a validator whose withdrawal credentials name no minipool
+        of this deployment, or a deployment without distributors.
+        """
+        address = validator.withdrawal_address
+        if address is None or "distributor_factory" not in self.contracts:
+            return None
+        recipient = self._fee_recipients.get(address)
+        if recipient is None:
+            if not self.minipool_manager.getMinipoolExists(address):
+                return None
+            node = self.minipool_at(address).getNodeAddress()
+            recipient = str(self.distributor_factory.getProxyAddress(node))
+            self._fee_recipients[address] = recipient
+        return recipient
 
     def beacon_credit(self, address: str, wei: int) -> None:
         """How the beacon chain pays a withdrawal: the balance rises, no code runs.

@@ -1,4 +1,5 @@
-"""The scripted demo: deposit, oracle report, burn, printed step by step with rich."""
+"""The scripted demo: deposit, oracle report, burn, then a node's blocks, their fees
+distributed and reported; printed step by step with rich."""
 
 from __future__ import annotations
 
@@ -64,6 +65,37 @@ def run_demo(
     row("report", f"oDAO reports {fmt_eth(total)} ETH for the supply: the rate rises")
     paid = p.burn(first, minted)
     row("burn", f"depositor_0 burns {fmt_eth(minted)} rETH for {fmt_eth(paid)} ETH")
+    # Execution-layer rewards: a node's validator proposes blocks; their fees wait in
+    # the node's fee distributor until someone distributes it.
+    node, third = p.node_operators[0], p.depositors[2 % len(p.depositors)]
+    p.deposit(third, "24")
+    p.register_node(node)
+    p.fund_rpl(node, "3000")
+    p.stake_rpl(node, "3000")
+    minipool = p.create_minipool(node, bond=8)
+    p.advance(hours=13)
+    p.stake(minipool)
+    row("stake", "node_operator_0 bonds 8 ETH; its minipool stakes with 24 ETH of the pool's")
+    distributor = p.distributor(node)
+    p.beacon.propose(p.validator(minipool), "0.5")
+    row("propose", "its validator proposes a block: 0.5 ETH of fees to its fee distributor")
+    p.advance(days=30, proposals=18)
+    made = p.beacon.proposals[1:]
+    waiting = p.balance(distributor)
+    row(
+        "30 days",
+        f"time passes: {len(made)} more blocks at the \\[proposals] rate; the distributor "
+        f"holds {fmt_eth(waiting)} ETH (not counted for rETH until distributed)",
+    )
+    user_share = distributor.getUserShare()
+    distributor.distribute(sender=third)
+    row(
+        "distribute",
+        f"depositor_2 distributes it: {fmt_eth(user_share)} ETH to rETH, "
+        f"{fmt_eth(waiting - user_share)} ETH to the node",
+    )
+    p.report()
+    row("report", "the honest oDAO reports: the users' share of the fees raises the rate")
     console.print(table)
     console.print(state_table(p))
     profit = paid - 10 * 10**18

@@ -84,6 +84,19 @@ def _which(kind: str) -> Callable[[dict[str, Any]], bool]:
     return lambda args: args.get("which", "balances") == kind
 
 
+def _unsplit(model: Any, node: str) -> int:
+    """The ETH at ``node``'s distributor not yet split (what is held for the node is split)."""
+    return model.distributor_balance(node) - model.distributor_held.get(norm(node), 0)
+
+
+def _fees_waiting(model: Any, args: dict[str, Any], ctx: Any) -> bool:
+    return any(_unsplit(model, node) > 0 for node in model.distributor_eth)
+
+
+def _fees_split(model: Any, args: dict[str, Any], ctx: Any) -> bool:
+    return _unsplit(model, ctx.who(args["node"])) == 0
+
+
 FLOWS: tuple[Flow, ...] = (
     Flow(
         "launch",
@@ -198,6 +211,15 @@ FLOWS: tuple[Flow, ...] = (
         (Stage("add_member"),),
         (Stage("remove_member"),),
         "a member joins the oDAO and later leaves",
+    ),
+    Flow(
+        "execution-layer fees",
+        (
+            Stage("propose", reached=_fees_waiting),
+            Stage("advance", args=lambda a: a.get("seed") is not None, reached=_fees_waiting),
+        ),
+        (Stage("distribute_fees", reached=_fees_split),),
+        "blocks (proposed, or given as time passes) pay a distributor, and anyone splits it",
     ),
 )
 FLOW_NAMES = tuple(f.name for f in FLOWS)

@@ -256,6 +256,7 @@ FOLLOW_UPS: dict[str, Callable[[Any, dict[str, Any]], Reads]] = {
         ("node_manager.getNodeExists", {"node": a["node"]}),
         ("node_manager.getNodeRegistrationTime", {"node": a["node"]}),
         ("node_manager.getNodeCount", {}),
+        ("node_manager.getFeeDistributorInitialised", {"node": a["node"]}),
     ],
     "stake_rpl": lambda ctx, a: [
         ("node_staking.getNodeRPLStake", {"node": a["node"]}),

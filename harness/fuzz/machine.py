@@ -226,6 +226,20 @@ class RocketPoolMachine(RuleBasedStateMachine):
         names = [n for n in self.ctx.actors if any(n.startswith(g) for g in groups)]
         return self._pick(data, names, label)
 
+    def _scrub(self, data, index: int) -> None:
+        """Every oDAO member votes to scrub prelaunch minipool ``index``; maybe penalty on first.
+
+        The scrub penalty is off by default, and a scrub carried to its end
+        by the ``vote_scrub`` rule alone comes seldom: this is where a
+        dissolve that takes (or misplaces) the penalty is seen.
+        """
+        if not self.model.settings["minipool.scrub.penalty.enabled"] and data.draw(
+            st.booleans(), label="penalty on"
+        ):
+            self.do("set_setting", path="minipool.scrub.penalty.enabled", value=True)
+        for member in [n for n in self.ctx.actors if n.startswith("odao_member")]:
+            self.do("vote_scrub", member=member, minipool=index)
+
     # ------------------------------------------------------------------ start
     @initialize(data=st.data())
     def set_the_scene(self, data=None) -> None:
@@ -261,9 +275,11 @@ class RocketPoolMachine(RuleBasedStateMachine):
         """Move one minipool to its next stage, so whole lives happen in most examples.
 
         Queued: a depositor funds the queue. Prelaunch: wait out the scrub
-        period and stake. Staking, validator live: it exits, is slashed, or
-        is penalised past its bond and exits (a 16 ETH one may first have
-        its bond reduced), then the withdrawal sweep is awaited; or, half
+        period and stake, or, one time in four, every oDAO member votes to
+        scrub it (half of those with the scrub penalty switched on first).
+        Staking, validator live: it exits, is slashed, or is penalised
+        past its bond and exits (a 16 ETH one may first have its bond
+        reduced), then the withdrawal sweep is awaited; or, half
         the time, it first proposes a block. Withdrawn: the owner
         distributes (and finalises), or a stranger starts the
         user-distribute timer and distributes in the window. Distributed by
@@ -296,17 +312,12 @@ class RocketPoolMachine(RuleBasedStateMachine):
                 amount = maximum_deposit(self.model)
             self.do("deposit", who=self._actor(data, "depositor", label="who"), amount=amount)
         elif mp.status == PRELAUNCH:
-            if (
-                data.draw(st.sampled_from(["stake", "stake", "scrub"]), label="prelaunch")
-                == "scrub"
-            ):
-                # The oDAO finds its credentials wrong: every member votes until the
-                # quorum dissolves it (later votes are refused); its node closes it next.
-                for member in [n for n in self.ctx.actors if n.startswith("odao_member")]:
-                    self.do("vote_scrub", member=member, minipool=index)
-                return
-            self.do("advance", seconds=13 * HOUR)
-            self.do("stake", minipool=index)
+            fate = data.draw(st.sampled_from(["stake", "stake", "stake", "scrub"]), label="fate")
+            if fate == "scrub":
+                self._scrub(data, index)
+            else:
+                self.do("advance", seconds=13 * HOUR)
+                self.do("stake", minipool=index)
         elif mp.status == DISSOLVED:
             self.do("close", minipool=index)
         elif mp.user_distributed:

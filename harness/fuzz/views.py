@@ -505,6 +505,12 @@ VIEWS: dict[str, View] = {
         lambda r: r.p.node_manager.getNodeRegistrationTime(r.node),
         _node("registered_time"),
     ),
+    "node_manager.getFeeDistributorInitialised": View(
+        ("node",),
+        lambda r: r.p.node_manager.getFeeDistributorInitialised(r.node),
+        # Created when a node registers (a deployment with the factory).
+        lambda r: r.model.has_distributors() and norm(r.node) in r.model.nodes,
+    ),
     "node_manager.getAverageNodeFee": View(
         ("node",),
         lambda r: r.p.node_manager.getAverageNodeFee(r.node),

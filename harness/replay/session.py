@@ -122,7 +122,11 @@ ARG_KINDS: dict[str, ArgKind] = {
 
 def holds_wei(rule: str, name: str) -> bool:
     """Whether argument ``name`` of ``rule`` is an amount in wei (``value`` is, for a minipool)."""
-    return name in ("amount", "inflate", "price") or (name == "value" and rule == "create_minipool")
+    return (
+        name in ("amount", "inflate", "price")
+        or (name == "value" and rule == "create_minipool")
+        or (name == "fees" and rule == "propose")
+    )
 
 
 def _parameters(rule: str) -> list[inspect.Parameter]:

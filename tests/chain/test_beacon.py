@@ -130,3 +130,90 @@ def test_reward_and_penalty_amounts_follow_the_eth_convention(chain):
     assert chain.penalise(v, "1") == ETH_GWEI
     with pytest.raises(ValueError, match="whole number of gwei"):
         chain.reward(v, 1)  # 1 wei
+
+
+# ---------------------------------------------------------------- block proposals
+RECIPIENT = "0x" + "d1" * 20
+
+
+def proposing_chain(paid, rate, recipient=RECIPIENT, **fees):
+    """A chain whose validators' blocks pay ``recipient``, ``rate`` a fraction of 1e18."""
+    from harness.config import ProposalsConfig
+
+    return BeaconChain(
+        BeaconConfig(apr=0, skim_interval=1_000 * DAY),
+        credit=lambda address, wei: paid.append((address, wei)),
+        fee_recipient=lambda v: recipient,
+        proposals_config=ProposalsConfig(rate=rate, **fees),
+    )
+
+
+def test_time_without_a_seed_gives_no_blocks(paid):
+    chain = proposing_chain(paid, rate=10**18)
+    validator(chain)
+    assert chain.advance(DAY) == []
+    assert chain.proposals == [] and paid == []
+
+
+def test_a_seed_gives_the_same_blocks_and_each_pays_the_fee_recipient(paid):
+    chain = proposing_chain(paid, rate=10**16)  # 1% of slots
+    validator(chain)
+    again = proposing_chain([], rate=10**16)
+    validator(again)
+    made = chain.advance(30 * DAY, seed=11)
+    assert [(b.time, b.wei) for b in made] == [(b.time, b.wei) for b in again.advance(30 * DAY, 11)]
+    assert made != [] and chain.proposals == made
+    assert paid == [(RECIPIENT, b.wei) for b in made if b.wei]
+    # Whole gwei, at most the priority fee plus the MEV, on slot boundaries in the interval.
+    assert all(b.wei % GWEI == 0 and b.wei <= (10**17 + 2 * 10**18) for b in made)
+    assert all(b.time % 12 == 0 and 0 < b.time <= 30 * DAY for b in made)
+    assert [b.time for b in made] == sorted(b.time for b in made)
+    assert chain.draw_proposals(30 * DAY, seed=12) != chain.draw_proposals(30 * DAY, seed=13)
+
+
+def test_the_number_of_blocks_is_binomial_in_the_slots(paid):
+    # 1% of 360,000 slots (50 days): mean 3,600, standard deviation about 60.
+    chain = proposing_chain(paid, rate=10**16, priority_fee=GWEI, mev=0)
+    validator(chain)
+    counts = [len(chain.draw_proposals(50 * DAY, seed)) for seed in range(5)]
+    assert all(3_600 - 300 < n < 3_600 + 300 for n in counts), counts
+    assert len(set(counts)) > 1
+    # Every slot, at rate 1: one block a slot exactly.
+    assert len(proposing_chain([], rate=10**18).draw_proposals(DAY, 0)) == 0  # nobody on duty
+    full = proposing_chain([], rate=10**18)
+    validator(full)
+    assert len(full.draw_proposals(DAY, 0)) == DAY // 12
+
+
+def test_blocks_go_only_to_validators_on_duty_with_a_fee_recipient(paid):
+    from harness.config import ProposalsConfig
+
+    chain = BeaconChain(
+        BeaconConfig(apr=0, skim_interval=1_000 * DAY, exit_delay=DAY, withdrawal_delay=DAY),
+        credit=lambda address, wei: paid.append((address, wei)),
+        # Validators 0 and 1 belong to a node the world knows; 2 does not.
+        fee_recipient=lambda v: RECIPIENT if v.index in (0, 1) else None,
+        proposals_config=ProposalsConfig(rate=10**18),
+    )
+    first = validator(chain, b"\x01" * 48)
+    second = validator(chain, b"\x02" * 48)
+    validator(chain, b"\x03" * 48)  # no fee recipient: never proposes
+    chain.slash(second)  # slashed: never proposes
+    chain.exit(first)  # proposes until its exit, a day from now
+    made = chain.advance(3 * DAY, seed=5)
+    assert {b.validator for b in made} == {0}
+    assert len(made) == DAY // 12 - 1  # the slots strictly before its exit
+    assert max(b.time for b in made) < first.exit_time
+
+
+def test_an_explicit_proposal_pays_its_recipient_or_another_as_a_theft(paid):
+    chain = proposing_chain(paid, rate=0)
+    v = validator(chain)
+    honest = chain.propose(v, "0.25")
+    stolen = chain.propose(v, 10**17, recipient="0x" + "ee" * 20)
+    assert (honest.recipient, honest.wei, honest.stolen) == (RECIPIENT, 25 * 10**16, False)
+    assert (stolen.wei, stolen.stolen) == (10**17, True)
+    assert paid == [(RECIPIENT, 25 * 10**16), ("0x" + "ee" * 20, 10**17)]
+    nowhere = proposing_chain([], rate=0, recipient=None)
+    with pytest.raises(ValueError, match="has no fee recipient"):
+        nowhere.propose(validator(nowhere), "1")

@@ -235,3 +235,36 @@ def test_rpfuzz_shell_as_a_user_runs_it():
     assert lines[:2] == ["9995000000000000000", "9995000000000000000"]
     assert "Rocket Pool state" in result.stdout
     assert "not reached" not in result.stdout
+
+
+def test_banner_shows_the_block_and_distributor_helpers(p):
+    text = banner(p)
+    assert "p.beacon.propose(p.validator(minipool), '0.5')" in text
+    assert "p.distributor(node)" in text
+    assert "proposals=SEED" in text
+
+
+def test_piped_console_proposes_a_block_and_distributes_it(p, monkeypatch, capsys):
+    """The shell's flow for execution-layer rewards: a staking minipool's block, then
+    distribute(); the users' share reaches rETH, printed from the session."""
+    commands = [
+        'p.deposit(depositor_0, "24")',
+        "p.register_node(node_operator_0)",
+        'p.fund_rpl(node_operator_0, "3000")',
+        'p.stake_rpl(node_operator_0, "3000")',
+        "m = p.create_minipool(node_operator_0, bond=8)",
+        "p.advance(hours=13)",
+        "p.stake(m)",
+        "before = p.balance(p.reth)",
+        'block = p.beacon.propose(p.validator(m), "1")',
+        "print(p.balance(p.distributor(node_operator_0)), block.wei, block.stolen)",
+        "p.distributor(node_operator_0).distribute(sender=depositor_1)",
+        "print(p.balance(p.reth) - before, p.balance(p.distributor(node_operator_0)))",
+    ]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(commands) + "\n"))
+    with p.anchor():
+        assert run_repl(shell_namespace(p), "the banner") == 0
+    out = capsys.readouterr().out.split()[-5:]  # the deposit's value is echoed first
+    assert out[:3] == [str(10**18), str(10**18), "False"]
+    # One 8 ETH minipool: ratio 4, the node's 0.25 plus 14% of the rest: users 0.645 ETH.
+    assert out[3:] == ["645000000000000000", "0"]

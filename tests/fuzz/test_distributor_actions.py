@@ -9,6 +9,7 @@ invariants after each step (the watcher) see the distributor balances.
 from __future__ import annotations
 
 import pytest
+from eth_utils import keccak
 
 from harness.bugzoo.patch import Bug, Edit, apply_bug
 from harness.chain.actors import reentry_counters
@@ -17,7 +18,7 @@ from harness.fuzz.actions.distributor import ELSEWHERE
 from harness.fuzz.steps import StepContext, execute
 from harness.fuzz.views import read_view
 from harness.model import economics as econ
-from harness.units import ETH, HOUR, ONE
+from harness.units import DAY, ETH, HOUR, ONE
 from harness.world.deploy import deploy_protocol
 from invariants import InvariantViolation, Watcher
 
@@ -239,3 +240,80 @@ def test_a_distributor_that_skips_the_distribute_first_rule_is_caught(tmp_path):
     # The model distributes first: the rETH deposit and FeesDistributed the stake must emit.
     with pytest.raises(InvariantViolation, match="should have been RocketTokenRETH.EtherDeposited"):
         execute(ctx, "stake", {"minipool": 2})
+
+
+def test_time_passing_with_a_seed_gives_blocks_that_pay_the_distributors(p):
+    """``advance`` with a seed: blocks at the ``[proposals]`` rate, each paying its node's
+    distributor; the model is told (the invariants after the step agree), and the same
+    seed replays the same blocks. Without a seed (every older replay) no block comes."""
+    ctx = StepContext.create(p, check=True)
+    watcher = Watcher(p, ctx.cp.model, list(ctx.actors.values()))
+    _two_staking_eight_eth_minipools(ctx, watcher=watcher)
+    node = ctx.who("node_operator_0")
+    distributor = p.distributor(node)
+    start = p.beacon.now
+    execute(ctx, "advance", {"seconds": 91 * DAY})
+    watcher.step()
+    assert p.beacon.proposals == [] and p.balance(distributor) == 0
+    drawn = p.beacon.draw_proposals(91 * DAY, seed=7)
+    execute(ctx, "advance", {"seconds": 91 * DAY, "seed": 7})
+    watcher.step()
+    made = p.beacon.proposals
+    # The default rate, 0.005% of 655,200 slots: 32.8 blocks expected.
+    assert [(b.time, b.validator, b.wei) for b in made] == drawn and 15 < len(made) < 55
+    assert all(b.recipient == str(distributor.address) and not b.stolen for b in made)
+    assert all(start + 91 * DAY < b.time <= start + 182 * DAY for b in made)
+    total = sum(b.wei for b in made)
+    assert p.balance(distributor) == total == ctx.cp.model.distributor_balance(node)
+    assert ctx.cp.model.fees_received == total
+    expect = execute(ctx, "distribute_fees", {"node": "node_operator_0", "who": "node"})
+    watcher.step()
+    fee_part = econ.distributor_node_share(total, _fee(ctx), 4 * ONE)
+    assert expect.values == {"user": total - fee_part, "node": fee_part}
+
+
+def test_an_explicit_proposal_is_recorded_on_the_beacon_chain(ctx):
+    execute(ctx, "propose", {"minipool": 1, "fees": 3 * ETH})
+    execute(ctx, "propose", {"minipool": 0, "fees": ETH, "stolen": True})
+    validator = ctx.p.validator(ctx.minipool(1))
+    honest, stolen = ctx.p.beacon.proposals
+    assert (honest.validator, honest.wei, honest.stolen) == (validator.index, 3 * ETH, False)
+    assert (stolen.recipient, stolen.wei, stolen.stolen) == (ELSEWHERE, ETH, True)
+
+
+def test_a_reentrant_payee_calling_distribute_back_is_refused_by_both_payers(p):
+    """``reenter_with distribute``: the re-entrant address calls ``distribute()`` on whoever
+    pays it. The distributor's lock refuses it; a minipool paying it (whose fallback takes
+    any calldata) refuses it too, its lock covering the fallback. Counted, never through."""
+    ctx = StepContext.create(p, check=True)
+    watcher = Watcher(p, ctx.cp.model, list(ctx.actors.values()))
+    _two_staking_eight_eth_minipools(ctx, watcher=watcher)
+    reentrant = ctx.contracts["reentrant"]
+    attempts, _ = reentry_counters(reentrant)
+    for rule, args in [
+        ("set_withdrawal_address", {"node": "node_operator_0", "to": "reentrant"}),
+        ("reenter_with", {"call": "distribute"}),
+        ("propose", {"minipool": 0, "fees": 2 * ETH}),
+        ("distribute_fees", {"node": "node_operator_0", "who": "stranger"}),
+        ("advance", {"seconds": 6 * DAY}),  # a skim reaches the minipools
+        ("distribute", {"minipool": 0, "who": "owner", "rewards_only": True}),
+    ]:
+        assert execute(ctx, rule, args) is not False, rule
+        watcher.step()  # the reentrancy check among the invariants
+    assert reentrant.reentryCall() == keccak(b"distribute()")[:4]
+    assert reentry_counters(reentrant) == (attempts + 2, 0)
+    with pytest.raises(ValueError, match="unknown call 'refund'"):
+        execute(ctx, "reenter_with", {"call": "refund"})
+
+
+def test_the_fee_distributor_is_initialised_when_its_node_registers(p):
+    """``getFeeDistributorInitialised``: false before registering, true after (v1.3.1:
+    code at the factory's address for the node), read against the model too."""
+    ctx = StepContext.create(p, check=True)
+    node = "node_operator_1"
+    assert p.node_manager.getFeeDistributorInitialised(ctx.who(node)) is False
+    assert read_view(ctx, "node_manager.getFeeDistributorInitialised", {"node": node}) is False
+    execute(ctx, "register_node", {"node": node})  # its follow-up reads the view too
+    assert p.node_manager.getFeeDistributorInitialised(ctx.who(node)) is True
+    assert read_view(ctx, "node_manager.getFeeDistributorInitialised", {"node": node}) is True
+    assert p.node_manager.getFeeDistributorInitialised(ctx.who("stranger")) is False

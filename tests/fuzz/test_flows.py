@@ -177,3 +177,18 @@ def test_with_every_member_removed_no_report_executes(machine):
     for member in members:
         assert m.do("add_member", member=member).ok
     assert len(m.model.members) == len(members)
+
+
+def test_fees_that_wait_in_a_distributor_begin_a_flow_a_split_ends(machine):
+    m = machine
+    index = _staked_16(m)
+    m.do("advance", seconds=HOUR)  # no seed: no block
+    m.do("propose", minipool=index, fees=ETH)
+    m.do("propose", minipool=index, fees=ETH)  # fees were waiting already: no new start
+    m.do("distribute_fees", node="node_operator_0", who="stranger")
+    m.do("distribute_fees", node="node_operator_0", who="stranger")  # nothing left to split
+    m.do("advance", seconds=91 * DAY, seed=3)  # 91 days of blocks at the default rate
+    assert m.p.beacon.proposals[2:] != []
+    m.do("distribute_fees", node="node_operator_0", who="node")
+    flows = flow_counts(m.flow_stats)
+    assert flows["execution-layer fees"] == {"started": 2, "ended": 2, "refused": 0}

@@ -2,6 +2,10 @@
 
 ``advance`` moves the EVM's and the beacon chain's clocks, then the oDAO
 votes to cancel every bond reduction it must (:func:`watch_bond_reductions`).
+With a ``seed`` (recorded in the step, so a replay gives the same blocks),
+the slots passing give block proposals to live validators at the
+``[proposals]`` rate, each paying its node's fee distributor; a step
+without one (every replay file written before) passes time without blocks.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ from harness.model import norm
 from harness.units import DAY, HOUR
 
 
-def _advance(cp: Any, seconds: int = 0, **kwargs: int) -> None:
+def _advance(cp: Any, seconds: int = 0, seed: int | None = None, **kwargs: int) -> None:
     """Move time on the EVM and the beacon chain (see :meth:`Protocol.advance`).
+
+    ``seed``: the block proposals of the slots passing are drawn from it
+    (:meth:`BeaconChain.draw_proposals`); None: no blocks.
 
     Time passing is when the honest oDAO's watch runs: it then cancels
     the bond reductions it must (:func:`watch_bond_reductions`). A node
@@ -26,7 +33,7 @@ def _advance(cp: Any, seconds: int = 0, **kwargs: int) -> None:
     raced the oDAO; that is the named outcome
     ``"bond-reduction-not-cancelled"``, not a bug.
     """
-    cp.p.advance(seconds, **kwargs)
+    cp.p.advance(seconds, proposals=seed, **kwargs)
     watch_bond_reductions(cp)
 
 
@@ -60,12 +67,25 @@ def _cancel_voters(cp: Any, minipool: Any) -> Iterator[str]:
             yield member
 
 
-declare(Action("advance", step=lambda ctx, seconds: ctx.cp.advance(seconds), flow=_advance))
+declare(
+    Action(
+        "advance",
+        step=lambda ctx, seconds, seed=None: ctx.cp.advance(seconds, seed=seed),
+        flow=_advance,
+    )
+)
 
 
 # --------------------------------------------------------------------------- machine rules
 @machine_rule
-@rule(seconds=st.sampled_from([HOUR, 13 * HOUR, DAY, 3 * DAY, 6 * DAY, 30 * DAY, 91 * DAY]))
-def advance(self, seconds: int) -> None:
-    """Time passes: rewards accrue, exits complete, sweeps pay minipools."""
-    self.do("advance", seconds=seconds)
+@rule(
+    seconds=st.sampled_from([HOUR, 13 * HOUR, DAY, 3 * DAY, 6 * DAY, 30 * DAY, 91 * DAY]),
+    # None first: a shrunk sequence drops the blocks when they do not matter.
+    seed=st.none() | st.integers(0, 2**32 - 1),
+)
+def advance(self, seconds: int, seed: int | None) -> None:
+    """Time passes: rewards accrue, exits complete, sweeps pay minipools, blocks pay fees."""
+    if seed is None:
+        self.do("advance", seconds=seconds)
+    else:
+        self.do("advance", seconds=seconds, seed=seed)

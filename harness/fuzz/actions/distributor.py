@@ -1,14 +1,21 @@
 """Execution-layer rewards: block proposals paying fee distributors, and ``distribute()``.
 
 - ``propose``: a live validator (a staking minipool's, active, not slashed)
-  proposes a block whose priority fees and MEV go to its fee recipient: its
-  node's fee distributor, or, as a fault (``stolen``), an address outside
-  the protocol (:data:`ELSEWHERE`). A step
-  only: the balance rises and no code runs (as a beacon withdrawal does), the
-  model is told, and the invariants see what follows.
+  proposes a block (:meth:`BeaconChain.propose`; time passing gives blocks
+  too, at the ``[proposals]`` rate: ``advance`` with a seed, in ``clock``)
+  whose priority fees and MEV go to its fee recipient: its node's fee
+  distributor, or, as a fault (``stolen``), an address outside the
+  protocol (:data:`ELSEWHERE`). A step only: the balance rises and no code
+  runs (as a beacon withdrawal does), the model is told, and the
+  invariants see what follows.
 - ``distribute_fees``: anyone (the node, its withdrawal address, a stranger)
   distributes a registered node's distributor; the model predicts the split
   to the wei (the ``FeesDistributed`` event's amounts are compared).
+
+- ``reenter_with``: the re-entrant withdrawal address (``harness.chain.actors``)
+  changes what it calls back on its payer: ``distributeBalance(false)``
+  (its default: a minipool's entry point) or ``distribute()`` (a fee
+  distributor's), so a distributor paying it is re-entered too.
 
 The amounts a block pays are drawn from ``[proposals]`` in ``boa_config.toml``.
 """
@@ -17,10 +24,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth_abi import encode as abi_encode
 from eth_utils import keccak
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
+from harness.chain.actors import REENTRANT
 from harness.chain.beacon import ACTIVE
 from harness.chain.status import STAKING
 from harness.fuzz.actions.base import Action, declare, machine_rule
@@ -38,9 +47,21 @@ def _propose(ctx: Any, minipool: int, fees: int, stolen: bool = False) -> None:
     validator = ctx.p.validator(handle)
     if validator is None or validator.status != ACTIVE or validator.slashed or fees <= 0:
         return
-    node = handle.getNodeAddress()
-    recipient = ELSEWHERE if stolen else str(ctx.p.distributor(node).address)
-    ctx.p.beacon_credit(recipient, fees)
+    ctx.p.beacon.propose(validator, fees, recipient=ELSEWHERE if stolen else None)
+
+
+# What the re-entrant withdrawal address calls back on whoever pays it.
+REENTRY_CALLS = {
+    "distributeBalance": keccak(b"distributeBalance(bool)")[:4] + abi_encode(["bool"], [False]),
+    "distribute": keccak(b"distribute()")[:4],
+}
+
+
+def _reenter_with(ctx: Any, call: str) -> None:
+    """The re-entrant actor calls back ``call`` (a key of :data:`REENTRY_CALLS`) from now on."""
+    if call not in REENTRY_CALLS:
+        raise ValueError(f"reenter_with: unknown call {call!r}; one of {sorted(REENTRY_CALLS)}")
+    ctx.contracts[REENTRANT].setReentryCall(REENTRY_CALLS[call])
 
 
 def _fee_split(logs: list[Any]) -> dict[str, int]:
@@ -71,6 +92,7 @@ declare(
         step=lambda ctx, minipool, fees, stolen=False: _propose(ctx, minipool, fees, stolen),
     )
 )
+declare(Action("reenter_with", step=_reenter_with))
 declare(
     Action(
         "distribute_fees",
@@ -135,15 +157,49 @@ def propose(self, data) -> None:
 def distribute_fees(self, data) -> None:
     """The node, its withdrawal address or a stranger distributes a node's fee distributor.
 
-    At any time: mid-reduction, after exits, with nothing in it. On revm a
-    withdrawal address with code cannot send (EIP-3607): the node calls then.
+    At any time: mid-reduction, after exits, with nothing in it (two
+    calls in three pick a distributor that holds something, when one does).
     """
     registered = {norm(a) for a in self.model.nodes}
-    nodes = [n for n, a in self.ctx.actors.items() if norm(a) in registered]
-    node = self._pick(data, sorted(nodes), "node")
+    nodes = sorted(n for n, a in self.ctx.actors.items() if norm(a) in registered)
+    # Most calls go to a distributor that holds something: an empty one splits nothing.
+    holding = [n for n in nodes if self.model.distributor_balance(self.ctx.who(n)) > 0]
+    if holding and data.draw(st.sampled_from([True, True, False]), label="holding"):
+        nodes = holding
+    _distribute_by(self, data, self._pick(data, nodes, "node"))
+
+
+def _distribute_by(machine: Any, data: Any, node: str) -> None:
+    """The node, its withdrawal address or a stranger (drawn) distributes ``node``'s distributor.
+
+    On revm a withdrawal address with code cannot send (EIP-3607): the node calls then.
+    """
+    self = machine
     who = data.draw(st.sampled_from(["node", "withdrawal", "stranger"]), label="who")
-    if who == "withdrawal" and not getattr(self.p.chain, "senders_may_have_code", True):
-        payee = self.model.withdrawal_address(self.ctx.who(node))
-        if self.p.chain.get_code(payee):
-            who = "node"
+    payee = self.model.withdrawal_address(self.ctx.who(node))
+    senders_may_have_code = getattr(self.p.chain, "senders_may_have_code", True)
+    if who == "withdrawal" and not senders_may_have_code and self.p.chain.get_code(payee):
+        who = "node"
     self.do("distribute_fees", node=node, who=who)
+
+
+# Node fees the guardian moves the network to (the contracts' bounds are 5% and 20%).
+NODE_FEES = [5 * 10**16, 10 * 10**16, 14 * 10**16, 20 * 10**16]
+
+
+@machine_rule
+@precondition(lambda self: self.model.has_distributors() and self.model.nodes)
+@rule(data=st.data())
+def move_node_fee(self, data) -> None:
+    """The guardian moves the network's node fee (target, or minimum, target and maximum).
+
+    Minipools keep the fee they were created with, so a node's average fee
+    and the network's part ways: a distributor must split by the node's
+    own average. Moving all three makes new minipools take the new fee,
+    so one node's minipools carry different fees and the average weighs them.
+    """
+    fee = self._pick(data, NODE_FEES, "fee")
+    if data.draw(st.booleans(), label="all three"):
+        for path in ("network.node.fee.minimum", "network.node.fee.maximum"):
+            self.do("set_setting", path=path, value=fee)
+    self.do("set_setting", path="network.node.fee.target", value=fee)

@@ -332,12 +332,12 @@ def vote_scrub(self, data) -> None:
 
     One vote at a time seldom reaches the quorum before the minipool
     stakes, so one draw in three carries the scrub to its end: every
-    member votes (the one past the quorum is refused: it is dissolved).
+    member votes (the one past the quorum is refused: it is dissolved),
+    half of those with the scrub penalty switched on first.
     """
     index = self._pick(data, self._minipools(PRELAUNCH), "minipool")
     if data.draw(st.sampled_from([False, False, True]), label="every member"):
-        for member in [n for n in self.ctx.actors if n.startswith("odao_member")]:
-            self.do("vote_scrub", member=member, minipool=index)
+        self._scrub(data, index)  # the machine's: maybe the penalty on first
         return
     self.do("vote_scrub", member=self._actor(data, "odao_member", label="member"), minipool=index)
 
