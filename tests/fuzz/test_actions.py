@@ -13,6 +13,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from harness.fuzz.actions import ACTIONS, RULES, Action, declare
 from harness.fuzz.actions.access import _call_as_wrong_caller
 from harness.fuzz.actions.distributor import _distribute_by, propose_block
+from harness.fuzz.actions.read import _read
 from harness.fuzz.machine import RocketPoolMachine
 from harness.fuzz.steps import StepContext, execute
 from harness.model import Expect
@@ -82,6 +83,7 @@ def test_every_step_a_rule_records_is_a_declared_action():
         _call_as_wrong_caller,
         propose_block,
         _distribute_by,
+        _read,
     ]:
         recorded |= _recorded_rules(fn)
     assert recorded <= set(ACTIONS)

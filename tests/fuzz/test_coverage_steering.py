@@ -106,7 +106,7 @@ def test_the_lifecycle_has_the_odao_scrub_a_prelaunch_minipool(machine):
     m.do("create_minipool", node="node_operator_0", bond=8, credit=False, value=None)
     m.do("deposit", who="depositor_0", amount=32 * ETH)
     index = len(m.ctx.minipools) - 1
-    m._lifecycle(Draws(index, "scrub"))
+    m._lifecycle(Draws(index, "scrub", False))  # the scrub penalty left off
     assert _mp(m, index).status == DISSOLVED
     members = len([n for n in m.ctx.actors if n.startswith("odao_member")])
     # Two of three members reach the quorum; the third is refused: no longer prelaunch.

@@ -198,7 +198,7 @@ def test_refused_and_bare_steps_read_nothing(ctx, p):
     args = {"node": "node_operator_0"}
     registered = ACTIONS["register_node"].step(ctx, **args)
     assert registered.ok
-    assert follow_up(ctx, "register_node", args, registered) == 4
+    assert follow_up(ctx, "register_node", args, registered) == 5
     again = ACTIONS["register_node"].step(ctx, **args)
     assert again.reason == "node manager: node already registered"
     assert follow_up(ctx, "register_node", args, again) == 0
