@@ -77,6 +77,51 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+# ------------------------------------------------------- compiling, once per file
+# On a cold titanoboa cache (a fresh clone) every xdist worker would compile
+# the same contracts at the same moment, each paying the whole compile. Each
+# worker instead starts at its own share of the shipped contracts and holds a
+# lock per file while loading it: the other worker, reaching that file, waits
+# and then reads the compiled output from the disk cache. With two workers the
+# cold compile takes half the time; on a warm cache this only loads what the
+# first deployment would load anyway (``compiled`` keeps it for the process).
+
+
+def _compile_shared_contracts(worker: str, workers: int) -> None:
+    import fcntl
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
+    from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+    from harness.chain.revm import compiled
+    from harness.mutate.runner import _deployables
+
+    files = [
+        Path(DEFAULT_CONTRACTS_DIR, name).resolve()
+        for name in _deployables(Path(DEFAULT_CONTRACTS_DIR))
+    ]
+    index = int(worker.removeprefix("gw")) if worker.removeprefix("gw").isdigit() else 0
+    start = index * len(files) // max(workers, 1)
+    locks = Path(tempfile.gettempdir()) / "rpfuzz-compile-locks"
+    locks.mkdir(exist_ok=True)
+    for path in files[start:] + files[:start]:
+        lock = locks / (hashlib.sha256(str(path).encode()).hexdigest()[:16] + ".lock")
+        with lock.open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                compiled(path)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In an xdist worker, compile the shipped contracts sharing the work (see above)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        _compile_shared_contracts(worker, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
 @pytest.fixture(scope="session")
 def protocol():
     """The protocol deployed from the project's ``boa_config.toml``."""

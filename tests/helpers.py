@@ -34,21 +34,48 @@ def only_event(called: Any, name: str, emitter: Any = None) -> Any:
 def planted_copy(source: Path, file: str, correct: str, planted: str) -> Path:
     """A copy of contracts dir ``source`` with ``correct`` replaced by ``planted`` in ``file``.
 
-    It lives at a path named by its content's hash (in the temporary
-    directory): titanoboa's compile cache is keyed on file paths, so every
-    later test, worker, subprocess and run that asks for the same copy
-    reuses the compiled output instead of compiling the whole copy again.
-    Concurrent callers are safe: each stages its own copy and the first to
-    move it into place wins.
+    It lives at a path named by its content's hash (see :func:`content_named_copy`).
+    """
+
+    def plant(staging: Path) -> None:
+        path = staging / file
+        text = path.read_text()
+        assert text.count(correct) == 1, f"{file}: the line the bug is planted in has changed"
+        path.write_text(text.replace(correct, planted))
+
+    return content_named_copy(source, plant)
+
+
+def bug_copy(bug: Any, source: Path | None = None) -> Path:
+    """A copy of ``contracts/`` (or ``source``) with the bug-zoo ``bug`` planted.
+
+    It lives at a path named by its content's hash (see :func:`content_named_copy`).
+    """
+    from harness.bugzoo import apply_bug
+    from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+
+    return content_named_copy(
+        Path(source or DEFAULT_CONTRACTS_DIR),
+        lambda staging: apply_bug(bug, source or DEFAULT_CONTRACTS_DIR, staging),
+    )
+
+
+def content_named_copy(source: Path, edit: Any) -> Path:
+    """A copy of contracts dir ``source`` changed by ``edit(copy)``, at a path named by its hash.
+
+    The copy lives in the temporary directory under its content's hash:
+    titanoboa's compile cache is keyed on file paths, so every later test,
+    worker, subprocess and run that asks for the same copy reuses the
+    compiled output instead of compiling the whole copy again (a copy in
+    ``tmp_path`` is compiled afresh on every run). Concurrent callers are
+    safe: each stages its own copy and the first to move it into place wins.
+    Nothing may write into the copy it returns.
     """
     from harness.replay.file import contracts_sha256
 
     staging = Path(tempfile.mkdtemp(prefix="rpfuzz-planted-")) / "contracts"
     shutil.copytree(source, staging)
-    path = staging / file
-    text = path.read_text()
-    assert text.count(correct) == 1, f"{file}: the line the bug is planted in has changed"
-    path.write_text(text.replace(correct, planted))
+    edit(staging)
     home = Path(tempfile.gettempdir()) / f"rpfuzz-planted-{contracts_sha256(staging)[:16]}"
     home.mkdir(exist_ok=True)
     with contextlib.suppress(OSError):  # another worker's identical copy is already there

@@ -11,9 +11,8 @@ from __future__ import annotations
 import pytest
 from eth_utils import keccak
 
-from harness.bugzoo.patch import Bug, Edit, apply_bug
+from harness.bugzoo.patch import Bug, Edit
 from harness.chain.actors import reentry_counters
-from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.fuzz.actions.distributor import ELSEWHERE
 from harness.fuzz.steps import StepContext, execute
 from harness.fuzz.views import read_view
@@ -21,6 +20,7 @@ from harness.model import economics as econ
 from harness.units import DAY, ETH, HOUR, ONE
 from harness.world.deploy import deploy_protocol
 from invariants import InvariantViolation, Watcher
+from tests.helpers import bug_copy
 
 
 def _two_staking_eight_eth_minipools(
@@ -218,7 +218,7 @@ def test_a_distributor_that_skips_the_distribute_first_rule_is_caught(tmp_path):
             ),
         ),
     )
-    contracts = apply_bug(bug, DEFAULT_CONTRACTS_DIR, tmp_path / "contracts")
+    contracts = bug_copy(bug)
     mutant = deploy_protocol(
         replace={"rocketMinipoolManager": contracts / "RocketMinipoolManager.vy"}
     )

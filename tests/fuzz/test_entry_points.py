@@ -18,7 +18,7 @@ import pytest
 from boa.contracts.vyper.vyper_contract import VyperFunction
 from vyper.compiler.output import build_abi_output
 
-from harness.bugzoo.patch import Bug, Edit, apply_bug
+from harness.bugzoo.patch import Bug, Edit
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR, NETWORK_CONTRACTS
 from harness.fuzz.actions import ACTIONS, OPEN, REACHED, UNAUTHORISED
 from harness.fuzz.actions.access import CALLERS, MEMBER, MINIPOOL, NODE
@@ -27,6 +27,7 @@ from harness.model import norm
 from harness.units import ETH, HOUR
 from harness.world.deploy import deploy_protocol
 from invariants import InvariantViolation
+from tests.helpers import bug_copy
 
 # The facade's name of each deployable, and its source.
 SOURCES = {"storage": "RocketStorage.vy"} | {
@@ -360,7 +361,7 @@ def test_a_vault_that_takes_any_caller_for_a_network_contract_is_caught(tmp_path
             ),
         ),
     )
-    contracts = apply_bug(bug, DEFAULT_CONTRACTS_DIR, tmp_path / "contracts")
+    contracts = bug_copy(bug)
     # Only the planted contract is compiled again; the rest come from the cache.
     mutant = deploy_protocol(replace={"rocketVault": contracts / "RocketVault.vy"})
     ctx = StepContext.create(mutant, check=True)
@@ -395,7 +396,7 @@ def test_a_node_manager_that_forgets_the_timezone_and_the_pending_address_is_cau
             ),
         ),
     )
-    contracts = apply_bug(bug, DEFAULT_CONTRACTS_DIR, tmp_path / "contracts")
+    contracts = bug_copy(bug)
     mutant = deploy_protocol(replace={"rocketNodeManager": contracts / "RocketNodeManager.vy"})
     ctx = StepContext.create(mutant, check=True)
     execute(ctx, "register_node", {"node": "node_operator_0"})

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.bugzoo.patch import Bug, Edit, apply_bug
+from harness.bugzoo.patch import Bug, Edit
 from harness.chain import backend
-from harness.chain.deploy import DEFAULT_CONTRACTS_DIR, NETWORK_CONTRACTS
+from harness.chain.deploy import NETWORK_CONTRACTS
 from harness.cli.commands import main
 from harness.fuzz import checked
 from harness.fuzz.steps import StepContext, execute
@@ -24,6 +24,7 @@ from harness.world.deploy import deploy_protocol
 from invariants import InvariantViolation
 from invariants.events import EXEMPT, Event, EventDecoder, check_events
 from tests.fuzz.test_entry_points import SCRIPT
+from tests.helpers import bug_copy
 
 NODE = "0x" + "11" * 20
 POOL = "0x" + "22" * 20
@@ -259,7 +260,7 @@ def _credit_mutant(tmp_path: Path) -> Path:
             ),
         ),
     )
-    return apply_bug(bug, DEFAULT_CONTRACTS_DIR, tmp_path / "contracts")
+    return bug_copy(bug)
 
 
 def test_a_credit_use_of_zero_logged_is_caught_by_the_events_invariant(tmp_path: Path):
@@ -292,7 +293,7 @@ def test_a_short_campaign_finds_a_deposit_logged_net_of_its_fee(tmp_path, monkey
             ),
         ),
     )
-    contracts = apply_bug(bug, DEFAULT_CONTRACTS_DIR, tmp_path / "contracts")
+    contracts = bug_copy(bug)
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "campaign.json"
     argv = ["run", "--profile", "ci", "--seed", "1", "--backend", "revm"]

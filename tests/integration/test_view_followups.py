@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.bugzoo import Bug, Edit, apply_bug
-from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
+from harness.bugzoo import Bug, Edit
 from harness.chain.status import DISSOLVED, PRELAUNCH
 from harness.fuzz.actions import ACTIONS
 from harness.fuzz.followups import FOLLOW_UPS, follow_up, planned_reads
@@ -21,6 +20,7 @@ from harness.fuzz.views import VIEWS, read_view
 from harness.units import ETH, HOUR
 from harness.world.deploy import deploy_protocol
 from invariants import InvariantViolation
+from tests.helpers import bug_copy
 
 RPL_SUPPLY = 18_000_000 * ETH
 
@@ -209,7 +209,7 @@ def test_refused_and_bare_steps_read_nothing(ctx, p):
 # --------------------------------------------------------------------------- planted bugs
 def _planted(tmp_path, name: str, edit: Edit, contract: str):
     bug = Bug(name, name, "a view read at the right moment", (edit,))
-    copy = apply_bug(bug, DEFAULT_CONTRACTS_DIR, tmp_path / "contracts")
+    copy = bug_copy(bug)
     p = deploy_protocol(replace={contract: copy / edit.file})
     return StepContext.create(p, check=True)
 

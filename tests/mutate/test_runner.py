@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.bugzoo import BY_NAME, apply_bug
+from harness.bugzoo import BY_NAME
 from harness.cli.commands import main
 from harness.config import ConfigError
 from harness.mutate import runner
 from harness.mutate.operators import generate
+from tests.helpers import bug_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "contracts"
@@ -123,7 +124,7 @@ def test_min_score_out_of_range_is_a_usage_error(capsys):
 
 def test_refuses_to_score_when_the_original_fails(tmp_path, capsys):
     """A failing original would make every mutant a kill: exit 2, naming the failure."""
-    broken = apply_bug(BY_NAME["consensus-off-by-one"], CONTRACTS, tmp_path / "broken")
+    broken = bug_copy(BY_NAME["consensus-off-by-one"], CONTRACTS)
     code = main(
         ["mutate", "--contracts", str(broken), "--only", "RocketVault.vy", "--sample", "1"]
         + ["--budget", "20", "--out", str(tmp_path / "out"), "--profile", "zoo"]

@@ -147,8 +147,8 @@ def test_campaign_settings_resize_the_profile_and_keep_the_database():
 @campaign_test
 def test_the_same_seed_draws_the_same_steps():
     def steps(seed: int) -> list:
-        profile = Profile("test", examples=3, steps=4, max_seconds=60)
-        job = CampaignJob(0, seed, 3, 4, 60.0, profile, None, None, None, keep_steps=True)
+        profile = Profile("test", examples=2, steps=3, max_seconds=60)
+        job = CampaignJob(0, seed, 2, 3, 60.0, profile, None, None, None, keep_steps=True)
         return run_worker(job)["all_steps"]
 
     first = steps(3)

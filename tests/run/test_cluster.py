@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 import harness.run.cluster as cluster_module
-from harness.bugzoo import BY_NAME, apply_bug
+from harness.bugzoo import BY_NAME
 from harness.chain.deploy import DEFAULT_CONTRACTS_DIR
 from harness.cli.commands import main
 from harness.config import ConfigError
@@ -32,6 +32,7 @@ from harness.replay.file import ReplayFile, contracts_sha256
 from harness.run.campaign import run_campaign
 from harness.run.cluster import ContractsBundle, ContractsMismatch, bundle_contracts, materialize
 from harness.run.database import check_database, example_database, outages, reset_outages
+from tests.helpers import bug_copy
 
 distributed = pytest.importorskip("distributed")
 redis = pytest.importorskip("redis")
@@ -83,10 +84,9 @@ def redis_server_binary() -> str:
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory) -> Path:
+def planted() -> Path:
     """A copy of the contracts with :data:`BUG` planted."""
-    root = tmp_path_factory.mktemp("bugs")
-    return apply_bug(BY_NAME[BUG], DEFAULT_CONTRACTS_DIR, root / BUG / "contracts")
+    return bug_copy(BY_NAME[BUG])  # at a fixed path: compiled once, not on every run
 
 
 @pytest.fixture(scope="module")
