@@ -401,8 +401,8 @@ def test_a_redis_stopped_mid_run_leaves_the_campaign_on_its_local_copy(
         monkeypatch.setattr(cluster_module._Tracker, "on_event", stop_redis_at_the_first_progress)
         result = run_campaign(
             profile="quick",
-            seed=3,
-            examples=30,
+            seed=5,
+            examples=60,
             steps=20,
             max_seconds=5,
             contracts_dir=planted,
@@ -449,8 +449,9 @@ def test_ctrl_c_stops_the_workers_and_still_writes_the_summary(
     document = json.loads(report.read_text())
     # Each worker stopped within a poll of the stop event (a second) and the end
     # of an example after it fuzzed its first, not at the 120 s budget. (A
-    # worker still deploying, a fresh process, stops as soon as it is done.)
-    assert document["seconds"] < 10
+    # worker still deploying, a fresh process, stops as soon as it is done; an
+    # example reads every view once, so ending one can take a few seconds.)
+    assert document["seconds"] < 20
     assert code == (1 if document["failures"] else 0)
     assert document["cluster"]["interrupted"] is True
     assert document["cluster"]["lost"] == []
