@@ -427,7 +427,7 @@ def test_a_redis_stopped_mid_run_leaves_the_campaign_on_its_local_copy(
 
 @campaign_test
 def test_ctrl_c_stops_the_workers_and_still_writes_the_summary(
-    dask_cluster, planted, tmp_path, monkeypatch, capsys
+    dask_cluster, tmp_path, monkeypatch, capsys
 ):
     address, _ = dask_cluster
     original = cluster_module._Tracker.on_event
@@ -442,7 +442,8 @@ def test_ctrl_c_stops_the_workers_and_still_writes_the_summary(
     monkeypatch.setattr(cluster_module._Tracker, "on_event", ctrl_c_after_the_first_example)
     report = tmp_path / "run.json"
     argv = ["run", "--cluster", address, *SMALL, "--seed", "5", "--examples", "100000"]
-    argv += ["--max-seconds", "120", "--contracts", str(planted), "--json", str(report)]
+    # The shipped contracts: a planted bug could end the run before the Ctrl-C lands.
+    argv += ["--max-seconds", "120", "--json", str(report)]
     argv += ["--workers", "2", "--database", str(tmp_path / "db")]
     code, out = _run([*argv, "--failures-dir", str(tmp_path / "failures")], capsys)
     assert interrupted_at
@@ -452,7 +453,7 @@ def test_ctrl_c_stops_the_workers_and_still_writes_the_summary(
     # worker still deploying, a fresh process, stops as soon as it is done; an
     # example reads every view once, so ending one can take a few seconds.)
     assert document["seconds"] < 20
-    assert code == (1 if document["failures"] else 0)
+    assert code == 0 and document["failures"] == []
     assert document["cluster"]["interrupted"] is True
     assert document["cluster"]["lost"] == []
     assert document["budget_reached"] is True  # each worker stopped as at a budget
